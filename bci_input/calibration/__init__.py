@@ -1,0 +1,1 @@
+"""Clinician calibration: protocols, per-patient profiles and reports."""

@@ -1,0 +1,1 @@
+"""The document being written: text, cursor, selection, revisions, undo/redo and atomic saving."""

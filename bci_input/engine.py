@@ -1,0 +1,1 @@
+"""The session engine: source -> processors -> decoder -> speller -> document."""

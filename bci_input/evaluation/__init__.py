@@ -1,0 +1,1 @@
+"""Offline evaluation protocols and metrics (accuracy, ITR, decision time)."""

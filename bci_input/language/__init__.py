@@ -1,0 +1,1 @@
+"""The language layer: local transformers, OpenAI-compatible HTTP and word-frequency backends."""

@@ -1,0 +1,1 @@
+"""Simulated participant and realistic synthetic signals."""

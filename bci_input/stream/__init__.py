@@ -1,0 +1,1 @@
+"""Streaming signal processing: stateful filters, re-referencing, windows and epochs."""

@@ -1,0 +1,44 @@
+"""Shared test configuration.
+
+- Qt runs offscreen.
+- liblsl reads a loopback-only configuration, so tests never reach the network.
+- ``BCI_INPUT_HOME`` points at a temporary folder, so tests never touch the user's data or cache.
+- ``data_dir`` yields the real recordings folder, or skips the test with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["LSLAPICFG"] = str(HERE / "lsl_api.cfg")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Give every test a private user-data and cache folder."""
+    home = tmp_path_factory.mktemp("bci_home")
+    monkeypatch.setenv("BCI_INPUT_HOME", str(home))
+    # Converted model weights are expensive to rebuild; share them across tests.
+    shared_cache = os.environ.get("BCI_INPUT_TEST_MODEL_CACHE")
+    if shared_cache:
+        monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", shared_cache)
+    return home
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """Return the folder of real recordings, or skip the test."""
+    from bci_input._paths import default_data_dir
+
+    path = default_data_dir()
+    if path is None or not path.is_dir():
+        pytest.skip("real recordings not found: set BCI_INPUT_DATA or place them in ../shared/data")
+    return path
