@@ -38,7 +38,7 @@ test: lint
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q
 
 bench: setup
-	$(BCI) bench all
+	$(BCI) bench all --keep-going
 
 soak: setup
 	$(BCI) bench soak
