@@ -19,6 +19,7 @@ os.environ["LSLAPICFG"] = str(HERE / "lsl_api.cfg")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+MODEL_CACHE = os.environ.get("BCI_INPUT_TEST_MODEL_CACHE") or str(HERE.parent / ".venv" / "model-cache-tests")
 
 
 @pytest.fixture(autouse=True)
@@ -26,10 +27,8 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Give every test a private user-data and cache folder."""
     home = tmp_path_factory.mktemp("bci_home")
     monkeypatch.setenv("BCI_INPUT_HOME", str(home))
-    # Converted model weights are expensive to rebuild; share them across tests.
-    shared_cache = os.environ.get("BCI_INPUT_TEST_MODEL_CACHE")
-    if shared_cache:
-        monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", shared_cache)
+    # Converted model weights are expensive to rebuild (30-40 s); share them across tests and runs.
+    monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", MODEL_CACHE)
     return home
 
 
