@@ -5,6 +5,7 @@ with :func:`save_decoder` / loaded with :func:`load_decoder` (JSON + ``.npz``, n
 """
 
 from ._persist import load_decoder, register_decoder, registered_decoders, save_decoder
+from ._stopping import DynamicStopping, sweep_stopping_threshold
 
 __all__ = [
     # persistence
@@ -12,4 +13,7 @@ __all__ = [
     "load_decoder",
     "register_decoder",
     "registered_decoders",
+    # dynamic stopping
+    "DynamicStopping",
+    "sweep_stopping_threshold",
 ]
