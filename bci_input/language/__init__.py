@@ -1,1 +1,42 @@
-"""The language layer: local transformers, OpenAI-compatible HTTP and word-frequency backends."""
+"""The language layer: local transformers, OpenAI-compatible HTTP and word-frequency backends.
+
+Quick start::
+
+    from bci_input.language import load_language_model, LanguageWorker
+
+    model = load_language_model(settings.language, on_notice=print)   # bundled SmolLM2, or the fallback
+    model.complete_word("Dear Sarah, thank you for your ", "he", k=5).value   # [("help", 0.41), ...]
+
+See ``docs/language.md``.
+"""
+
+from ._factory import NullModel, load_language_model
+from ._text import split_context
+from ._types import (
+    BACKSPACE,
+    KINDS,
+    REWRITE_PRESETS,
+    SYMBOLS,
+    Answer,
+    LanguageModel,
+    Rewrite,
+    word_diff,
+)
+from ._wordfreq import WordFreqModel
+from ._worker import LanguageWorker
+
+__all__ = [
+    "SYMBOLS",
+    "BACKSPACE",
+    "KINDS",
+    "Answer",
+    "LanguageModel",
+    "Rewrite",
+    "REWRITE_PRESETS",
+    "load_language_model",
+    "WordFreqModel",
+    "NullModel",
+    "LanguageWorker",
+    "split_context",
+    "word_diff",
+]

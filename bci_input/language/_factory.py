@@ -1,0 +1,113 @@
+"""Pick and load the configured backend, degrading to the word-frequency model with a visible notice."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from .._errors import BciInputError
+from ..settings import LanguageSettings
+from ._types import SYMBOLS, Answer, LanguageModel, Rewrite
+from ._wordfreq import BaseModel, WordFreqModel
+
+__all__ = ["load_language_model", "NullModel"]
+
+log = logging.getLogger(__name__)
+
+
+class NullModel(BaseModel):
+    """The ``backend = "none"`` model: a uniform symbol distribution and no suggestions."""
+
+    def __init__(self) -> None:
+        self.name = "none"
+
+    def next_symbols(
+        self, context: str, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[dict[str, float]]:
+        """Return the uniform distribution over :data:`SYMBOLS`."""
+        t0 = time.perf_counter()
+        return self._answer({s: 1.0 / len(SYMBOLS) for s in SYMBOLS}, revision, t0, "next_symbols", cancel)
+
+    def complete_word(
+        self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[tuple[str, float]]]:
+        """Return no words."""
+        return self._answer([], revision, time.perf_counter(), "complete_word", cancel)
+
+    def complete_phrase(
+        self, context: str, k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[tuple[str, float]]]:
+        """Return no phrases."""
+        return self._answer([], revision, time.perf_counter(), "complete_phrase", cancel)
+
+    def expand_abbreviation(
+        self, initials: str, context: str = "", k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[tuple[str, float]]]:
+        """Return no expansions."""
+        return self._answer([], revision, time.perf_counter(), "expand_abbreviation", cancel)
+
+    def rewrite(
+        self, text: str, instruction: str, k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[Rewrite]]:
+        """Return no rewrites."""
+        return self._answer([], revision, time.perf_counter(), "rewrite", cancel)
+
+
+def _notify(on_notice: Callable[[str], None] | None, message: str) -> None:
+    log.warning("%s", message)
+    if on_notice is not None:
+        on_notice(message)
+
+
+def load_language_model(
+    settings: LanguageSettings | None = None,
+    *,
+    on_notice: Callable[[str], None] | None = None,
+) -> LanguageModel:
+    """Load the configured language model, or the word-frequency fallback.
+
+    Parameters
+    ----------
+    settings : LanguageSettings | None
+        ``backend`` is ``"local"`` (default: the bundled SmolLM2-135M-Instruct, or ``model`` = a Hugging Face
+        model folder or hub id), ``"http"`` (an OpenAI-compatible server at ``endpoint_url``), ``"wordfreq"``
+        or ``"none"``. ``personal_vocabulary = true`` blends the user's own words into predictions.
+    on_notice : callable | None
+        Called with a one-sentence message for the user when the configured backend cannot be used and the
+        fallback is loaded instead (also logged as a warning).
+
+    Returns
+    -------
+    LanguageModel
+        The loaded model. Never raises for a model that fails to load: it degrades to :class:`WordFreqModel`.
+    """
+    s = settings or LanguageSettings()
+    s.validate()
+    model: LanguageModel
+    if s.backend == "none":
+        model = NullModel()
+    elif s.backend == "wordfreq":
+        model = WordFreqModel()
+    elif s.backend == "http":
+        from ._http import HttpModel
+
+        try:
+            model = HttpModel.connect(s, on_notice=on_notice)
+        except BciInputError as exc:
+            _notify(on_notice, f"{exc} Using word-frequency predictions instead.")
+            model = WordFreqModel()
+    else:
+        try:
+            from ._local import LocalModel
+
+            model = LocalModel.load(s, on_notice=on_notice)
+        except (BciInputError, ImportError, OSError, MemoryError) as exc:
+            _notify(on_notice, f"The language model could not be loaded: {exc} Using word-frequency predictions.")
+            model = WordFreqModel()
+    if s.personal_vocabulary and s.backend != "none":
+        from ._personal import PersonalizedModel, PersonalVocabulary
+
+        model = PersonalizedModel(model, PersonalVocabulary.open_default())
+    return model

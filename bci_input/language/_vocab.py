@@ -1,0 +1,230 @@
+"""Word vocabulary with prefix ranges, and the word/symbol scoring shared by every backend.
+
+The LM backends turn a next-token distribution into word probabilities without extra forward passes:
+the probability mass of each word-start token ``" reco"`` (its lower-case text is its *key*) is spread over
+the vocabulary words that start with that key, in proportion to their corpus frequency::
+
+    P(word | context) = sum over keys k that are a prefix of word:  P_lm(k | context) * f(word) / F(k)
+
+where ``f`` is the word-frequency and ``F(k)`` the total frequency of words starting with ``k``. Without a
+language model (``key_probs=None``) this reduces to the unigram distribution.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._text import WORD_RE
+from ._types import BACKSPACE, LETTERS, PUNCTUATION, SYMBOLS
+
+__all__ = ["Vocabulary", "KeyTable", "symbol_distribution", "DEFAULT_END_SPLIT"]
+
+#: How the end of a word splits between space and punctuation when no model says otherwise.
+DEFAULT_END_SPLIT: dict[str, float] = {" ": 0.78, ".": 0.1, ",": 0.09, "?": 0.03}
+_FLOOR = 1e-4
+_HIGH = "\U0010ffff"
+
+
+class Vocabulary:
+    """Sorted lower-case words with frequencies and prefix ranges.
+
+    Parameters
+    ----------
+    words : sequence of str
+        Lower-case words (letters and apostrophes); duplicates keep the highest frequency.
+    freqs : sequence of float
+        Frequencies, same length.
+    """
+
+    def __init__(self, words: Sequence[str], freqs: Sequence[float]) -> None:
+        best: dict[str, float] = {}
+        for w, f in zip(words, freqs, strict=True):
+            if f > best.get(w, -1.0):
+                best[w] = float(f)
+        self.words: list[str] = sorted(best)
+        self.freq = np.array([best[w] for w in self.words], dtype=np.float64)
+        self.cum = np.concatenate([[0.0], np.cumsum(self.freq)])
+        self._index = {w: i for i, w in enumerate(self.words)}
+
+    @classmethod
+    @functools.cache
+    def from_wordfreq(cls, n_words: int = 60000, lang: str = "en") -> Vocabulary:
+        """Build (once per process) the vocabulary of the ``n_words`` most frequent words of ``wordfreq``."""
+        from wordfreq import get_frequency_dict
+
+        items = [(w, f) for w, f in get_frequency_dict(lang).items() if WORD_RE.match(w)]
+        items.sort(key=lambda wf: -wf[1])
+        items = items[:n_words]
+        return cls([w for w, _ in items], [f for _, f in items])
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._index
+
+    def index(self, word: str) -> int | None:
+        """Return the position of ``word`` or None."""
+        return self._index.get(word)
+
+    def prefix_range(self, prefix: str) -> tuple[int, int]:
+        """Return ``(lo, hi)``: the words in ``words[lo:hi]`` start with ``prefix``."""
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + _HIGH, lo)
+        return lo, hi
+
+    def mass(self, lo: int, hi: int) -> float:
+        """Return the total frequency of ``words[lo:hi]``."""
+        return float(self.cum[hi] - self.cum[lo])
+
+    def top(self, scores: np.ndarray, lo: int, k: int) -> list[tuple[str, float]]:
+        """Return the ``k`` best ``(word, probability)`` of ``scores`` (covering ``words[lo:lo+len]``), normalised."""
+        total = float(scores.sum())
+        if total <= 0 or len(scores) == 0:
+            return []
+        k = min(k, len(scores))
+        idx = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        return [(self.words[lo + i], float(scores[i] / total)) for i in idx if scores[i] > 0]
+
+
+class KeyTable:
+    """Map the word-start tokens of a tokenizer onto vocabulary ranges.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        Distinct lower-case keys (token texts without their leading space).
+    vocab : Vocabulary
+        The word list whose ranges the keys cover.
+    """
+
+    def __init__(self, keys: Sequence[str], vocab: Vocabulary) -> None:
+        self.keys: list[str] = sorted(set(keys))
+        self.vocab = vocab
+        self._index = {k: i for i, k in enumerate(self.keys)}
+        ranges = [vocab.prefix_range(k) for k in self.keys]
+        self.lo = np.array([r[0] for r in ranges], dtype=np.int64)
+        self.hi = np.array([r[1] for r in ranges], dtype=np.int64)
+        self.mass = vocab.cum[self.hi] - vocab.cum[self.lo]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def index(self, key: str) -> int | None:
+        """Return the position of ``key`` or None."""
+        return self._index.get(key)
+
+    def word_scores(self, prefix: str, key_probs: np.ndarray) -> tuple[int, np.ndarray]:
+        """Score the vocabulary words that start with ``prefix``.
+
+        Parameters
+        ----------
+        prefix : str
+            Lower-case letters typed so far.
+        key_probs : ndarray, shape (n_keys,)
+            Probability of each key as the next word start (from the LM), in ``self.keys`` order.
+
+        Returns
+        -------
+        lo : int
+            Index of the first scored word in ``vocab.words``.
+        scores : ndarray, shape (n_words_with_prefix,)
+            Unnormalised probabilities of ``vocab.words[lo:lo+len(scores)]``.
+        """
+        vocab = self.vocab
+        plo, phi = vocab.prefix_range(prefix)
+        if phi <= plo:
+            return plo, np.zeros(0)
+        a = bisect.bisect_left(self.keys, prefix)
+        b = bisect.bisect_left(self.keys, prefix + _HIGH, a)
+        sel = list(range(a, b))
+        sel += [i for i in (self._index.get(prefix[:j]) for j in range(1, len(prefix))) if i is not None]
+        diff = np.zeros(phi - plo + 1)
+        if sel:
+            s = np.asarray(sel, dtype=np.int64)
+            ok = self.mass[s] > 0
+            s = s[ok]
+            w = key_probs[s] / self.mass[s]
+            lo = np.clip(self.lo[s], plo, phi) - plo
+            hi = np.clip(self.hi[s], plo, phi) - plo
+            np.add.at(diff, lo, w)
+            np.add.at(diff, hi, -w)
+        scores = vocab.freq[plo:phi] * np.cumsum(diff)[:-1]
+        return plo, np.maximum(scores, 0.0)
+
+
+def symbol_distribution(
+    vocab: Vocabulary,
+    prefix: str,
+    lo: int,
+    scores: np.ndarray,
+    *,
+    after_punctuation: bool = False,
+    end_split: dict[str, float] | None = None,
+    backspace: float = 0.02,
+) -> dict[str, float]:
+    """Turn word scores into a distribution over :data:`SYMBOLS`.
+
+    Parameters
+    ----------
+    vocab : Vocabulary
+        The vocabulary the scores index.
+    prefix : str
+        The partial word typed so far (lower-case).
+    lo : int
+        Index in ``vocab.words`` of ``scores[0]``.
+    scores : ndarray, shape (n,)
+        Scores of the words starting with ``prefix``.
+    after_punctuation : bool
+        The text ends with punctuation and no space: a space is very likely next.
+    end_split : dict | None
+        How an ended word continues (space and punctuation); :data:`DEFAULT_END_SPLIT` if None.
+    backspace : float
+        Probability of a deletion when the prefix is a plausible word start.
+
+    Returns
+    -------
+    dict
+        ``{symbol: probability}`` over :data:`SYMBOLS`, summing to 1, every value positive.
+    """
+    split = end_split or DEFAULT_END_SPLIT
+    mass = dict.fromkeys(SYMBOLS, 0.0)
+    total = float(scores.sum()) if len(scores) else 0.0
+    if after_punctuation:
+        mass[" "] = 0.9
+        for c in PUNCTUATION:
+            mass[c] = 0.02
+        mass["'"] = 0.01
+    elif total > 0:
+        csum = np.concatenate([[0.0], np.cumsum(scores)])
+        n = len(prefix)
+        for c in (*LETTERS, "'"):
+            a, b = vocab.prefix_range(prefix + c)
+            a, b = max(a, lo) - lo, min(b, lo + len(scores)) - lo
+            if b > a:
+                mass[c] = float(csum[b] - csum[a]) / total
+        end = 0.0
+        if n and vocab.index(prefix) is not None:
+            end = float(scores[vocab.index(prefix) - lo]) / total  # type: ignore[operator]
+        for c, p in split.items():
+            mass[c] += end * p
+        if n == 0:
+            mass[" "] += 0.01
+    else:
+        # No known word starts with this prefix: likely a typo, or an unknown word.
+        backspace = 0.3
+        for c in LETTERS:
+            mass[c] = 1.0
+        for c, p in split.items():
+            mass[c] += 26 * p
+    body = sum(v for s, v in mass.items() if s != BACKSPACE)
+    out = {s: (1.0 - backspace) * v / body if body > 0 else 0.0 for s, v in mass.items()}
+    out[BACKSPACE] = backspace
+    out = {s: v + _FLOOR for s, v in out.items()}
+    z = sum(out.values())
+    return {s: v / z for s, v in out.items()}

@@ -1,0 +1,149 @@
+"""Language layer: protocol, word-frequency model, worker, rules (fast, no LLM)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bci_input.language import (
+    BACKSPACE,
+    REWRITE_PRESETS,
+    SYMBOLS,
+    Answer,
+    LanguageModel,
+    LanguageWorker,
+    WordFreqModel,
+    load_language_model,
+    split_context,
+    word_diff,
+)
+from bci_input.settings import LanguageSettings
+
+
+@pytest.fixture(scope="module")
+def wf() -> WordFreqModel:
+    return WordFreqModel()
+
+
+def test_symbols_alphabet() -> None:
+    assert len(SYMBOLS) == 32 and len(set(SYMBOLS)) == 32
+    assert SYMBOLS[:26] == tuple("abcdefghijklmnopqrstuvwxyz")
+    assert {" ", ".", ",", "?", "'", BACKSPACE} <= set(SYMBOLS)
+
+
+def test_wordfreq_is_a_language_model(wf: WordFreqModel) -> None:
+    assert isinstance(wf, LanguageModel)
+    ans = wf.complete_word("Dear Sarah, ", "th", k=5, revision=7)
+    assert isinstance(ans, Answer) and ans.revision == 7 and ans.backend == "wordfreq"
+    words = [w for w, _ in ans.value]
+    assert words[0] == "the" and len(words) == 5
+    assert all(w.startswith("th") for w in words)
+    probs = [p for _, p in ans.value]
+    assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0 + 1e-9
+
+
+@pytest.mark.parametrize("text", ["", "Hello wor", "I think", "Hello,", "zzqx", "don"])
+def test_next_symbols_is_a_distribution(wf: WordFreqModel, text: str) -> None:
+    dist = wf.next_symbols(text).value
+    assert set(dist) == set(SYMBOLS)
+    assert abs(sum(dist.values()) - 1.0) < 1e-9
+    assert min(dist.values()) > 0
+
+
+def test_next_symbols_follows_the_prefix(wf: WordFreqModel) -> None:
+    dist = wf.next_symbols("Hello wor").value
+    best = max(dist, key=dist.get)
+    assert best in {"l", "k", "r", "d"}
+    assert dist["q"] < 0.01
+    after_punct = wf.next_symbols("Hello,").value
+    assert max(after_punct, key=after_punct.get) == " "
+    # A prefix no word starts with makes a deletion likely.
+    assert wf.next_symbols("zzqx").value[BACKSPACE] > wf.next_symbols("the").value[BACKSPACE]
+
+
+def test_split_context() -> None:
+    assert split_context("Dear Sarah, thank yo") == ("Dear Sarah, thank ", "yo")
+    assert split_context("Hello ") == ("Hello ", "")
+    assert split_context("I don'") == ("I ", "don'")
+    assert split_context("") == ("", "")
+
+
+def test_rule_rewrites_and_diff(wf: WordFreqModel) -> None:
+    ans = wf.rewrite("i dont think  we can come tomorow", "fix_grammar")
+    assert ans.value and ans.value[0].text == "I don't think we can come tomorrow."
+    tags = {t for t, _, _ in ans.value[0].diff}
+    assert "replace" in tags and "equal" in tags
+    assert "[-i dont-]{+I don't+} think" in ans.value[0].diff_text
+    formal = wf.rewrite("I can't come, thanks", "formal").value[0].text
+    assert "cannot" in formal and "thank you" in formal
+    assert set(REWRITE_PRESETS) == {"fix_grammar", "formal", "shorter", "polite", "continue"}
+    assert word_diff("a b c", "a x c") == (("equal", "a", "a"), ("replace", "b", "x"), ("equal", "c", "c"))
+
+
+def test_load_wordfreq_and_none_backends() -> None:
+    assert load_language_model(LanguageSettings(backend="wordfreq")).name == "wordfreq"
+    none = load_language_model(LanguageSettings(backend="none"))
+    assert none.complete_word("", "a").value == []
+    assert abs(sum(none.next_symbols("").value.values()) - 1) < 1e-9
+
+
+class _GatedModel(WordFreqModel):
+    """The real word-frequency model, held at a gate so the test controls when an answer is computed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.started = threading.Event()
+
+    def complete_word(self, context, prefix, k=5, *, revision=0, cancel=None):  # type: ignore[override]
+        self.started.set()
+        self.gate.wait(10)
+        self.started.clear()
+        return super().complete_word(context, prefix, k, revision=revision, cancel=cancel)
+
+
+def test_worker_drops_stale_answers() -> None:
+    model = _GatedModel()
+    answers: list[Answer] = []
+    errors: list[Exception] = []
+    worker = LanguageWorker(model, answers.append, errors.append, debounce_s=0.0)
+    try:
+        worker.request("complete_word", 1, context="", prefix="he", k=3)
+        assert model.started.wait(10)
+        # While revision 1 computes, the document moves on.
+        worker.request("complete_word", 2, context="", prefix="hel", k=3)
+        model.gate.set()
+        assert worker.wait_idle(10)
+    finally:
+        worker.stop()
+    assert not errors
+    assert [a.revision for a in answers] == [2]
+    assert answers[0].kind == "complete_word"
+    assert all(w.startswith("hel") for w, _ in answers[0].value)
+    assert worker.dropped == 1
+    assert not worker.is_alive
+
+
+def test_worker_reports_errors() -> None:
+    answers: list[Answer] = []
+    errors: list[Exception] = []
+    worker = LanguageWorker(WordFreqModel(), answers.append, errors.append, debounce_s=0.0)
+    try:
+        worker.request("complete_word", 1, context="", prefix="a", bogus=1)
+        assert worker.wait_idle(10)
+        worker.request("next_symbols", 2, context="Hi")
+        assert worker.wait_idle(10)
+    finally:
+        worker.stop()
+    assert len(errors) == 1 and isinstance(errors[0], TypeError)
+    assert [a.kind for a in answers] == ["next_symbols"]
+
+
+def test_worker_rejects_unknown_kind() -> None:
+    worker = LanguageWorker(WordFreqModel(), lambda a: None, lambda e: None)
+    try:
+        with pytest.raises(ValueError, match="Allowed values are"):
+            worker.request("summarise", 1, text="x")
+    finally:
+        worker.stop()
