@@ -1,0 +1,1 @@
+"""Private implementation of :mod:`bci_input.engine`."""

@@ -1,0 +1,111 @@
+"""Engine configuration and callbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .._errors import ConfigError, check_option
+from .._types import Intent
+
+__all__ = ["EngineConfig", "EngineCallbacks", "SWITCH_PRESETS"]
+
+#: Switch presets for scanning.
+SWITCH_PRESETS = ("one-switch", "two-switch")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Timing and decision parameters of the engine (seconds on the source clock).
+
+    Parameters
+    ----------
+    threshold : float
+        Posterior probability at which a target is selected (dynamic stopping).
+    step_s : float
+        SSVEP: seconds between decisions while a trial grows.
+    min_window_s, max_window_s : float
+        SSVEP: shortest window decided on, and the window at which the best target is taken anyway.
+    gaze_s : float
+        Pause between a selection and the next trial (the user finds the next target).
+    latency_s : float
+        Visual pathway delay skipped at the start of each SSVEP window.
+    soa_s : float
+        P300: stimulus onset asynchrony between flashes.
+    epoch_s : float
+        P300: epoch length after each flash.
+    max_repetitions : int
+        P300: repetitions (every group flashed once) after which the best target is taken.
+    min_repetitions : int
+        P300: repetitions before a decision may be made.
+    scan_step_s : float
+        Scanning: seconds each group stays highlighted (one-switch auto-advance).
+    switch_preset : str
+        ``'one-switch'`` (auto-advance, switch selects) or ``'two-switch'`` (switch 1 steps, switch 2 selects).
+    await_layout_s : float
+        After a selection, wait this long for a new layout before starting with the old one.
+    max_scan_cycles : int
+        Scanning: full cycles of a sub-level without a selection before returning to the top level.
+    """
+
+    threshold: float = 0.9
+    step_s: float = 0.5
+    min_window_s: float = 0.5
+    max_window_s: float = 4.0
+    gaze_s: float = 0.5
+    latency_s: float = 0.14
+    soa_s: float = 0.25
+    epoch_s: float = 0.8
+    max_repetitions: int = 8
+    min_repetitions: int = 1
+    scan_step_s: float = 1.0
+    switch_preset: str = "one-switch"
+    await_layout_s: float = 2.0
+    max_scan_cycles: int = 2
+
+    def __post_init__(self) -> None:
+        check_option("switch_preset", self.switch_preset, SWITCH_PRESETS)
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"threshold must be in (0, 1], got {self.threshold}.")
+        for name in ("step_s", "min_window_s", "max_window_s", "soa_s", "epoch_s", "scan_step_s"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}.")
+        if self.max_window_s < self.min_window_s:
+            raise ConfigError("max_window_s must be at least min_window_s.")
+        if self.max_repetitions < max(1, self.min_repetitions):
+            raise ConfigError("max_repetitions must be at least min_repetitions (and at least 1).")
+
+    @classmethod
+    def from_settings(cls, speller: Any, **overrides: Any) -> EngineConfig:
+        """Build from :class:`bci_input.settings.SpellerSettings` (threshold, window, scan step, preset)."""
+        kw: dict[str, Any] = {
+            "threshold": speller.stopping_threshold,
+            "max_window_s": speller.max_window_s,
+            "scan_step_s": speller.scan_step_s,
+            "switch_preset": speller.switch_preset,
+        }
+        kw.update(overrides)
+        return cls(**kw)
+
+
+@dataclass
+class EngineCallbacks:
+    """Plain callables the engine reports through (called on the engine thread).
+
+    Parameters
+    ----------
+    on_intent : callable(Intent) | None
+        A decision.
+    on_stimulus : callable(dict) | None
+        A stimulus event: ``{'type': 'ssvep_on'|'ssvep_off'|'flash'|'highlight', 't': float, ...}``.
+    on_status : callable(dict) | None
+        Progress: state, best posterior, window length, samples processed, decoder latency.
+    on_error : callable(str) | None
+        A worker exception, as a message; the engine stops.
+    """
+
+    on_intent: Callable[[Intent], None] | None = None
+    on_stimulus: Callable[[dict[str, Any]], None] | None = None
+    on_status: Callable[[dict[str, Any]], None] | None = None
+    on_error: Callable[[str], None] | None = None

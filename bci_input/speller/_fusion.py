@@ -1,0 +1,223 @@
+"""Bayesian fusion of the language-model prior with decoder evidence, and scan-group planning."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._errors import ConfigError
+
+__all__ = ["fuse", "log_fuse", "make_stopping", "scan_groups", "expected_scan_steps"]
+
+
+def log_fuse(log_prior: ArrayLike, log_likelihood: ArrayLike) -> NDArray[np.float64]:
+    """Return the normalised posterior from log prior and log likelihood.
+
+    Parameters
+    ----------
+    log_prior : array-like, shape (n_targets,)
+        Log prior (``-inf`` allowed for impossible targets).
+    log_likelihood : array-like, shape (n_targets,)
+        Log likelihood of the evidence under each target.
+
+    Returns
+    -------
+    ndarray, shape (n_targets,)
+        ``exp(lp + ll) / sum(exp(lp + ll))``, computed stably in log space.
+    """
+    lp = np.asarray(log_prior, float)
+    ll = np.asarray(log_likelihood, float)
+    if lp.shape != ll.shape or lp.ndim != 1:
+        raise ConfigError(f"Prior and likelihood must be 1-D of the same length, got {lp.shape} and {ll.shape}.")
+    z = lp + ll
+    m = np.max(z)
+    if not np.isfinite(m):
+        raise ConfigError("Prior and likelihood leave no target with positive probability.")
+    p = np.exp(z - m)
+    return p / p.sum()
+
+
+def fuse(prior: ArrayLike, likelihood: ArrayLike) -> NDArray[np.float64]:
+    """Return ``prior * likelihood`` normalised to sum to 1.
+
+    Parameters
+    ----------
+    prior : array-like, shape (n_targets,)
+        Language-model prior (non-negative).
+    likelihood : array-like, shape (n_targets,)
+        Decoder likelihood of the evidence under each target (non-negative).
+
+    Returns
+    -------
+    ndarray, shape (n_targets,)
+        The posterior.
+    """
+    with np.errstate(divide="ignore"):
+        return log_fuse(np.log(np.asarray(prior, float)), np.log(np.asarray(likelihood, float)))
+
+
+class _LocalStopping:
+    """Fallback with the contract of :class:`bci_input.decoding.DynamicStopping`."""
+
+    def __init__(self, n_classes: int, threshold: float = 0.9, max_steps: int | None = None, prior=None) -> None:
+        self.n_classes = int(n_classes)
+        self.threshold = float(threshold)
+        self.max_steps = max_steps
+        self.reset(prior)
+
+    def reset(self, prior=None) -> None:  # noqa: ANN001
+        p = np.full(self.n_classes, 1.0 / self.n_classes) if prior is None else np.asarray(prior, float)
+        with np.errstate(divide="ignore"):
+            self._log = np.log(p / p.sum())
+        self.n_steps = 0
+
+    def update(self, log_likelihood) -> NDArray[np.float64]:  # noqa: ANN001
+        self._log = self._log + np.asarray(log_likelihood, float)
+        self._log -= np.max(self._log)
+        self.n_steps += 1
+        return self.posterior
+
+    @property
+    def posterior(self) -> NDArray[np.float64]:
+        p = np.exp(self._log - np.max(self._log))
+        return p / p.sum()
+
+    @property
+    def decided(self) -> int | None:
+        post = self.posterior
+        k = int(np.argmax(post))
+        if post[k] >= self.threshold:
+            return k
+        if self.max_steps is not None and self.n_steps >= self.max_steps:
+            return k
+        return None
+
+
+def make_stopping(n_classes: int, threshold: float, max_steps: int | None, prior: ArrayLike | None):  # noqa: ANN201
+    """Return helper C's :class:`~bci_input.decoding.DynamicStopping` (or a same-contract fallback)."""
+    try:
+        from ..decoding import DynamicStopping
+    except ImportError:
+        return _LocalStopping(n_classes, threshold, max_steps, prior)
+    return DynamicStopping(n_classes, threshold=threshold, max_steps=max_steps, prior=prior)
+
+
+# --------------------------------------------------------------------------- scanning
+def _greedy_groups(order: Sequence[int], p: NDArray[np.float64], frac: float, max_groups: int) -> list[list[int]]:
+    groups: list[list[int]] = []
+    rest = list(order)
+    while rest:
+        if len(groups) == max_groups - 1:
+            groups.append(rest)
+            break
+        mass = float(sum(p[i] for i in rest))
+        g: list[int] = []
+        acc = 0.0
+        while rest and (not g or acc < frac * mass):
+            i = rest.pop(0)
+            g.append(i)
+            acc += p[i]
+        groups.append(g)
+    return groups
+
+
+def _equal_groups(order: Sequence[int], max_groups: int) -> list[list[int]]:
+    n = len(order)
+    k = min(max_groups, max(1, math.ceil(math.sqrt(n))))
+    size = math.ceil(n / k)
+    return [list(order[i : i + size]) for i in range(0, n, size)]
+
+
+def _cost(groups: list[list[int]], p: NDArray[np.float64], max_groups: int, depth: int) -> float:
+    total = float(sum(p[i] for g in groups for i in g)) or 1.0
+    c = 0.0
+    for pos, g in enumerate(groups):
+        pg = float(sum(p[i] for i in g)) / total
+        sub = 0.0
+        if len(g) > 1:
+            sub = expected_scan_steps(p, g, max_groups=max_groups, _depth=depth + 1)
+        c += pg * (pos + 1 + sub)
+    return c
+
+
+def _plan(p: NDArray[np.float64], idx: Sequence[int], max_groups: int, depth: int) -> tuple[list[list[int]], float]:
+    order = sorted(idx, key=lambda i: (-p[i], i))
+    if len(order) <= 1:
+        return [list(order)], 1.0
+    options = [_equal_groups(order, max_groups)]
+    if depth == 0:
+        options += [_greedy_groups(order, p, frac, max_groups) for frac in (0.4, 0.5, 0.6)]
+    elif depth < 3:
+        options.append(_greedy_groups(order, p, 0.5, max_groups))
+    singles = [[i] for i in order[: max_groups - 1]]
+    options.append(singles + ([list(order[max_groups - 1 :])] if len(order) >= max_groups else []))
+    best, best_c = options[0], math.inf
+    for g in options:
+        g = [x for x in g if x]
+        if len(g) == 1 and len(order) > 1:
+            continue  # a single group containing everything is not progress
+        c = _cost(g, p, max_groups, depth)
+        if c < best_c - 1e-12:
+            best, best_c = g, c
+    return best, best_c
+
+
+def expected_scan_steps(
+    p: ArrayLike, idx: Sequence[int] | None = None, *, max_groups: int = 8, _depth: int = 0
+) -> float:
+    """Return the expected number of scan steps to reach a target drawn from ``p``.
+
+    Parameters
+    ----------
+    p : array-like, shape (n_targets,)
+        Probability of each target.
+    idx : sequence of int | None
+        The targets in play (default all).
+    max_groups : int
+        Most groups per scan level.
+
+    Returns
+    -------
+    float
+        Expected highlight steps (each selection level counts the highlights up to the chosen group).
+    """
+    pa = np.asarray(p, float)
+    idx = list(range(len(pa))) if idx is None else list(idx)
+    if len(idx) <= 1:
+        return 1.0
+    return _plan(pa, idx, max_groups, _depth)[1]
+
+
+def scan_groups(prior: ArrayLike, idx: Sequence[int] | None = None, *, max_groups: int = 8) -> list[tuple[int, ...]]:
+    """Choose the scan groups of one level, most likely first (Huffman-like).
+
+    Likely targets come first and sit in small groups, so they take fewer steps.
+    Candidate partitions (equal row-like groups, probability-halving groups,
+    singletons first) are compared by their expected number of scan steps,
+    computed recursively, and the cheapest is returned.
+
+    Parameters
+    ----------
+    prior : array-like, shape (n_targets,)
+        Probability of each target.
+    idx : sequence of int | None
+        The target indices to arrange (default all).
+    max_groups : int
+        Most groups in one level.
+
+    Returns
+    -------
+    list of tuple of int
+        The groups in scan order; together they hold every index of ``idx`` once.
+    """
+    p = np.asarray(prior, float)
+    idx = list(range(len(p))) if idx is None else list(idx)
+    if max_groups < 2:
+        raise ConfigError(f"max_groups must be at least 2, got {max_groups}.")
+    if not idx:
+        return []
+    groups, _ = _plan(p, idx, max_groups, 0)
+    return [tuple(g) for g in groups]

@@ -1,0 +1,94 @@
+"""Synchronous, cached access to a language model for the speller (headless runs and tests)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+__all__ = ["SpellerLM", "SYMBOLS", "normalise_text"]
+
+log = logging.getLogger(__name__)
+
+try:
+    from ..language import SYMBOLS as _LANG_SYMBOLS
+except ImportError:  # the language package has not landed yet
+    _LANG_SYMBOLS = (*"abcdefghijklmnopqrstuvwxyz", " ", ".", ",", "?", "'", "\b")
+
+#: The speller alphabet without backspace (deleting is a command target).
+SYMBOLS: tuple[str, ...] = tuple(s for s in _LANG_SYMBOLS if s != "\b")
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case ``text`` and keep only speller symbols (other characters become spaces, runs collapse)."""
+    out = []
+    for ch in text.lower():
+        out.append(ch if ch in SYMBOLS else " ")
+    s = "".join(out)
+    while "  " in s:
+        s = s.replace("  ", " ")
+    return s.strip()
+
+
+class SpellerLM:
+    """Ask a :class:`~bci_input.language.LanguageModel` for what the speller needs, with a cache.
+
+    Parameters
+    ----------
+    model : LanguageModel | None
+        The model; ``None`` means no language model (uniform prior, no suggestions).
+    k_words : int
+        Word completions to request.
+    k_phrases : int
+        Phrase completions to request.
+    """
+
+    def __init__(self, model: Any | None, *, k_words: int = 4, k_phrases: int = 1) -> None:
+        self.model = model
+        self.k_words = k_words
+        self.k_phrases = k_phrases
+        self._cache: dict[tuple[object, ...], object] = {}
+        self.latencies: list[float] = []
+        self.n_calls = 0
+
+    @property
+    def name(self) -> str:
+        """The backend's name (``'none'`` without a model)."""
+        return "none" if self.model is None else str(getattr(self.model, "name", type(self.model).__name__))
+
+    def _ask(self, key: tuple[object, ...], fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+        if key in self._cache:
+            return self._cache[key], 0.0
+        t0 = time.perf_counter()
+        ans = fn(*args, **kwargs)
+        dt = time.perf_counter() - t0
+        value = getattr(ans, "value", ans)
+        self._cache[key] = value
+        self.latencies.append(dt)
+        self.n_calls += 1
+        return value, dt
+
+    def symbols(self, context: str) -> tuple[dict[str, float] | None, float]:
+        """Return the next-symbol distribution for ``context`` (or ``None``) and the seconds it took."""
+        if self.model is None:
+            return None, 0.0
+        return self._ask(("sym", context[-200:]), self.model.next_symbols, context[-200:])
+
+    def words(self, context: str, prefix: str) -> tuple[list[tuple[str, float]], float]:
+        """Return word completions of ``prefix`` after ``context`` and the seconds it took."""
+        if self.model is None:
+            return [], 0.0
+        key = ("word", context[-200:], prefix)
+        return self._ask(key, self.model.complete_word, context[-200:], prefix, k=self.k_words)
+
+    def phrases(self, context: str) -> tuple[list[tuple[str, float]], float]:
+        """Return phrase completions after ``context`` and the seconds it took."""
+        if self.model is None or self.k_phrases <= 0:
+            return [], 0.0
+        return self._ask(("phrase", context[-200:]), self.model.complete_phrase, context[-200:], k=self.k_phrases)
+
+    def rewrite(self, text: str, instruction: str, k: int = 3) -> tuple[list[Any], float]:
+        """Return rewrite candidates (objects with ``text`` and ``diff``) and the seconds it took."""
+        if self.model is None:
+            return [], 0.0
+        return self._ask(("rewrite", text, instruction, k), self.model.rewrite, text, instruction, k=k)

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bci_input._errors import ConfigError
+from bci_input._types import Intent, IntentKind, Modality
+from bci_input.document import Document, InsertText
+from bci_input.speller import (
+    Layout,
+    Speller,
+    Target,
+    expected_scan_steps,
+    fuse,
+    grid_groups,
+    jfpm_code,
+    log_fuse,
+    make_stopping,
+    scan_groups,
+)
+
+
+def test_fusion_known_posterior():
+    prior = np.array([0.5, 0.3, 0.2])
+    lik = np.array([0.1, 0.6, 0.3])
+    # 0.05, 0.18, 0.06 -> / 0.29
+    np.testing.assert_allclose(fuse(prior, lik), [0.05 / 0.29, 0.18 / 0.29, 0.06 / 0.29])
+    np.testing.assert_allclose(log_fuse(np.log(prior), np.log(lik)), fuse(prior, lik))
+    # an impossible target stays impossible
+    assert fuse([0.0, 1.0], [0.9, 0.1])[0] == 0.0
+    with pytest.raises(ConfigError):
+        fuse([0.0, 1.0], [1.0, 0.0])
+
+
+def test_stopping_accumulates_and_decides():
+    stop = make_stopping(3, 0.9, None, [0.6, 0.2, 0.2])
+    assert stop.decided is None
+    stop.update(np.log([0.5, 0.25, 0.25]))
+    np.testing.assert_allclose(stop.posterior, fuse([0.6, 0.2, 0.2], [0.5, 0.25, 0.25]))
+    assert stop.decided is None  # 0.75
+    stop.update(np.log([0.8, 0.1, 0.1]))
+    assert stop.decided == 0 and stop.posterior[0] > 0.9
+    # a confident prior needs less evidence than a flat one
+    flat = make_stopping(3, 0.9, None, None)
+    flat.update(np.log([0.5, 0.25, 0.25]))
+    flat.update(np.log([0.8, 0.1, 0.1]))
+    assert flat.decided is None
+
+
+def test_jfpm_codes():
+    assert jfpm_code(0) == (8.0, 0.0)
+    f, ph = jfpm_code(39)
+    assert f == pytest.approx(15.8) and ph == pytest.approx((39 * 0.35 * np.pi) % (2 * np.pi))
+    with pytest.raises(ConfigError):
+        jfpm_code(40)
+
+
+def test_scan_groups_put_likely_targets_first():
+    p = np.array([0.02] * 10 + [0.5, 0.3])
+    p = p / p.sum()
+    groups = scan_groups(p)
+    assert groups[0] == (10,)  # the most likely target alone, first
+    assert 11 in groups[1]
+    assert sorted(i for g in groups for i in g) == list(range(12))
+    # likely targets take fewer expected steps than with a flat prior
+    assert expected_scan_steps(p) < expected_scan_steps(np.full(12, 1 / 12))
+
+
+def test_grid_groups_rows_and_columns():
+    g = grid_groups(10, 4)
+    assert g[:3] == ((0, 1, 2, 3), (4, 5, 6, 7), (8, 9))
+    assert g[3:] == ((0, 4, 8), (1, 5, 9), (2, 6), (3, 7))
+
+
+def test_layout_validation():
+    t = (Target("a", "a", "char", "a"), Target("b", "b", "char", "b"))
+    lay = Layout("ssvep", t, [1, 3])
+    np.testing.assert_allclose(lay.prior, [0.25, 0.75])
+    with pytest.raises(ConfigError):
+        Layout("ssvep", t, [1.0])
+    with pytest.raises(ConfigError):
+        Layout("mouse", t, [1, 1])
+    with pytest.raises(ConfigError):
+        Target("x", "x", "command", "explode")
+
+
+def test_speller_main_page_has_40_jfpm_targets_and_uniform_prior_without_lm():
+    sp = Speller(Document(), None, "ssvep")
+    lay = sp.layout
+    assert lay.n_targets == 40
+    assert len({t.freq for t in lay.targets}) == 40
+    chars = [i for i, t in enumerate(lay.targets) if t.kind == "char"]
+    assert np.ptp(lay.prior[chars]) < 1e-12
+
+
+def test_speller_commands_and_undo_gesture():
+    doc = Document()
+    sp = Speller(doc, None, "ssvep")
+    for ch in "hi yo":
+        sp.select("char:space" if ch == " " else f"char:{ch}")
+    assert doc.text == "hi yo"
+    sp.select("cmd:delete_word")
+    assert doc.text == "hi "
+    # EMG undo gesture reverts the last commit in any mode
+    assert sp.handle(Intent(IntentKind.UNDO, modality=Modality.EMG)) == ["undo"]
+    assert doc.text == "hi yo"
+    sp.select("cmd:delete_char")
+    assert doc.text == "hi y"
+    sp.select("cmd:menu")
+    assert sp.layout.page == "menu"
+    sp.select("cmd:redo")  # nothing to redo after a new edit
+    sp.select("cmd:undo")
+    assert doc.text == "hi yo"
+
+
+def test_pause_ignores_intents_until_wake():
+    doc = Document()
+    sp = Speller(doc, None, "ssvep")
+    sp.select("cmd:menu")
+    sp.select("cmd:pause")
+    assert sp.paused and sp.layout.n_targets == 0
+    assert sp.handle(Intent(IntentKind.SELECT, "char:a")) == []
+    assert sp.handle(Intent(IntentKind.UNDO)) == []
+    assert sp.handle(Intent(IntentKind.WAKE)) == ["wake"]
+    sp.select("char:a")
+    assert doc.text == "a"
+
+
+def test_rewrite_flow_without_model_rejects_cleanly():
+    doc = Document("hello there. me go now")
+    sp = Speller(doc, None, "ssvep")
+    sp.select("cmd:menu")
+    sp.select("cmd:rewrite_menu")
+    assert sp.layout.page == "rewrite_select"
+    sp.select("cmd:select_sentence")
+    assert doc.selected_text == "me go now"
+    sp.select("cmd:rewrite_next")
+    assert sp.layout.page == "rewrite_instruction"
+    sp.select("instr:fix_grammar")
+    assert sp.layout.page == "rewrite_candidates"
+    sp.select("cmd:reject")
+    assert sp.layout.page == "main" and doc.selection is None
+
+
+def test_hybrid_emg_confirm():
+    doc = Document()
+    sp = Speller(doc, None, "ssvep", confirm="emg")
+    assert sp.handle(Intent(IntentKind.SELECT, "char:a", modality=Modality.SSVEP)) == ["pending"]
+    assert doc.text == "" and sp.layout.page == "confirm"
+    sp.handle(Intent(IntentKind.CONFIRM, modality=Modality.EMG))
+    assert doc.text == "a"
+    sp.handle(Intent(IntentKind.SELECT, "char:b", modality=Modality.SSVEP))
+    assert sp.handle(Intent(IntentKind.UNDO, modality=Modality.EMG)) == ["cancel"]  # rejects the pending one
+    assert doc.text == "a" and sp.layout.page == "main"
+
+
+def test_scan_descend_and_back():
+    doc = Document()
+    sp = Speller(doc, None, "scan")
+    lay = sp.layout
+    first = lay.groups[0]
+    assert len(first) > 1
+    ids = tuple(lay.targets[i].id for i in first)
+    assert sp.handle(Intent(IntentKind.SELECT, ids, modality=Modality.EMG)) == ["scan_descend"]
+    sub = sp.layout
+    assert sub.groups[-1] == (sub.index("scan:back"),)
+    assert sorted(i for g in sub.groups[:-1] for i in g) == sorted(first)
+    sp.handle(Intent(IntentKind.SELECT, "scan:back", modality=Modality.EMG))
+    assert sp.layout.groups == lay.groups
+    doc.apply(InsertText("x"))
