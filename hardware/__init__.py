@@ -1,0 +1,35 @@
+"""Hardware layer: BrainFlow boards, playback files, LSL inlet/outlet, signal quality.
+
+Nothing here imports Qt. Every source implements :class:`bci_input.Source` and
+delivers :class:`bci_input.Chunk` objects in the core's (n_times, n_channels) µV layout.
+"""
+
+from ._boards import (
+    CONNECTION_PARAMETERS,
+    BoardLayout,
+    board_descriptor,
+    board_layout,
+    board_name,
+    board_names,
+    connection_parameters,
+    explain_brainflow_error,
+    resolve_board,
+    set_brainflow_logging,
+)
+from ._brainflow import BrainFlowSource
+from ._factory import open_source
+
+__all__ = [
+    "BrainFlowSource",
+    "BoardLayout",
+    "CONNECTION_PARAMETERS",
+    "board_descriptor",
+    "board_layout",
+    "board_name",
+    "board_names",
+    "connection_parameters",
+    "explain_brainflow_error",
+    "open_source",
+    "resolve_board",
+    "set_brainflow_logging",
+]

@@ -1,0 +1,123 @@
+"""``bci-input record``: record a board to disk (BrainFlow CSV while acquiring), then convert to FIF/EDF/BDF."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from pathlib import Path
+
+from .._errors import ConfigError, DeviceError, check_option
+from ._common import add_board_arguments
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("fif", "bdf", "edf", "csv")
+BOARD_KEYS = ("serial_port", "mac_address", "ip_address", "ip_port", "serial_number", "timeout", "other_info")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``record``."""
+    p = subparsers.add_parser(
+        "record",
+        help="record a board to FIF, BDF, EDF or BrainFlow CSV",
+        description=(
+            "Record from a board. Samples stream to a BrainFlow CSV (plus .events.tsv and .json sidecars) "
+            "while acquiring, so an interrupted recording stays readable; at the end the CSV is converted "
+            "to the output format (markers become annotations)."
+        ),
+    )
+    add_board_arguments(p)
+    p.add_argument("--duration", type=float, required=True, help="seconds to record")
+    p.add_argument("--out", required=True, help="output file (rec.fif, rec.bdf, rec.edf or rec.csv)")
+    p.add_argument("--format", choices=FORMATS, default=None, help="output format (default: from --out)")
+    p.add_argument(
+        "--marker-every", type=float, default=0.0, metavar="SECONDS", help="stamp test markers 1, 2, 3... this often"
+    )
+    p.set_defaults(func=run)
+
+
+def output_paths(out: str, fmt: str | None) -> tuple[Path, str, Path]:
+    """Return (output path, format, CSV path) for ``--out`` and ``--format``."""
+    path = Path(out)
+    ext = path.suffix.lower().lstrip(".")
+    if fmt is None:
+        if ext not in FORMATS:
+            raise ConfigError(
+                f"Cannot tell the format of {path.name!r}. Use an extension or --format; "
+                f"allowed values are: {', '.join(FORMATS)}."
+            )
+        fmt = ext
+    check_option("format", fmt, FORMATS)
+    if ext in FORMATS and ext != fmt:
+        raise ConfigError(f"--out {path.name!r} does not match --format {fmt}; use a .{fmt} file name.")
+    csv_path = path if fmt == "csv" else path.with_suffix(".csv")
+    return path, fmt, csv_path
+
+
+def run(args: argparse.Namespace) -> int:
+    """Record ``--duration`` seconds and write ``--out``."""
+    from ..acquisition import AcquisitionThread
+    from ..hardware import open_source, set_brainflow_logging
+    from ..recording import Recorder, export_recording
+
+    if args.duration <= 0:
+        raise ConfigError(f"Invalid value for '--duration': {args.duration}. It must be positive.")
+    if args.marker_every < 0:
+        raise ConfigError(f"Invalid value for '--marker-every': {args.marker_every}. It must be >= 0.")
+    out, fmt, csv_path = output_paths(args.out, args.format)
+    set_brainflow_logging(bool(getattr(args, "verbose", False)))
+    source = open_source(board=args.board, **{k: getattr(args, k) for k in BOARD_KEYS})
+    layout = getattr(source, "layout", None)
+    target = int(round(args.duration * source.info.sfreq))
+    failure: list[BaseException] = []
+    wake = threading.Event()
+
+    def on_error(exc: BaseException) -> None:
+        failure.append(exc)
+        wake.set()
+
+    def on_status(status: object) -> None:
+        state = getattr(status, "state", "")
+        if state in ("stalled", "recovered", "failed"):
+            print(f"bci-input: {getattr(status, 'message', state)}", flush=True)
+
+    recorder = Recorder(
+        csv_path,
+        source.info,
+        layout=getattr(layout, "csv", None),
+        board_id=getattr(source, "board_id", None),
+    )
+    n_markers = 0
+    with recorder, source:
+        thread = AcquisitionThread(source, on_error=on_error, on_status=on_status)
+        thread.start()
+        try:
+            t_start = time.monotonic()
+            next_marker = t_start + args.marker_every if args.marker_every else float("inf")
+            while recorder.n_samples < target:
+                if thread.state == "failed":
+                    raise DeviceError(f"Recording stopped: {failure[-1] if failure else 'the source failed'}")
+                if time.monotonic() >= next_marker:
+                    n_markers += 1
+                    source.insert_marker(n_markers)
+                    next_marker += args.marker_every
+                chunk = thread.buffer.read(max_samples=target - recorder.n_samples)
+                if chunk.n_times:
+                    recorder.write(chunk)
+                else:
+                    wake.wait(0.02)
+        finally:
+            thread.stop()
+    print(
+        f"Recorded {recorder.duration_s:.2f} s ({recorder.n_samples} samples, {source.info.n_channels} channels, "
+        f"{recorder.n_events} markers) from {source.info.name} to {csv_path}",
+        flush=True,
+    )
+    if fmt != "csv":
+        export_recording(csv_path, out, fmt)
+        print(f"Wrote {out}", flush=True)
+    if thread.buffer.dropped:
+        log.warning("%d samples were dropped because writing fell behind.", thread.buffer.dropped)
+    return 0
