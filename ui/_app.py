@@ -1,0 +1,143 @@
+"""Start the desktop app: display check, QApplication, window, controller, optional screenshot."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bci_input._errors import ConfigError, check_option
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AppOptions", "has_display", "run_app", "build_app"]
+
+_NO_DISPLAY = (
+    "No display found (DISPLAY and WAYLAND_DISPLAY are not set), so the desktop app cannot open. "
+    "Run the headless live session with 'bci-input demo', or use --screenshot PATH to render offscreen."
+)
+
+
+def has_display(environ: dict[str, str] | None = None, platform: str | None = None) -> bool:
+    """Return whether Qt can open a window (always true off Linux; offscreen/minimal count as a display)."""
+    env = os.environ if environ is None else environ
+    plat = sys.platform if platform is None else platform
+    if not plat.startswith("linux"):
+        return True
+    if env.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs", "linuxfb"):
+        return True
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+@dataclass
+class AppOptions:
+    """What ``bci-input app`` was asked to do."""
+
+    board: str = "synthetic"
+    profile: str = "default"
+    mode: str | None = None
+    lm: str | None = None
+    open_path: str | None = None
+    screenshot: str | None = None
+    quit_after: float | None = None
+    developer: bool | None = None
+    scope: bool = False
+    settings: Any = None
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` on an invalid combination."""
+        if self.mode is not None:
+            check_option("mode", self.mode, ("ssvep", "p300", "scan"))
+        if self.lm is not None:
+            check_option("lm", self.lm, ("bundled", "wordfreq", "none"))
+        if self.quit_after is not None and self.quit_after <= 0:
+            raise ConfigError(f"Invalid value for '--quit-after': {self.quit_after}. It must be positive seconds.")
+        if self.screenshot and not str(self.screenshot).lower().endswith(".png"):
+            raise ConfigError(f"Invalid value for '--screenshot': {self.screenshot}. Use a path ending in .png.")
+
+
+def _qapp() -> Any:
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("bci-input")
+    return app
+
+
+def build_app(opts: AppOptions) -> tuple[Any, Any]:
+    """Create the window and its controller (the caller shows them and runs the event loop).
+
+    Returns
+    -------
+    tuple
+        ``(MainWindow, AppController)``.
+    """
+    from bci_input.document import Document
+    from bci_input.settings import Settings, user_data_dir
+
+    from ._controller import AppController
+    from ._prefs import load_prefs
+    from ._session import build_engine_factory, language_loader
+    from ._window import MainWindow
+
+    settings = opts.settings or Settings()
+    paradigm = opts.mode or settings.speller.paradigm
+    prefs = load_prefs(opts.profile)
+    window = MainWindow(prefs, paradigm)
+    docs = Path(settings.storage.documents_dir) if settings.storage.documents_dir else user_data_dir() / "documents"
+    document = Document.load(opts.open_path) if opts.open_path else None
+    factory, participant, board_name = build_engine_factory(settings, opts.board, paradigm, opts.profile)
+    controller = AppController(
+        window, document=document, paradigm=paradigm, documents_dir=docs,
+        autosave_dir=user_data_dir() / "autosave", prefs=prefs, engine_factory=factory, participant=participant,
+        board_name=board_name, autosave_keep=settings.storage.autosave_versions,
+    )
+    loader, name, immediate = language_loader(settings, opts.lm)
+    if immediate:
+        controller.set_language_model(loader())
+    else:
+        controller.load_language_model_async(loader, name)
+    developer = participant is not None if opts.developer is None else opts.developer
+    window.dev_action.setChecked(developer)
+    window.set_developer_hint(developer)
+    return window, controller
+
+
+def run_app(opts: AppOptions) -> int:
+    """Run the app until its window closes (or ``quit_after`` seconds); return the exit code."""
+    opts.validate()
+    if opts.screenshot:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not has_display():
+        raise ConfigError(_NO_DISPLAY)
+    sys.setswitchinterval(0.0005)  # the GUI thread gets the GIL back quickly at each frame deadline
+    from PyQt6.QtCore import QTimer
+
+    app = _qapp()
+    window, controller = build_app(opts)
+    window.show()
+    controller.start()
+    if controller.engine is None:
+        controller.stimulus.start(controller.paradigm, preview=True)
+    if opts.scope:
+        window.scope_action.setChecked(True)
+    if opts.quit_after is not None:
+        def finish() -> None:
+            if opts.screenshot:
+                path = Path(opts.screenshot)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if not window.grab().save(str(path), "PNG"):
+                    log.error("could not write the screenshot %s", path)
+                else:
+                    print(f"screenshot written to {path}")
+            window.close()
+
+        QTimer.singleShot(int(opts.quit_after * 1000), finish)
+    app.exec()
+    controller.shutdown()
+    return 0

@@ -1,0 +1,388 @@
+"""The app controller: wires the Document, the Speller, the language worker, the autosaver and the engine.
+
+Runs on the GUI thread. Every other thread reaches it only through :class:`~bci_input.ui.bridge.EngineBridge`
+signals (queued). It owns no decoding logic: intents come decoded from the engine, the speller turns them
+into document edits, and this class only shows the result and performs the app-level commands (save,
+export to .txt/.md/.pdf, new document, open recent, read back).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QObject, QTimer, pyqtSignal
+
+from bci_input._errors import BciInputError
+from bci_input._types import Intent, IntentKind, Modality
+from bci_input.document import Autosaver, Document, export_text
+from bci_input.speller import Speller, SpellerLM
+
+from ._export import export_pdf
+from ._prefs import AccessibilityPrefs
+from ._stimulus import StimulusPresenter
+from .bridge import EngineBridge, connect_queued
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AppController", "APP_COMMANDS"]
+
+#: Commands the app performs itself (registered as speller hooks).
+APP_COMMANDS = ("save", "export", "new_document", "open_recent", "read_back")
+
+
+class AppController(QObject):
+    """Glue between the session objects and the :class:`~bci_input.ui._window.MainWindow`.
+
+    Parameters
+    ----------
+    window : MainWindow
+        The view.
+    document : Document | None
+        The document to edit (a new one by default).
+    language_model : LanguageModel | None
+        A ready model, or ``None`` to run without one until :meth:`load_language_model_async` delivers it.
+    paradigm : str
+        ``'ssvep'``, ``'p300'`` or ``'scan'``.
+    documents_dir : Path
+        Where save and export write.
+    autosave_dir : Path | None
+        Folder of the autosaver (``None``: no autosave).
+    prefs : AccessibilityPrefs | None
+        Accessibility preferences (dwell time).
+    engine_factory : callable(EngineBridge) -> Engine | None
+        Builds the engine with the bridge's callbacks (``None``: intents are injected, e.g. by tests).
+    participant : SimulatedParticipant | None
+        The simulated participant (developer mode clicks make it attend a target).
+    board_name : str
+        Shown in the status bar.
+    """
+
+    document_changed = pyqtSignal()
+    command_done = pyqtSignal(str, object)
+
+    def __init__(self, window: Any, *, document: Document | None = None, language_model: Any = None,
+                 paradigm: str = "ssvep", documents_dir: Path, autosave_dir: Path | None = None,
+                 prefs: AccessibilityPrefs | None = None,
+                 engine_factory: Callable[[EngineBridge], Any] | None = None,
+                 participant: Any = None, board_name: str = "none", autosave_keep: int = 10) -> None:
+        super().__init__(window)
+        self.window = window
+        self.prefs = prefs or AccessibilityPrefs()
+        self.paradigm = paradigm
+        self.documents_dir = Path(documents_dir)
+        self.participant = participant
+        self.board_name = board_name
+        self.bridge = EngineBridge(self)
+        self.worker: Any = None
+        self.engine: Any = None
+        self.autosaver: Autosaver | None = None
+        self.last_export: dict[str, Path] = {}
+        self.intents_handled = 0
+        self._closed = False
+        self._loader: threading.Thread | None = None
+        self._tts: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._dwell = QTimer(self)
+        self._dwell.setSingleShot(True)
+        self._dwell.timeout.connect(self._clear_selected)
+        self.stimulus = StimulusPresenter(window, self.bridge)
+
+        connect_queued(self.bridge.intent, self.handle_intent)
+        connect_queued(self.bridge.language_answer, self._on_language_answer)
+        connect_queued(self.bridge.error, self._on_error)
+        connect_queued(self.bridge.notice, lambda m: self.window.show_message(m))
+        connect_queued(self.bridge.status, self._on_status)
+        connect_queued(self.bridge.autosaved, lambda p: self.window.status.set_autosave(True))
+        connect_queued(self.bridge.autosave_failed, lambda m: self.window.status.set_autosave(False, m))
+        connect_queued(self.bridge.model_loaded, self.set_language_model)
+        for kb in window.keyboards():
+            kb.target_clicked.connect(self._on_target_clicked)
+        window.closing.connect(self.shutdown)
+        window.developer_toggled.connect(self._on_developer)
+
+        if autosave_dir is not None:
+            self.autosaver = Autosaver(autosave_dir, keep=autosave_keep, on_error=self.bridge.on_autosave_failed,
+                                       on_saved=self.bridge.on_autosaved)
+        self.model: Any = None
+        self.speller: Speller
+        self._open_document(document or Document())
+        self.set_language_model(language_model)
+        window.status.set_board(board_name, "not started" if engine_factory else "no device")
+        if engine_factory is not None:
+            self.engine = engine_factory(self.bridge)
+            self.engine.set_layout(self.speller.layout)
+
+    # ------------------------------------------------------------------ session
+    def _open_document(self, document: Document) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.document = document
+        unsubs = [document.subscribe(lambda _d: self.document_changed.emit())]
+        if self.autosaver is not None:
+            unsubs.append(self.autosaver.attach(document))
+        self._unsubscribe = lambda: [u() for u in unsubs]  # type: ignore[func-returns-value]
+        hooks = {name: self._hook(name) for name in APP_COMMANDS}
+        self.speller = Speller(document, None, self.paradigm, lm_mode="async", request_language=self._request,
+                               on_layout=self._on_layout, hooks=hooks, documents_dir=self.documents_dir)
+        if self.model is not None:
+            self.speller.lm = SpellerLM(self.model)
+        self._refresh()
+
+    def set_language_model(self, model: Any) -> None:
+        """Use ``model`` (from now on) for suggestions and the prior; starts its worker thread."""
+        if self._closed or model is None:
+            if model is None:
+                self.window.status.set_llm("none")
+            return
+        from bci_input.language import LanguageWorker
+
+        if self.worker is not None:
+            self.worker.stop()
+        self.model = model
+        self.worker = LanguageWorker(model, self.bridge.on_language_answer, self.bridge.on_error, debounce_s=0.03)
+        self.speller.lm = SpellerLM(model)
+        self.window.status.set_llm(str(getattr(model, "name", "model")))
+        self._relayout_language()
+
+    def load_language_model_async(self, loader: Callable[[], Any], name: str = "bundled") -> None:
+        """Load a model on a worker thread; the status bar says "loading model…" meanwhile."""
+        self.window.status.set_llm(name, loading=True)
+
+        def run() -> None:
+            try:
+                model = loader()
+            except Exception as exc:  # reaches the UI, never swallowed
+                log.exception("language model failed to load")
+                self.bridge.on_error(f"Language model failed to load: {exc}")
+                return
+            self.bridge.on_model_loaded(model)
+
+        self._loader = threading.Thread(target=run, name="model-loader", daemon=True)
+        self._loader.start()
+
+    def start(self) -> None:
+        """Start the engine and the stimulus."""
+        if self.engine is not None:
+            self.engine.start()
+            self.window.status.set_board(self.board_name, "streaming")
+        self.stimulus.start(self.paradigm)
+
+    def shutdown(self) -> None:
+        """Stop every thread (engine, language worker, autosave, model loader); safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self.bridge.close()
+        self._dwell.stop()
+        self.stimulus.stop()
+        if self.engine is not None:
+            try:
+                self.engine.stop()
+            except Exception:
+                log.exception("engine stop failed")
+        if self.worker is not None:
+            self.worker.stop(timeout=5.0)
+        if self.autosaver is not None:
+            self.autosaver.close()
+        if self._loader is not None:
+            self._loader.join(timeout=30.0)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    # ------------------------------------------------------------------ intents
+    def handle_intent(self, intent: Intent) -> list[str]:
+        """Apply one decoded intent (GUI thread): speller → document → view."""
+        if self._closed:
+            return []
+        names = self.speller.handle(intent)
+        self.intents_handled += 1
+        target = self.speller.layout.get(str(intent.payload)) if intent.kind == IntentKind.SELECT else None
+        label = getattr(target, "label", None) or (str(intent.payload) if intent.payload is not None else intent.kind)
+        self.window.status.set_confidence(str(label), float(intent.confidence))
+        if intent.kind == IntentKind.SELECT and not isinstance(intent.payload, (tuple, list)):
+            self.window.keyboard.selected_id = intent.payload
+            self.window.keyboard.invalidate()
+            self._dwell.start(int(self.prefs.dwell_s * 1000) or 1)
+        self._show_messages()
+        self._refresh()
+        self.window.status.set_state("paused — wake gesture resumes" if self.speller.paused else "", warn=True)
+        return names
+
+    def _clear_selected(self) -> None:
+        self.window.keyboard.selected_id = None
+        self.window.keyboard.update()
+
+    def _on_target_clicked(self, target_id: Any) -> None:
+        if self.participant is not None:
+            self.participant.attend(target_id)
+            self.window.show_message(f"Simulated participant attends {target_id!r}")
+        elif self.window.dev_action.isChecked():
+            self.handle_intent(Intent(IntentKind.SELECT, target_id, modality=Modality.KEYBOARD))
+
+    def _on_developer(self, on: bool) -> None:
+        self.window.set_developer_hint(on)
+        for kb in self.window.keyboards():
+            kb.interactive = on
+
+    # ------------------------------------------------------------------ language
+    def _request(self, kind: str, revision: int, **kwargs: Any) -> None:
+        if self.worker is not None and not self._closed:
+            self.worker.request(kind, revision, **kwargs)
+
+    def _on_language_answer(self, answer: Any) -> None:
+        if self._closed:
+            return
+        self.speller.on_language_answer(answer, getattr(answer, "kind", None) or None)
+        self.window.status.set_llm(str(getattr(answer, "backend", "")), float(getattr(answer, "latency_s", 0.0)))
+        self._refresh()
+
+    def _relayout_language(self) -> None:
+        # A new model: ask it about the current text (the speller refreshes when its revision marker changes).
+        self.speller._lm_revision = -1  # noqa: SLF001 - until Speller exposes a public refresh
+        self.speller._layout = None  # noqa: SLF001
+        self._on_layout(self.speller.layout)
+
+    # ------------------------------------------------------------------ view
+    def _on_layout(self, layout: Any) -> None:
+        if self._closed:
+            return
+        if self.engine is not None:
+            self.engine.set_layout(layout)
+        self.window.show_layout(layout, self.document.selected_text)
+        self.stimulus.layout_changed(layout)
+
+    def ghost_text(self) -> str:
+        """Return the language model's proposed continuation shown in grey at the cursor."""
+        lay = self.speller.layout
+        if getattr(lay, "page", "main") != "main":
+            return ""
+        phrase = next((t.value for t in lay.targets if t.kind == "phrase" and t.value), "")
+        if not phrase:
+            return ""
+        before = self.document.text_before_cursor()
+        return phrase if not before or before.endswith((" ", "\n")) else " " + phrase
+
+    def _refresh(self) -> None:
+        d = self.document
+        self.window.show_document(d.text, d.cursor, d.selection, self.ghost_text())
+        self.window.show_layout(self.speller.layout, d.selected_text)
+
+    def _show_messages(self) -> None:
+        while self.speller.messages:
+            msg = self.speller.messages.pop(0)
+            self.window.show_message(msg, warn="failed" in msg.lower())
+
+    def _on_status(self, status: dict[str, Any]) -> None:
+        st = self.window.status
+        if "state" in status:
+            st.set_board(str(status.get("board", self.board_name)), str(status["state"]))
+        if "quality" in status:
+            q = status["quality"]
+            if isinstance(q, dict):
+                q = list(q.items())
+            st.set_quality([(str(n), str(lv)) for n, lv in q])
+        if "llm_latency_s" in status:
+            st.set_llm(str(status.get("llm_backend", "")), float(status["llm_latency_s"]))
+
+    def _on_error(self, message: str) -> None:
+        log.error("%s", message)
+        self.window.show_message(f"⚠ {message}", warn=True)
+
+    # ------------------------------------------------------------------ commands
+    def _hook(self, name: str) -> Callable[[Speller], None]:
+        def run(_speller: Speller) -> None:
+            try:
+                result = getattr(self, f"cmd_{name}")()
+            except (BciInputError, OSError) as exc:
+                self.window.show_message(f"{name.replace('_', ' ')} failed: {exc}", warn=True)
+                log.warning("%s failed: %s", name, exc)
+                return
+            self.command_done.emit(name, result)
+
+        return run
+
+    def _stem(self) -> Path:
+        if self.document.path is not None:
+            return self.document.path.with_suffix("")
+        self.documents_dir.mkdir(parents=True, exist_ok=True)
+        return self.documents_dir / time.strftime("document-%Y%m%d-%H%M%S")
+
+    def cmd_save(self) -> Path:
+        """Save the document (as ``.txt`` in the documents folder if it has no path yet)."""
+        path = self.document.save(self.document.path or self._stem().with_suffix(".txt"))
+        self._remember(path)
+        self.window.show_message(f"Saved {path}")
+        return path
+
+    def cmd_export(self) -> dict[str, Path]:
+        """Export the document to ``.txt``, ``.md`` and ``.pdf`` side by side."""
+        stem = self._stem()
+        out = {"txt": export_text(self.document, stem.with_suffix(".txt")),
+               "md": export_text(self.document, stem.with_suffix(".md")),
+               "pdf": export_pdf(self.document.text, stem.with_suffix(".pdf"), title=stem.name)}
+        self.last_export = out
+        self._remember(out["txt"])
+        self.window.show_message(f"Exported {out['pdf']} (+ .txt, .md)")
+        return out
+
+    def cmd_new_document(self) -> Document:
+        """Save the current document if it has a path, then start an empty one."""
+        if self.document.path is not None and self.document.modified:
+            self.document.save()
+        self._open_document(Document())
+        self.window.show_message("New document")
+        return self.document
+
+    def cmd_open_recent(self) -> Path | None:
+        """Open the most recent saved document other than the current one."""
+        current = self.document.path.resolve() if self.document.path else None
+        for p in self.recent_documents():
+            if p.exists() and p.resolve() != current:
+                self._open_document(Document.load(p))
+                self.window.show_message(f"Opened {p}")
+                return p
+        self.window.show_message("No recent document to open")
+        return None
+
+    def cmd_read_back(self) -> bool:
+        """Read the selection (or the last sentence) aloud with the platform's text-to-speech, if any."""
+        text = self.document.selected_text or self.document.text[-400:]
+        try:
+            from PyQt6.QtTextToSpeech import QTextToSpeech
+        except ImportError:
+            self.window.show_message("Read back: no text-to-speech on this system")
+            return False
+        if self._tts is None:
+            self._tts = QTextToSpeech(self)
+        self._tts.say(text)
+        self.window.show_message("Reading back…")
+        return True
+
+    def _recent_file(self) -> Path:
+        from bci_input.settings import user_data_dir
+
+        return user_data_dir() / "recent_documents.json"
+
+    def recent_documents(self) -> list[Path]:
+        """Return recently saved or exported documents, newest first."""
+        try:
+            data = json.loads(self._recent_file().read_text(encoding="utf-8"))
+            return [Path(p) for p in data if isinstance(p, str)]
+        except (OSError, json.JSONDecodeError, TypeError):
+            return []
+
+    def _remember(self, path: Path) -> None:
+        from bci_input.document import atomic_write_text
+
+        items = [str(path)] + [str(p) for p in self.recent_documents() if str(p) != str(path)]
+        try:
+            self._recent_file().parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self._recent_file(), json.dumps(items[:10]))
+        except (OSError, BciInputError) as exc:
+            log.warning("cannot update the recent documents list: %s", exc)

@@ -1,0 +1,75 @@
+"""The rewrite panel: the selected text, the instruction and the candidates with a word diff."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from ._theme import Theme
+
+__all__ = ["RewritePanel", "diff_html"]
+
+
+def diff_html(original: str, new: str, theme: Theme) -> str:
+    """Return HTML showing ``new`` with the words it deleted struck out in red and inserted in green."""
+    from bci_input.language import word_diff
+
+    parts: list[str] = []
+    for tag, old, ins in word_diff(original, new):
+        if tag == "equal":
+            parts.append(html.escape(ins))
+        if tag in ("delete", "replace") and old:
+            parts.append(f"<s style='color:{theme.bad.name()}'>{html.escape(old)}</s>")
+        if tag in ("insert", "replace") and ins:
+            parts.append(f"<b style='color:{theme.ok.name()}'>{html.escape(ins)}</b>")
+    return " ".join(parts)
+
+
+class RewritePanel(QFrame):
+    """Shows where the rewrite flow is; hidden on the main page."""
+
+    _STEPS = {
+        "rewrite_select": "1 · Select the sentence or paragraph to rewrite",
+        "rewrite_instruction": "2 · Choose how to rewrite it",
+        "rewrite_wait": "3 · Asking the language model…",
+        "rewrite_candidates": "3 · Pick a candidate, or reject",
+    }
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.theme = theme
+        self.step = QLabel("")
+        self.step.setObjectName("title")
+        self.original = QLabel("")
+        self.original.setWordWrap(True)
+        self.candidates = QLabel("")
+        self.candidates.setWordWrap(True)
+        self.candidates.setTextFormat(Qt.TextFormat.RichText)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 10, 14, 10)
+        for w in (self.step, self.original, self.candidates):
+            lay.addWidget(w)
+        self.setVisible(False)
+
+    def show_state(self, page: str, selected: str, targets: Sequence[Any]) -> None:
+        """Update from the speller's page, the selected text and the page's targets."""
+        if page not in self._STEPS:
+            self.setVisible(False)
+            return
+        self.setVisible(True)
+        self.step.setText(self._STEPS[page])
+        sel = selected.strip() or "(nothing selected yet)"
+        self.original.setText(f"Selected: “{sel}”")
+        cands = [t for t in targets if getattr(t, "kind", "") == "rewrite"]
+        if page == "rewrite_candidates" and not cands:
+            self.candidates.setText("No candidate for this instruction. Reject and try another.")
+        elif cands:
+            rows = [f"<p><b>{k + 1}.</b> {diff_html(selected, t.value, self.theme)}</p>" for k, t in enumerate(cands)]
+            self.candidates.setText("".join(rows))
+        else:
+            self.candidates.setText("")
