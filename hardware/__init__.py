@@ -18,9 +18,15 @@ from ._boards import (
 )
 from ._brainflow import BrainFlowSource
 from ._factory import open_source
+from ._playback import PLAYBACK_SUFFIXES, BrainFlowPlaybackSource, PlaybackSource, load_playback_file, open_playback
 
 __all__ = [
+    "BrainFlowPlaybackSource",
     "BrainFlowSource",
+    "PLAYBACK_SUFFIXES",
+    "PlaybackSource",
+    "load_playback_file",
+    "open_playback",
     "BoardLayout",
     "CONNECTION_PARAMETERS",
     "board_descriptor",

@@ -19,6 +19,7 @@ def open_source(
     *,
     speed: float = 1.0,
     clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
     **kwargs: Any,
 ) -> Source:
     """Return a (not yet started) source for a BrainFlow board, a playback file or an LSL stream.
@@ -29,8 +30,8 @@ def open_source(
         The ``[acquisition]`` settings; keyword arguments override its fields.
     speed : float
         Playback speed factor (playback files only).
-    clock : callable | None
-        Injected monotonic clock for paced playback (tests).
+    clock, sleep : callable | None
+        Injected monotonic clock and matching sleep for paced playback (tests).
     **kwargs
         Any :class:`~bci_input.settings.AcquisitionSettings` field: ``board``, ``serial_port``, ...,
         ``playback_file``, ``lsl_stream_name``.
@@ -65,7 +66,7 @@ def open_source(
             raise ConfigError(
                 "The 'playback' board needs a file: set 'playback_file' (or use 'bci-input replay FILE')."
             )
-        return open_playback(s.playback_file, speed=speed, clock=clock)
+        return open_playback(s.playback_file, speed=speed, clock=clock, sleep=sleep)
     if board == "lsl" or s.lsl_stream_name:
         from ._lsl import LslInletSource
 
