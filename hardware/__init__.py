@@ -19,10 +19,16 @@ from ._boards import (
 from ._brainflow import BrainFlowSource
 from ._factory import open_source
 from ._playback import PLAYBACK_SUFFIXES, BrainFlowPlaybackSource, PlaybackSource, load_playback_file, open_playback
+from ._quality import ChannelQuality, QualityThresholds, SignalQuality, assess_quality, format_quality_table
 
 __all__ = [
     "BrainFlowPlaybackSource",
     "BrainFlowSource",
+    "ChannelQuality",
+    "QualityThresholds",
+    "SignalQuality",
+    "assess_quality",
+    "format_quality_table",
     "PLAYBACK_SUFFIXES",
     "PlaybackSource",
     "load_playback_file",
