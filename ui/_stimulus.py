@@ -1,10 +1,10 @@
 """Turn the engine's stimulus events into what the keyboards show.
 
 The engine drives the schedule (trial onsets, P300 flashes, scan steps) and reports each event through
-``on_stimulus``; the bridge delivers it here on the GUI thread. An event is a mapping or an object with a
-``kind`` (``trial_start``, ``flash``, ``flash_off``, ``scan_step``, ``rest``) and either target ``ids`` or
-``group`` indices into the current layout. Without an engine (previews, screenshots), :meth:`StimulusPresenter.
-start` runs a local preview schedule so that every mode shows what it looks like in use.
+``on_stimulus``; the bridge delivers it here on the GUI thread. An event is a mapping with a ``type``
+(``ssvep_on``, ``ssvep_off``, ``flash``, ``highlight``, ``highlight_off``) and the affected target ids
+(``targets``) or ``group`` indices into the current layout. Without an engine (previews, screenshots),
+:meth:`StimulusPresenter.start` runs a local preview schedule so that every mode shows what it looks like.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from .bridge import EngineBridge, connect_queued
 
 log = logging.getLogger(__name__)
 
-__all__ = ["StimulusPresenter", "event_field"]
+__all__ = ["StimulusPresenter", "event_field", "FLASH_MS"]
+
+#: How long a P300 flash stays on screen, in milliseconds.
+FLASH_MS = 100
 
 
 def event_field(event: Any, name: str, default: Any = None) -> Any:
@@ -48,6 +51,9 @@ class StimulusPresenter(QObject):
         self._k = 0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._preview_step)
+        self._unflash = QTimer(self)
+        self._unflash.setSingleShot(True)
+        self._unflash.timeout.connect(window.p300.unflash)
         connect_queued(bridge.stimulus, self.on_event)
 
     def layout_changed(self, layout: Any) -> None:
@@ -56,7 +62,7 @@ class StimulusPresenter(QObject):
         self._k = 0
 
     def _ids(self, event: Any) -> tuple[Any, ...]:
-        ids = event_field(event, "ids")
+        ids = event_field(event, "targets")
         if ids is not None:
             return tuple(ids)
         group = event_field(event, "group")
@@ -68,19 +74,18 @@ class StimulusPresenter(QObject):
     def on_event(self, event: Any) -> None:
         """Show one engine stimulus event."""
         self.n_events += 1
-        kind = str(event_field(event, "kind", ""))
+        kind = str(event_field(event, "type", ""))
         w = self.window
-        if kind in ("trial_start", "onset"):
-            if w.paradigm == "ssvep":
-                w.flicker.trial_onset()
+        if kind == "ssvep_on":
+            w.flicker.start()  # frame 0 is the trial onset (JFPM phases are relative to it)
+        elif kind == "ssvep_off":
+            w.flicker.stop()
         elif kind == "flash":
             w.p300.flash(self._ids(event))
-        elif kind in ("flash_off", "unflash"):
-            w.p300.unflash()
-        elif kind in ("scan_step", "highlight", "scan"):
+            self._unflash.start(FLASH_MS)
+        elif kind == "highlight":
             w.scan.highlight(self._ids(event))
-        elif kind == "rest":
-            w.p300.unflash()
+        elif kind == "highlight_off":
             w.scan.clear_highlight()
         else:
             log.debug("unknown stimulus event %r", kind)
@@ -88,7 +93,7 @@ class StimulusPresenter(QObject):
     def start(self, paradigm: str, preview: bool = False) -> None:
         """Start the stimulus of ``paradigm``; ``preview`` runs a local schedule (no engine)."""
         self.stop()
-        if paradigm == "ssvep":
+        if paradigm == "ssvep" and preview:
             self.window.flicker.start()
         self.preview = preview
         if preview and paradigm in ("p300", "scan"):
@@ -99,6 +104,7 @@ class StimulusPresenter(QObject):
     def stop(self) -> None:
         """Stop the flicker and any preview schedule."""
         self._timer.stop()
+        self._unflash.stop()
         self.window.flicker.stop()
 
     def _preview_step(self) -> None:
@@ -108,7 +114,6 @@ class StimulusPresenter(QObject):
         g = groups[self._k % len(groups)]
         self._k += 1
         if self.window.paradigm == "p300":
-            self.on_event({"kind": "flash", "group": g})
-            QTimer.singleShot(100, self.window.p300.unflash)
+            self.on_event({"type": "flash", "group": g})
         else:
-            self.on_event({"kind": "scan_step", "group": g})
+            self.on_event({"type": "highlight", "group": g})

@@ -1,0 +1,159 @@
+"""Bridge thread hand-off, app assembly, shutdown, preferences, CLI display check and screenshots."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from bci_input.ui._app import AppOptions, build_app, has_display
+from bci_input.ui._prefs import AccessibilityPrefs, load_prefs, prefs_path, save_prefs
+from bci_input.ui.bridge import EngineBridge, connect_queued
+from PyQt6.QtCore import QObject, QThread
+
+from bci_input._errors import ConfigError, ProfileError
+from bci_input._types import Intent, IntentKind
+
+
+class _Receiver(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[object, QThread | None]] = []
+
+    def take(self, value: object) -> None:
+        self.calls.append((value, QThread.currentThread()))
+
+
+def test_bridge_delivers_worker_callbacks_on_the_gui_thread(qtbot) -> None:
+    bridge = EngineBridge()
+    recv = _Receiver()
+    connect_queued(bridge.intent, recv.take)
+    connect_queued(bridge.status, recv.take)
+    gui = QThread.currentThread()
+    intent = Intent(IntentKind.SELECT, "char:a")
+    caller: list[int] = []
+
+    def worker() -> None:
+        caller.append(threading.get_ident())
+        bridge.engine_callbacks()["on_intent"](intent)
+        bridge.on_status({"state": "streaming"})
+
+    with qtbot.waitSignals([bridge.intent, bridge.status], timeout=3000):
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join(3)
+    qtbot.waitUntil(lambda: len(recv.calls) == 2, timeout=3000)
+    assert caller[0] != threading.get_ident()
+    assert recv.calls[0] == (intent, gui)
+    assert recv.calls[1][0] == {"state": "streaming"} and recv.calls[1][1] is gui
+    bridge.close()
+    bridge.on_intent(intent)  # after close: ignored, no signal
+    qtbot.wait(20)
+    assert len(recv.calls) == 2
+
+
+def test_bridge_error_accepts_exceptions(qtbot) -> None:
+    bridge = EngineBridge()
+    with qtbot.waitSignal(bridge.error) as sig:
+        threading.Thread(target=bridge.on_error, args=(ValueError("boom"),)).start()
+    assert sig.args == ["ValueError: boom"]
+
+
+def _threads() -> set[str]:
+    return {t.name for t in threading.enumerate() if t.is_alive()}
+
+
+def test_app_shutdown_leaves_no_thread_running(qtbot, tmp_path) -> None:
+    before = _threads()
+    window, ctrl = build_app(AppOptions(board="none", lm="wordfreq", mode="ssvep"))
+    qtbot.addWidget(window)
+    window.show()
+    ctrl.start()
+    ctrl.stimulus.start("ssvep", preview=True)
+    qtbot.waitUntil(lambda: window.flicker.frame_index > 5, timeout=3000)
+    ctrl.handle_intent(Intent(IntentKind.SELECT, "char:a"))
+    assert ctrl.document.text == "a"
+    assert "language-worker" in _threads() and "autosave" in _threads()
+    window.close()  # the close path: controller.shutdown()
+    assert _threads() <= before
+    assert not window.flicker.clock.running
+    ctrl.shutdown()  # idempotent
+
+
+def test_bundled_model_loads_on_a_worker_thread(qtbot) -> None:
+    window, ctrl = build_app(AppOptions(board="none", lm="none"))
+    qtbot.addWidget(window)
+    gate = threading.Event()
+    loaded_on: list[str] = []
+
+    def loader():
+        from bci_input.language import WordFreqModel
+
+        loaded_on.append(threading.current_thread().name)
+        gate.wait(5)
+        return WordFreqModel()
+
+    ctrl.load_language_model_async(loader, "slow model")
+    assert "loading model" in window.status.llm.text()
+    gate.set()
+    qtbot.waitUntil(lambda: ctrl.model is not None, timeout=5000)
+    assert loaded_on == ["model-loader"]
+    assert "wordfreq" in window.status.llm.text()
+    window.close()
+
+
+def test_prefs_round_trip_and_validation() -> None:
+    prefs = AccessibilityPrefs().replace(font_size=40, high_contrast=True, switch_preset="two-switch")
+    path = save_prefs("alice", prefs)
+    assert path == prefs_path("alice") and path.exists()
+    assert load_prefs("alice") == prefs
+    assert load_prefs("bob") == AccessibilityPrefs()
+    with pytest.raises(ConfigError, match="font_size"):
+        AccessibilityPrefs(font_size=4).validate()
+    with pytest.raises(ConfigError, match="colour"):
+        AccessibilityPrefs(flicker_color="red").validate()
+    path.write_text('{"font_size": "big"}', encoding="utf-8")
+    with pytest.raises(ProfileError, match="font_size"):
+        load_prefs("alice")
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ProfileError, match="not valid JSON"):
+        load_prefs("alice")
+    with pytest.raises(ProfileError):
+        prefs_path("../etc")
+
+
+def test_has_display() -> None:
+    assert not has_display({}, "linux")
+    assert has_display({"DISPLAY": ":0"}, "linux")
+    assert has_display({"QT_QPA_PLATFORM": "offscreen"}, "linux")
+    assert has_display({}, "win32")
+
+
+def _cli(*args: str, env_extra: dict[str, str] | None = None, tmp_path=None) -> subprocess.CompletedProcess:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "bci_input.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_cli_without_display_names_the_demo() -> None:
+    r = _cli("app")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bci-input demo" in lines[0]
+    assert "qt.qpa" not in r.stderr and "Aborted" not in r.stderr
+
+
+@pytest.mark.slow
+def test_cli_screenshot_writes_a_png(tmp_path) -> None:
+    out = tmp_path / "shot.png"
+    r = _cli("app", "--board", "none", "--lm", "wordfreq", "--mode", "scan", "--screenshot", str(out),
+             "--quit-after", "1")
+    assert r.returncode == 0, r.stderr
+    from PyQt6.QtGui import QImage
+
+    img = QImage(str(out))
+    assert not img.isNull() and img.width() >= 1000 and img.height() >= 700
