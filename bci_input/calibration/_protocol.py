@@ -11,6 +11,7 @@ epochs with NaNs, flat channels or excessive peak-to-peak amplitude, and
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +27,15 @@ __all__ = [
     "DataCheck",
     "PARADIGM_SPECS",
     "get_spec",
+    "jfpm_codes",
     "make_cue_plan",
     "extract_epochs",
     "reject_artifacts",
     "check_minimum_data",
     "P300_CUE_OFFSET",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Marker code of a P300 cue is ``P300_CUE_OFFSET + target item``; flashes are ``1 + item``.
 P300_CUE_OFFSET = 100
@@ -57,6 +61,9 @@ class ParadigmSpec:
         Rest after each trial, s.
     tmin, tmax : float
         Epoch window relative to the onset marker, s.
+    win_start_s : float
+        Start of the decoding window relative to the onset marker, s (skips the build-up of
+        the response); windows of the accuracy-vs-length sweep start here.
     l_freq, h_freq : float | None
         Band-pass applied before epoching (``None`` = no filter on that side), Hz.
     reject_ptp_uv : float | None
@@ -87,6 +94,7 @@ class ParadigmSpec:
     rest_s: float = 1.0
     tmin: float = 0.0
     tmax: float = 4.0
+    win_start_s: float = 0.0
     l_freq: float | None = 1.0
     h_freq: float | None = 45.0
     reject_ptp_uv: float | None = 200.0
@@ -132,14 +140,14 @@ class ParadigmSpec:
         return self.cue_s + self.stim_s + self.rest_s
 
 
-#: Default SSVEP frequencies: 4 targets outside the alpha band, as the speller flickers them.
-DEFAULT_SSVEP_FREQS = (8.0, 11.0, 13.0, 15.0)
+#: Placeholder SSVEP frequencies of the static table; :func:`get_spec` uses the speller's JFPM codes.
+_SSVEP_PLACEHOLDER = (8.0, 11.0, 13.0, 15.0)
 
 PARADIGM_SPECS: dict[str, ParadigmSpec] = {
     "ssvep": ParadigmSpec(
-        "ssvep", tuple(f"{f:g} Hz" for f in DEFAULT_SSVEP_FREQS), (1, 2, 3, 4), cue_s=1.0, stim_s=4.0, rest_s=1.0,
-        tmin=0.0, tmax=4.0, l_freq=3.0, h_freq=45.0, reject_ptp_uv=250.0, min_trials_per_class=4,
-        default_trials_per_class=8, freqs=DEFAULT_SSVEP_FREQS, phases=tuple(0.5 * np.pi * i for i in range(4)),
+        "ssvep", tuple(f"{f:g} Hz" for f in _SSVEP_PLACEHOLDER), (1, 2, 3, 4), cue_s=1.0, stim_s=3.0, rest_s=0.5,
+        tmin=0.0, tmax=3.0, win_start_s=0.14, l_freq=3.0, h_freq=90.0, reject_ptp_uv=250.0, min_trials_per_class=3,
+        default_trials_per_class=4, freqs=_SSVEP_PLACEHOLDER, phases=tuple(0.5 * np.pi * i for i in range(4)),
     ),
     "p300": ParadigmSpec(
         "p300", ("non-target", "target"), (1, 2), cue_s=1.0, stim_s=0.8, rest_s=1.0, tmin=-0.1, tmax=0.8,
@@ -161,16 +169,35 @@ PARADIGM_SPECS: dict[str, ParadigmSpec] = {
 }
 
 
-def get_spec(paradigm: str, **changes: Any) -> ParadigmSpec:
+def jfpm_codes(n_targets: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Return the frequencies and phases of the speller's first ``n_targets`` JFPM targets.
+
+    Returns
+    -------
+    freqs, phases : tuple of float
+        Hz and radians, as the speller's flicker uses them.
+    """
+    from ..speller._targets import MAX_SSVEP_TARGETS, jfpm_code
+
+    if not 2 <= n_targets <= MAX_SSVEP_TARGETS:
+        raise ConfigError(f"Invalid number of SSVEP targets: {n_targets}. Allowed values are 2-{MAX_SSVEP_TARGETS}.")
+    codes = [jfpm_code(i) for i in range(n_targets)]
+    return tuple(c[0] for c in codes), tuple(c[1] for c in codes)
+
+
+def get_spec(paradigm: str, *, n_targets: int = 40, **changes: Any) -> ParadigmSpec:
     """Return the default spec of a paradigm, with optional changes.
 
     Parameters
     ----------
     paradigm : str
         One of ``ssvep``, ``p300``, ``emg``, ``blink``, ``mi``.
+    n_targets : int
+        SSVEP: calibrate the speller's first ``n_targets`` JFPM targets (8.0 Hz + 0.2 Hz steps),
+        unless ``freqs`` is given.
     **changes
         Fields to override (e.g. ``freqs=(13.0, 17.0, 21.0)``); for SSVEP, new ``freqs``
-        also set the class names, codes and phases.
+        also set the class names, codes and (unless given) zero phases.
 
     Returns
     -------
@@ -178,12 +205,16 @@ def get_spec(paradigm: str, **changes: Any) -> ParadigmSpec:
     """
     check_option("paradigm", paradigm, PARADIGM_SPECS)
     spec = PARADIGM_SPECS[paradigm]
-    if paradigm == "ssvep" and "freqs" in changes:
+    if paradigm == "ssvep":
+        if "freqs" not in changes:
+            changes["freqs"], jphases = jfpm_codes(n_targets)
+            changes.setdefault("phases", jphases)
         freqs = tuple(float(f) for f in changes["freqs"])
         changes.setdefault("classes", tuple(f"{f:g} Hz" for f in freqs))
         changes.setdefault("codes", tuple(range(1, len(freqs) + 1)))
-        changes.setdefault("phases", tuple(0.5 * np.pi * (i % 4) for i in range(len(freqs))))
+        changes.setdefault("phases", (0.0,) * len(freqs))
         changes["freqs"] = freqs
+        changes["phases"] = tuple(float(p) for p in changes["phases"])
     return dataclasses.replace(spec, **changes)
 
 
@@ -399,7 +430,12 @@ def extract_epochs(
     code_to_label = {c: i for i, c in enumerate(spec.codes)}
     for onset, code in events:
         code = int(code)
-        if spec.name == "p300":
+        if spec.name == "p300" and spec.n_items == 0:  # oddball file: 2 = target, 1 = non-target
+            if code not in (1, 2):
+                continue
+            label, item = int(code == 2), -1
+            trial = len(ys) // 10  # blocks of 10 consecutive flashes stay in one CV fold
+        elif spec.name == "p300":
             if code >= P300_CUE_OFFSET:
                 trial, cued = trial + 1, code - P300_CUE_OFFSET
                 continue
@@ -440,7 +476,9 @@ def reject_artifacts(epochs: Epochs, spec: ParadigmSpec) -> tuple[Epochs, dict[s
     clean : Epochs
         The epochs kept.
     counts : dict
-        Number of epochs dropped for ``'nan'``, ``'flat'`` and ``'ptp'`` (each epoch counted once).
+        Number of epochs dropped for ``'nan'``, ``'flat'`` and ``'ptp'`` (each epoch counted once);
+        ``'relative_ptp_limit': 1`` when most epochs exceeded the absolute limit, so outliers beyond
+        5x the median peak-to-peak were rejected instead (unusual amplitude scale).
     """
     X = epochs.X
     bad_nan = ~np.isfinite(X).all(axis=(1, 2))
@@ -448,10 +486,23 @@ def reject_artifacts(epochs: Epochs, spec: ParadigmSpec) -> tuple[Epochs, dict[s
     ptp = Xf.max(axis=1) - Xf.min(axis=1)
     bad_flat = ~bad_nan & (ptp < spec.flat_uv).any(axis=1)
     bad_ptp = np.zeros(len(epochs), bool)
-    if spec.reject_ptp_uv is not None:
-        bad_ptp = ~bad_nan & ~bad_flat & (ptp > spec.reject_ptp_uv).any(axis=1)
+    relative = False
+    if spec.reject_ptp_uv is not None and len(epochs):
+        usable = ~bad_nan & ~bad_flat
+        bad_ptp = usable & (ptp > spec.reject_ptp_uv).any(axis=1)
+        if bad_ptp.sum() > 0.5 * max(1, usable.sum()):
+            # Most epochs exceed the absolute limit: the amplitude scale is unusual (units, amplifier gain).
+            # Fall back to rejecting outliers: more than 5x the median peak-to-peak of the channel.
+            relative = True
+            med = np.median(ptp[usable], axis=0) if usable.any() else np.zeros(ptp.shape[1])
+            bad_ptp = usable & (ptp > 5.0 * med[None, :]).any(axis=1)
+            log.warning("Most epochs exceed %g µV peak-to-peak; rejecting relative outliers (>5x median) instead.",
+                        spec.reject_ptp_uv)
     keep = ~(bad_nan | bad_flat | bad_ptp)
-    return epochs.subset(keep), {"nan": int(bad_nan.sum()), "flat": int(bad_flat.sum()), "ptp": int(bad_ptp.sum())}
+    counts = {"nan": int(bad_nan.sum()), "flat": int(bad_flat.sum()), "ptp": int(bad_ptp.sum())}
+    if relative:
+        counts["relative_ptp_limit"] = 1
+    return epochs.subset(keep), counts
 
 
 @dataclass(frozen=True)
@@ -503,11 +554,15 @@ def check_minimum_data(clean: Epochs, spec: ParadigmSpec, rejected: dict[str, in
     else:
         per = {name: need for name in spec.classes}
     needed = {name: max(0, per[name] - counts[name]) for name in spec.classes}
+    relative = bool(rejected.pop("relative_ptp_limit", 0))
     n_rej = sum(rejected.values())
     rej_txt = ""
     if n_rej:
         parts = [f"{v} {k}" for k, v in rejected.items() if v]
         rej_txt = f" {n_rej} epoch(s) were rejected as artefacts ({', '.join(parts)})."
+    if relative:
+        rej_txt += (f" Most epochs exceeded {spec.reject_ptp_uv:g} µV peak-to-peak, so the amplitude scale looks "
+                    "unusual (check the units and gain); outliers above 5x the median were rejected instead.")
     if all(v == 0 for v in needed.values()):
         msg = "Enough clean trials: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "." + rej_txt
         return DataCheck(True, counts, needed, rejected, msg)

@@ -1,0 +1,370 @@
+"""Training and cross-validated evaluation of a calibration.
+
+:func:`train_calibration` takes clean epochs of one paradigm and returns a
+:class:`CalibrationResult`: the trained decoder (or switch thresholds), and what a
+clinician needs to trust it: cross-validated accuracy with a Wilson interval, confusion
+matrix, chance level with its significance threshold (Combrisson & Jerbi 2015), ITR, an
+accuracy-vs-window-length sweep, and the recommended window and stopping threshold.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._errors import ConfigError, check_option
+from ._protocol import DataCheck, Epochs, ParadigmSpec, check_minimum_data
+from ._stats import chance_level, confusion_matrix, itr_bits_per_trial, wilson_interval
+
+__all__ = ["CalibrationResult", "train_calibration", "make_decoder", "METHODS", "cross_val_proba", "crop"]
+
+log = logging.getLogger(__name__)
+
+#: Decoding methods per paradigm; the first is the default.
+METHODS: dict[str, tuple[str, ...]] = {
+    "ssvep": ("etrca", "trca", "fbcca", "cca", "riemann"),
+    "p300": ("p300",),
+    "emg": ("switch",),
+    "blink": ("switch",),
+    "mi": ("csp-lda",),
+}
+
+#: Time to move the gaze / attention to the next target between selections, s (used in ITR).
+SELECTION_OVERHEAD_S = 0.5
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class CalibrationResult:
+    """Everything a calibration produced.
+
+    Parameters
+    ----------
+    paradigm : str
+        Paradigm name.
+    spec : ParadigmSpec
+        The protocol used.
+    method : str
+        Decoding method.
+    decoder : estimator | None
+        Decoder trained on all clean epochs (with the recommended window), or a switch.
+    thresholds : dict
+        EMG/blink thresholds, µV.
+    metrics : dict
+        Cross-validated metrics (JSON-friendly).
+    check : DataCheck
+        The minimum data check.
+    epochs : Epochs
+        The clean epochs used.
+    recommendations : list of str
+        Plain-language advice for the clinician.
+    """
+
+    paradigm: str
+    spec: ParadigmSpec
+    method: str
+    decoder: Any
+    thresholds: dict[str, float]
+    metrics: dict[str, Any]
+    check: DataCheck
+    epochs: Epochs
+    recommendations: list[str] = field(default_factory=list)
+
+    @property
+    def window_s(self) -> float | None:
+        """Recommended decision window, s."""
+        return self.metrics.get("recommended_window_s")
+
+    @property
+    def stopping_threshold(self) -> float | None:
+        """Recommended posterior threshold for dynamic stopping."""
+        return self.metrics.get("recommended_stopping_threshold")
+
+
+def _build(cls: type, **kwargs: Any) -> Any:
+    """Instantiate ``cls`` with the keyword arguments its ``__init__`` accepts."""
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return cls(**kwargs)
+    return cls(**{k: v for k, v in kwargs.items() if k in params})
+
+
+def make_decoder(spec: ParadigmSpec, method: str, sfreq: float) -> Any:
+    """Return an unfitted decoder for a paradigm and method.
+
+    Parameters
+    ----------
+    spec : ParadigmSpec
+        The paradigm (SSVEP frequencies...).
+    method : str
+        One of :data:`METHODS` for the paradigm.
+    sfreq : float
+        Sampling rate, Hz.
+
+    Returns
+    -------
+    estimator
+        A scikit-learn estimator from :mod:`bci_input.decoding`.
+    """
+    check_option("method", method, METHODS[spec.name])
+    from .. import decoding as d
+
+    freqs = list(spec.freqs)
+    if spec.name == "ssvep":
+        cls = {"cca": "CCA", "fbcca": "FBCCA", "trca": "TRCA", "etrca": "EnsembleTRCA", "riemann": "RiemannSSVEP"}
+        name = cls[method]
+        if method == "riemann":
+            name = next((n for n in getattr(d, "__all__", ()) if "riemann" in n.lower()), name)
+        klass = getattr(d, name)
+        return _build(klass, sfreq=sfreq, freqs=freqs, phases=list(spec.phases) or None)
+    if spec.name == "p300":
+        return _build(d.P300Decoder, sfreq=sfreq)
+    if spec.name == "mi":
+        name = next((n for n in ("CspLda", "CSPLDA", "MotorImageryDecoder", "MIDecoder") if hasattr(d, n)), "CspLda")
+        return _build(getattr(d, name), sfreq=sfreq)
+    raise ConfigError(f"Paradigm {spec.name!r} is calibrated as a switch, not a window decoder.")
+
+
+def crop(epochs: Epochs, start_s: float, length_s: float) -> NDArray[np.float32]:
+    """Return the samples of each epoch from ``start_s`` (relative to onset) for ``length_s``.
+
+    Returns
+    -------
+    ndarray, shape (n_epochs, n_times, n_channels)
+    """
+    i0 = int(round((start_s - epochs.tmin) * epochs.sfreq))
+    n = int(round(length_s * epochs.sfreq))
+    if i0 < 0 or i0 + n > epochs.X.shape[1]:
+        raise ConfigError(
+            f"Window {start_s:g}-{start_s + length_s:g} s lies outside the epochs "
+            f"({epochs.tmin:g}-{epochs.tmin + epochs.X.shape[1] / epochs.sfreq:g} s)."
+        )
+    return epochs.X[:, i0:i0 + n]
+
+
+def _splitter(y: NDArray[Any], groups: NDArray[Any] | None, n_folds: int, seed: int) -> list[tuple[Any, Any]]:
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    if groups is not None:
+        k = min(n_folds, len(np.unique(groups)))
+        return list(GroupKFold(n_splits=k).split(np.zeros(len(y)), y, groups))
+    k = min(n_folds, int(np.bincount(y).min()) if len(y) else 0)
+    if k < 2:
+        raise ConfigError("Too few trials per class for cross-validation (need at least 2 per class).")
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def cross_val_proba(
+    factory: Callable[[], Any], X: NDArray[Any], y: NDArray[Any], *, n_folds: int = 5, seed: int = 0,
+    groups: NDArray[Any] | None = None, extra_X: list[NDArray[Any]] | None = None,
+) -> tuple[NDArray[np.float64], list[NDArray[np.float64]]]:
+    """Return out-of-fold class probabilities (stratified k-fold, or group k-fold).
+
+    Parameters
+    ----------
+    factory : callable
+        Returns a fresh unfitted estimator.
+    X : ndarray, shape (n_epochs, n_times, n_channels)
+        Training windows.
+    y : ndarray, shape (n_epochs,)
+        Labels.
+    n_folds : int
+        Folds (reduced when a class has fewer trials).
+    seed : int
+        Shuffle seed.
+    groups : ndarray, shape (n_epochs,) | None
+        Trial groups kept together (P300 flashes of one trial).
+    extra_X : list of ndarray | None
+        Other views of the same epochs (e.g. sub-windows) to score with each fold's model.
+
+    Returns
+    -------
+    proba : ndarray, shape (n_epochs, n_classes)
+    extra : list of ndarray, each shape (n_epochs, n_classes)
+    """
+    proba: NDArray[np.float64] | None = None
+    extra = [None] * len(extra_X or [])
+    for train, test in _splitter(y, groups, n_folds, seed):
+        est = factory().fit(X[train], y[train])
+        p = np.asarray(est.predict_proba(X[test]), float)
+        if proba is None:
+            proba = np.zeros((len(y), p.shape[1]))
+        proba[test] = p
+        for j, Xe in enumerate(extra_X or []):
+            pe = np.asarray(est.predict_proba(Xe[test]), float)
+            if extra[j] is None:
+                extra[j] = np.zeros((len(y), pe.shape[1]))
+            extra[j][test] = pe  # type: ignore[index]
+    assert proba is not None
+    return proba, extra  # type: ignore[return-value]
+
+
+def _summary(y: NDArray[Any], pred: NDArray[Any], n_classes: int) -> dict[str, Any]:
+    n = len(y)
+    k = int((y == pred).sum())
+    lo, hi = wilson_interval(k, n)
+    chance, thr = chance_level(n_classes, n)
+    return {
+        "accuracy": k / n if n else 0.0, "n_correct": k, "n_trials": n, "ci95": [lo, hi], "chance": chance,
+        "chance_significant": thr, "above_chance": bool(k / max(n, 1) >= thr),
+        "confusion": confusion_matrix(y, pred, np.arange(n_classes)).tolist(),
+    }
+
+
+def _window_grid(spec: ParadigmSpec, epochs: Epochs) -> list[float]:
+    avail = epochs.tmin + epochs.X.shape[1] / epochs.sfreq - spec.win_start_s
+    grid = [w for w in np.arange(0.5, avail + 1e-9, 0.5)]
+    return [round(float(w), 3) for w in grid] or [round(float(avail), 3)]
+
+
+def _train_window_decoder(
+    spec: ParadigmSpec, epochs: Epochs, method: str, n_folds: int, seed: int, progress: Progress | None,
+    fixed_window_s: float | None,
+) -> tuple[Any, dict[str, Any], list[str]]:
+    y, n_classes, sf = epochs.y, spec.n_classes, epochs.sfreq
+
+    def factory() -> Any:
+        return make_decoder(spec, method, sf)
+
+    grid = [fixed_window_s] if fixed_window_s else _window_grid(spec, epochs)
+    if progress:
+        progress(f"cross-validating {len(grid)} window lengths", 0.0)
+    # One model per fold, fitted on the longest window; shorter windows are scored with the same model
+    # (decoders compare a window with the start of their templates), as the engine does while a trial grows.
+    longest = crop(epochs, spec.win_start_s, max(grid))
+    views = [longest[:, : int(round(w * sf))] for w in grid]
+    _, probas = cross_val_proba(factory, longest, y, n_folds=n_folds, seed=seed, extra_X=views)
+    sweep = []
+    for w, proba in zip(grid, probas, strict=True):
+        pred = proba.argmax(1)
+        acc = float((pred == y).mean())
+        itr = itr_bits_per_trial(acc, n_classes) * 60.0 / (w + SELECTION_OVERHEAD_S)
+        sweep.append({"window_s": w, "accuracy": acc, "itr_bits_per_min": itr, "_pred": pred})
+    _, sig = chance_level(n_classes, len(y))
+    ok = [s for s in sweep if s["accuracy"] >= max(sig, 0.7)]
+    best = max(ok or sweep, key=lambda s: (s["itr_bits_per_min"], s["accuracy"]))
+    if not ok:
+        best = max(sweep, key=lambda s: (s["accuracy"], -s["window_s"]))
+    w = float(best["window_s"])
+    metrics = _summary(y, best["_pred"], n_classes)
+    metrics.update(itr_bits_per_min=best["itr_bits_per_min"], itr_bits_per_trial=itr_bits_per_trial(
+        metrics["accuracy"], n_classes), recommended_window_s=w, window_start_s=spec.win_start_s,
+        sweep=[{k: v for k, v in s.items() if not k.startswith("_")} for s in sweep], method=method,
+        cv=f"stratified {min(n_folds, int(np.bincount(y).min()))}-fold, seed {seed}", labels=list(spec.classes))
+    # Stopping threshold: the posterior of a growing window is replayed through DynamicStopping as
+    # per-step increments of log-probability (so the accumulated posterior equals the window's softmax).
+    if progress:
+        progress("choosing the stopping threshold", 0.6)
+    if len(grid) >= 2 and np.allclose(np.diff(grid), grid[0]):
+        logp = np.log(np.clip(np.stack(probas, axis=1), 1e-12, None))  # (n_trials, n_steps, n_classes)
+        incr = np.concatenate([logp[:, :1], np.diff(logp, axis=1)], axis=1)
+        metrics.update(_stopping(incr, y, float(grid[0])))
+    recs = []
+    if fixed_window_s is None and not ok:
+        recs.append("No window length reached 70 % accuracy: check electrode contact and record a top-up session.")
+    if progress:
+        progress("training the final decoder", 0.8)
+    # Fitted on the longest window, as in cross-validation: the engine decodes growing windows up to it.
+    decoder = factory().fit(longest, y)
+    return decoder, metrics, recs
+
+
+def _stopping(logl: NDArray[np.float64], y: NDArray[Any], step_s: float, target: float = 0.9) -> dict[str, Any]:
+    from ..decoding import sweep_stopping_threshold
+
+    thresholds = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
+    rows = sweep_stopping_threshold(list(logl), y, thresholds, step_s=step_s, overhead_s=SELECTION_OVERHEAD_S)
+    good = [r for r in rows if r["accuracy"] >= target]
+    best = max(good, key=lambda r: r["itr_bits_per_min"]) if good else max(rows, key=lambda r: r["accuracy"])
+    return {
+        "recommended_stopping_threshold": float(best["threshold"]),
+        "stopping_step_s": float(step_s),
+        "stopping_sweep": [{k: float(v) for k, v in r.items()} for r in rows],
+    }
+
+
+def train_calibration(
+    epochs: Epochs, spec: ParadigmSpec, *, method: str | None = None, n_folds: int = 5, seed: int = 0,
+    rejected: dict[str, int] | None = None, window_s: float | None = None, progress: Progress | None = None,
+) -> CalibrationResult:
+    """Train a paradigm's decoder (or switch thresholds) and cross-validate it.
+
+    Parameters
+    ----------
+    epochs : Epochs
+        Clean epochs (after :func:`reject_artifacts`).
+    spec : ParadigmSpec
+        The protocol the epochs come from.
+    method : str | None
+        Decoding method (see :data:`METHODS`); default the paradigm's first.
+    n_folds : int
+        Cross-validation folds.
+    seed : int
+        Seed of the fold shuffle.
+    rejected : dict | None
+        Artefact counts, for the data check message.
+    window_s : float | None
+        Evaluate only this window length instead of sweeping (e.g. to match another evaluation).
+    progress : callable(str, float) | None
+        Called with a status text and a fraction in [0, 1].
+
+    Returns
+    -------
+    CalibrationResult
+
+    Raises
+    ------
+    ConfigError
+        If the data check fails (the message says how many more trials are needed).
+    """
+    method = method or METHODS[spec.name][0]
+    check_option("method", method, METHODS[spec.name])
+    check = check_minimum_data(epochs, spec, rejected)
+    if not check.ok:
+        raise ConfigError(check.message)
+    thresholds: dict[str, float] = {}
+    if spec.name in ("ssvep", "mi"):
+        decoder, metrics, recs = _train_window_decoder(spec, epochs, method, n_folds, seed, progress, window_s)
+    elif spec.name == "p300":
+        from ._train_erp import train_p300
+
+        decoder, metrics, recs = train_p300(spec, epochs, n_folds=n_folds, progress=progress)
+    else:
+        from ._train_switch import train_switch
+
+        decoder, thresholds, metrics, recs = train_switch(spec, epochs, n_folds=n_folds, seed=seed)
+    metrics["n_rejected"] = int(sum(check.rejected.values()))
+    metrics["trials_per_class"] = check.counts
+    recs = _recommendations(spec, metrics) + recs
+    if progress:
+        progress("done", 1.0)
+    return CalibrationResult(spec.name, spec, method, decoder, thresholds, metrics, check, epochs, recs)
+
+
+def _recommendations(spec: ParadigmSpec, m: dict[str, Any]) -> list[str]:
+    acc, (lo, hi) = m["accuracy"], m["ci95"]
+    out = [
+        f"Cross-validated accuracy {acc:.0%} (95 % CI {lo:.0%}-{hi:.0%}) over {m['n_trials']} trials; chance is "
+        f"{m['chance']:.0%} and {m['chance_significant']:.0%} is needed to be above chance (p < 0.05)."
+    ]
+    if not m["above_chance"]:
+        out.append("The decoder is NOT reliably above chance: do not use this calibration; check the montage and "
+                   "the patient's attention, then record again.")
+    elif acc < 0.8:
+        out.append("Accuracy is usable but modest: a top-up session (more trials) is likely to help.")
+    if m.get("recommended_window_s"):
+        out.append(f"Use a decision window of {m['recommended_window_s']:g} s"
+                   + (f" ({m['itr_bits_per_min']:.1f} bits/min)." if "itr_bits_per_min" in m else "."))
+    if m.get("recommended_stopping_threshold"):
+        out.append(f"Set the dynamic-stopping threshold to {m['recommended_stopping_threshold']:g}.")
+    if m.get("n_rejected"):
+        out.append(f"{m['n_rejected']} epochs were rejected as artefacts: check for movement, loose electrodes or "
+                   "muscle tension.")
+    return out

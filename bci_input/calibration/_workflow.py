@@ -1,0 +1,123 @@
+"""Glue between sessions, results and profiles: store a calibration, merge a top-up session."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._errors import ProfileError
+from .._types import StreamInfo
+from ._profile import Profile, load_profile, save_profile
+from ._protocol import Epochs, ParadigmSpec
+from ._train import CalibrationResult
+
+__all__ = ["store_result", "previous_epochs", "open_or_create_profile"]
+
+log = logging.getLogger(__name__)
+
+#: Keys of the epochs kept in the profile for top-up recalibration.
+_EPOCH_KEYS = ("X", "y", "groups", "items", "onsets")
+
+
+def open_or_create_profile(name: str, info: StreamInfo, board: str, root: Path | None = None) -> Profile:
+    """Load profile ``name`` (refusing another channel layout) or create a new one.
+
+    Parameters
+    ----------
+    name : str
+        Profile name.
+    info : StreamInfo
+        Channels of the source being calibrated.
+    board : str
+        Board name.
+    root : Path | None
+        Profiles folder.
+
+    Returns
+    -------
+    Profile
+    """
+    from ._profile import list_profiles
+
+    if name in list_profiles(root):
+        return load_profile(name, root, info=info)
+    return Profile.new(name, info, board=board)
+
+
+def previous_epochs(profile: Profile, spec: ParadigmSpec) -> Epochs | None:
+    """Return the epochs stored with an earlier calibration of the same protocol, for a top-up.
+
+    Raises
+    ------
+    ProfileError
+        If the earlier calibration used another protocol (classes, frequencies or epoch window).
+    """
+    if spec.name not in profile.paradigms:
+        return None
+    arr = profile.paradigm_arrays(spec.name)
+    if not all(k in arr for k in _EPOCH_KEYS):
+        return None
+    old = ParadigmSpec.from_settings(profile.paradigm(spec.name)["settings"])
+    same = (old.classes == spec.classes and tuple(old.freqs) == tuple(spec.freqs) and old.tmin == spec.tmin
+            and old.tmax == spec.tmax and old.codes == spec.codes)
+    if not same:
+        raise ProfileError(
+            f"Profile {profile.name!r} holds a {spec.name} calibration with another protocol (classes, frequencies "
+            "or epoch window); a top-up must use the same protocol. Run a full calibration instead."
+        )
+    sfreq = float(profile.meta["channels"]["sfreq"])
+    return Epochs(arr["X"].astype(np.float32), arr["y"].astype(np.int64), arr["onsets"].astype(float), sfreq,
+                  spec.tmin, arr["groups"].astype(np.int64), arr["items"].astype(np.int64))
+
+
+def store_result(
+    profile: Profile, result: CalibrationResult, *, session: dict[str, Any] | None = None, save: bool = True,
+    root: Path | None = None,
+) -> Profile:
+    """Put a calibration result into a profile (decoder, thresholds, metrics, epochs) and save it.
+
+    Parameters
+    ----------
+    profile : Profile
+        The patient's profile.
+    result : CalibrationResult
+        The trained calibration.
+    session : dict | None
+        Description of the session (date, file, trials), appended to the paradigm's history.
+    save : bool
+        Write the profile to disk.
+    root : Path | None
+        Profiles folder.
+
+    Returns
+    -------
+    Profile
+    """
+    sessions: list[dict[str, Any]] = []
+    if result.paradigm in profile.paradigms:
+        sessions = list(profile.paradigm(result.paradigm).get("sessions", []))
+    entry = {"date": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(), **(session or {})}
+    sessions.append(entry)
+    ep = result.epochs
+    metrics = {k: v for k, v in result.metrics.items()}
+    metrics["recommendations"] = list(result.recommendations)
+    decoder = result.decoder if hasattr(result.decoder, "get_params") else None
+    profile.set_paradigm(
+        result.paradigm,
+        settings={**result.spec.settings_dict(), "method": result.method},
+        thresholds=result.thresholds,
+        stopping_threshold=result.stopping_threshold,
+        window_s=result.window_s,
+        metrics=metrics,
+        n_trials=len(ep),
+        decoder=decoder,
+        arrays={"X": ep.X, "y": ep.y, "groups": ep.groups, "items": ep.items, "onsets": ep.onsets},
+        sessions=sessions,
+    )
+    if save:
+        save_profile(profile, root)
+    return profile
