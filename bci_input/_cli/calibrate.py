@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
                 clean = Epochs.concatenate([prev, clean])
         result = train_calibration(clean, spec, method=args.method, n_folds=args.folds, seed=args.seed,
                                    rejected=rejected, window_s=args.window,
-                                   progress=lambda s, f: bar(s, 0.1 + 0.9 * f))
+                                   progress=lambda s, f: bar(s, 0.1 + 0.9 * f), info=recording.info)
     else:
         spec = get_spec(args.paradigm, n_targets=args.targets) if args.paradigm == "ssvep" else get_spec(args.paradigm)
         source, on_cue, board = _make_source(args, spec)

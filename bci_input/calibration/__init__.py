@@ -1,5 +1,6 @@
 """Clinician calibration: protocols, per-patient profiles and reports."""
 
+from ._from_recording import load_calibration_recording
 from ._profile import (
     Profile,
     delete_profile,
@@ -19,11 +20,17 @@ from ._protocol import (
     check_minimum_data,
     extract_epochs,
     get_spec,
+    jfpm_codes,
     make_cue_plan,
     reject_artifacts,
 )
+from ._report import SECTIONS, build_report, html_to_pdf
 from ._schema import PARADIGMS, SCHEMA_VERSION
+from ._session import CalibrationSession, Recording, SessionCallbacks
+from ._simulate import participant_cue_handler
 from ._stats import chance_level, confusion_matrix, itr_bits_per_trial, wilson_interval
+from ._train import METHODS, CalibrationResult, train_calibration
+from ._workflow import open_or_create_profile, previous_epochs, store_result
 
 __all__ = [
     # profiles
@@ -48,6 +55,23 @@ __all__ = [
     "reject_artifacts",
     "DataCheck",
     "check_minimum_data",
+    "jfpm_codes",
+    # sessions and training
+    "CalibrationSession",
+    "SessionCallbacks",
+    "Recording",
+    "participant_cue_handler",
+    "CalibrationResult",
+    "train_calibration",
+    "METHODS",
+    "load_calibration_recording",
+    "store_result",
+    "previous_epochs",
+    "open_or_create_profile",
+    # report
+    "build_report",
+    "html_to_pdf",
+    "SECTIONS",
     # statistics
     "wilson_interval",
     "chance_level",

@@ -206,7 +206,7 @@ def fig_erp_topomap(epochs: Epochs, info: StreamInfo) -> Any | None:
         return None
     names = [info.ch_names[i] for i in eeg]
     minfo = mne.create_info(names, info.sfreq, "eeg")
-    montage = mne.channels.make_standard_montage("standard_1005")
+    montage = mne.channels.make_standard_montage("colin27_1005")
     known = {n.lower() for n in montage.ch_names}
     if sum(n.lower() in known for n in names) < len(names):
         return None

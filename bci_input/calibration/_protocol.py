@@ -146,8 +146,8 @@ _SSVEP_PLACEHOLDER = (8.0, 11.0, 13.0, 15.0)
 PARADIGM_SPECS: dict[str, ParadigmSpec] = {
     "ssvep": ParadigmSpec(
         "ssvep", tuple(f"{f:g} Hz" for f in _SSVEP_PLACEHOLDER), (1, 2, 3, 4), cue_s=1.0, stim_s=3.0, rest_s=0.5,
-        tmin=0.0, tmax=3.0, win_start_s=0.14, l_freq=3.0, h_freq=90.0, reject_ptp_uv=250.0, min_trials_per_class=3,
-        default_trials_per_class=4, freqs=_SSVEP_PLACEHOLDER, phases=tuple(0.5 * np.pi * i for i in range(4)),
+        tmin=0.0, tmax=3.0, win_start_s=0.14, l_freq=3.0, h_freq=90.0, reject_ptp_uv=250.0, min_trials_per_class=4,
+        default_trials_per_class=5, freqs=_SSVEP_PLACEHOLDER, phases=tuple(0.5 * np.pi * i for i in range(4)),
     ),
     "p300": ParadigmSpec(
         "p300", ("non-target", "target"), (1, 2), cue_s=1.0, stim_s=0.8, rest_s=1.0, tmin=-0.1, tmax=0.8,
@@ -156,11 +156,11 @@ PARADIGM_SPECS: dict[str, ParadigmSpec] = {
     ),
     "emg": ParadigmSpec(
         "emg", ("rest", "clench"), (1, 2), cue_s=1.0, stim_s=2.0, rest_s=1.0, tmin=0.0, tmax=2.0,
-        l_freq=20.0, h_freq=None, reject_ptp_uv=20000.0, min_trials_per_class=5, default_trials_per_class=10,
+        l_freq=None, h_freq=None, reject_ptp_uv=None, min_trials_per_class=5, default_trials_per_class=10,
     ),
     "blink": ParadigmSpec(
         "blink", ("rest", "double blink"), (1, 2), cue_s=1.0, stim_s=2.0, rest_s=1.0, tmin=0.0, tmax=2.0,
-        l_freq=0.5, h_freq=15.0, reject_ptp_uv=2000.0, min_trials_per_class=5, default_trials_per_class=10,
+        l_freq=None, h_freq=None, reject_ptp_uv=None, min_trials_per_class=5, default_trials_per_class=10,
     ),
     "mi": ParadigmSpec(
         "mi", ("left hand", "right hand"), (1, 2), cue_s=1.0, stim_s=4.0, rest_s=2.0, tmin=0.5, tmax=3.5,
@@ -297,7 +297,7 @@ def make_cue_plan(spec: ParadigmSpec, trials_per_class: int, seed: int = 0) -> l
     for i, lab in enumerate(labels):
         lab = int(lab)
         name = spec.classes[lab]
-        text = {"ssvep": f"Look at the {name} target", "emg": "Clench now" if lab else "Relax",
+        text = {"ssvep": f"Look at the {name} target", "emg": "Clench and hold until the cue ends" if lab else "Relax",
                 "blink": "Blink twice" if lab else "Relax, do not blink",
                 "mi": f"Imagine moving your {name}"}[spec.name]
         plan.append(Cue("cue", t, spec.cue_s, lab, None, text, trial=i))
@@ -567,10 +567,11 @@ def check_minimum_data(clean: Epochs, spec: ParadigmSpec, rejected: dict[str, in
         msg = "Enough clean trials: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "." + rej_txt
         return DataCheck(True, counts, needed, rejected, msg)
     short = ", ".join(f"{v} more '{k}'" for k, v in needed.items() if v)
+    unit = "flash epoch(s), i.e. more cued trials" if spec.name == "p300" else "trial(s)"
     msg = (
         f"Not enough clean trials to calibrate {spec.name}: have "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
-        + f"; need at least {need} per class. Record {short} trial(s) (a top-up session adds to these)."
+        + f"; need at least {need} per class. Record {short} {unit} (a top-up session adds to these)."
         + rej_txt
     )
     return DataCheck(False, counts, needed, rejected, msg)

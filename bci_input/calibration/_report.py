@@ -158,7 +158,7 @@ def build_report(
     if spec.name in ("emg", "blink"):
         from ._train_switch import session_envelope
 
-        env = session_envelope(recording.data, info, spec)
+        env = session_envelope(recording.data, info, spec, result.decoder)
         th = result.thresholds
         add_fig(F.fig_envelope(env, info.sfreq, recording.events, spec, th.get("on_uv"), th.get("off_uv")),
                 SECTIONS[5], "Thresholds: " + ", ".join(f"{k} = {v:.1f}" for k, v in th.items()))

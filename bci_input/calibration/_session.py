@@ -265,7 +265,7 @@ class CalibrationSession:
         if self.previous is not None and len(self.previous):
             clean = Epochs.concatenate([self.previous, clean])
         result = train_calibration(clean, self.spec, method=self.method, seed=self.seed, rejected=rejected,
-                                   progress=lambda s, f: self._progress(s, 0.8 + 0.2 * f))
+                                   progress=lambda s, f: self._progress(s, 0.8 + 0.2 * f), info=rec.info)
         self.result = result
         return result
 

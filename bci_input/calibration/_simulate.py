@@ -78,6 +78,6 @@ def participant_cue_handler(participant: Any, spec: ParadigmSpec, *, miss_rate: 
                 participant.attend(None)
         elif spec.name == "emg":
             if cue.kind == "stim" and cue.label == 1 and rng.random() >= miss_rate:
-                participant.press("clench", delay_s=float(rng.uniform(0.25, 0.5)))
+                participant.press("long_clench", delay_s=float(rng.uniform(0.25, 0.5)))
 
     return on_cue

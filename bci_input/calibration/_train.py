@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import ConfigError, check_option
+from .._types import StreamInfo
 from ._protocol import DataCheck, Epochs, ParadigmSpec, check_minimum_data
 from ._stats import chance_level, confusion_matrix, itr_bits_per_trial, wilson_interval
 
@@ -293,6 +294,7 @@ def _stopping(logl: NDArray[np.float64], y: NDArray[Any], step_s: float, target:
 def train_calibration(
     epochs: Epochs, spec: ParadigmSpec, *, method: str | None = None, n_folds: int = 5, seed: int = 0,
     rejected: dict[str, int] | None = None, window_s: float | None = None, progress: Progress | None = None,
+    info: StreamInfo | None = None,
 ) -> CalibrationResult:
     """Train a paradigm's decoder (or switch thresholds) and cross-validate it.
 
@@ -314,6 +316,8 @@ def train_calibration(
         Evaluate only this window length instead of sweeping (e.g. to match another evaluation).
     progress : callable(str, float) | None
         Called with a status text and a fraction in [0, 1].
+    info : StreamInfo | None
+        Channels of the recording (switches pick EMG / EOG / frontal channels from it).
 
     Returns
     -------
@@ -339,7 +343,7 @@ def train_calibration(
     else:
         from ._train_switch import train_switch
 
-        decoder, thresholds, metrics, recs = train_switch(spec, epochs, n_folds=n_folds, seed=seed)
+        decoder, thresholds, metrics, recs = train_switch(spec, epochs, n_folds=n_folds, seed=seed, info=info)
     metrics["n_rejected"] = int(sum(check.rejected.values()))
     metrics["trials_per_class"] = check.counts
     recs = _recommendations(spec, metrics) + recs
