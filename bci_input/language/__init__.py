@@ -11,6 +11,9 @@ See ``docs/language.md``.
 """
 
 from ._factory import NullModel, load_language_model
+from ._http import HttpModel
+from ._local import LocalModel
+from ._personal import PersonalizedModel, PersonalVocabulary
 from ._text import split_context
 from ._types import (
     BACKSPACE,
@@ -36,6 +39,10 @@ __all__ = [
     "load_language_model",
     "WordFreqModel",
     "NullModel",
+    "LocalModel",
+    "HttpModel",
+    "PersonalVocabulary",
+    "PersonalizedModel",
     "LanguageWorker",
     "split_context",
     "word_diff",

@@ -61,6 +61,16 @@ class Vocabulary:
         items = items[:n_words]
         return cls([w for w, _ in items], [f for _, f in items])
 
+    def extended(self, words: Sequence[str], lang: str = "en") -> Vocabulary:
+        """Return a vocabulary that also holds those of ``words`` that ``wordfreq`` knows (names, rare words)."""
+        from wordfreq import get_frequency_dict
+
+        table = get_frequency_dict(lang)
+        new = [w for w in set(words) if w not in self._index and table.get(w, 0.0) > 0 and WORD_RE.match(w)]
+        if not new:
+            return self
+        return Vocabulary([*self.words, *new], [*self.freq.tolist(), *(table[w] for w in new)])
+
     def __len__(self) -> int:
         return len(self.words)
 

@@ -1,0 +1,293 @@
+"""Token generation for the local backend: phrase completion, abbreviation expansion, rewrites.
+
+All loops run one batched forward pass per step on a private copy of the context's KV cache and check the
+``cancel`` Event between steps.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._text import split_context, words_of
+from ._types import REWRITE_PRESETS, Rewrite, word_diff
+
+if TYPE_CHECKING:
+    from ._local import LocalModel
+
+__all__ = ["phrases", "abbreviations", "rewrites", "MAX_PHRASE_WORDS"]
+
+MAX_PHRASE_WORDS = 6
+_SPOKEN_START = 'She said, "'
+_STOP_CHARS = set(".?!\n,;:\"()[]{}<>|*#/\\")
+
+
+def _step(lm: LocalModel, cache: Any, tokens: list[int]) -> np.ndarray:
+    """Feed one token per row; return next-token probabilities, shape (n_rows, n_vocab)."""
+    import torch
+
+    with torch.inference_mode():
+        out = lm.model(torch.tensor(tokens, dtype=torch.long)[:, None], past_key_values=cache, use_cache=True)
+    lm.tokens_forwarded += len(tokens)
+    return torch.softmax(out.logits[:, -1].float(), dim=-1).numpy().astype(np.float64)
+
+
+def _cancelled(cancel: threading.Event | None) -> bool:
+    return cancel is not None and cancel.is_set()
+
+
+def phrases(lm: LocalModel, context: str, k: int, *, cancel: threading.Event | None = None) -> list[tuple[str, float]]:
+    """Complete the current word with its k best candidates and continue each greedily, in one batch.
+
+    Returns
+    -------
+    list of (phrase, probability)
+        Phrases of 2 to :data:`MAX_PHRASE_WORDS` words that replace the partial word at the end of ``context``.
+    """
+    before, prefix = split_context(context)
+    first = lm.complete_word(before, prefix, k, cancel=cancel).value
+    if not first or _cancelled(cancel):
+        return []
+    ctx = before.rstrip(" ")
+    space = " " if (len(ctx) < len(before) and not ctx.endswith("\n")) else ""
+    ids = lm.context_ids(ctx)
+    _, cache = lm.cache_for(ids, cancel)
+    if cache is None:
+        return []
+    rows = len(first)
+    forced = [lm.encode(space + w) for w, _ in first]
+    cache.batch_repeat_interleave(rows)
+    texts = [space + w for w, _ in first]
+    logp = np.log(np.array([p for _, p in first]))
+    n_words = [1] * rows
+    done = [False] * rows
+    pos = [0] * rows
+    last_probs: np.ndarray | None = None
+    table = lm.tokens
+    for _ in range(max(len(f) for f in forced) + 10):
+        if all(done) or _cancelled(cancel):
+            break
+        feed = []
+        for r in range(rows):
+            if pos[r] < len(forced[r]):
+                feed.append(forced[r][pos[r]])
+                pos[r] += 1
+                continue
+            if done[r] or last_probs is None:
+                feed.append(forced[r][-1])
+                continue
+            t = int(np.argmax(last_probs[r]))
+            text = table.texts[t]
+            starts_word = table.space_key[t] >= 0
+            if t in table.special or not text or any(c in _STOP_CHARS for c in text):
+                done[r] = True
+            elif starts_word and n_words[r] >= MAX_PHRASE_WORDS:
+                done[r] = True
+            elif text.startswith(" ") and not starts_word:
+                done[r] = True  # numbers, symbols: stop the phrase there
+            if done[r]:
+                feed.append(t)
+                continue
+            n_words[r] += int(starts_word)
+            texts[r] += text
+            logp[r] += float(np.log(max(last_probs[r, t], 1e-12)))
+            feed.append(t)
+        if all(done):
+            break
+        last_probs = _step(lm, cache, feed)
+    out: dict[str, float] = {}
+    for r in range(rows):
+        phrase = texts[r].strip()
+        if len(words_of(phrase)) >= 2 and phrase.lower() not in out:
+            out[phrase.lower()] = float(np.exp(logp[r]))
+    return sorted(out.items(), key=lambda kv: -kv[1])[:k]
+
+
+def abbreviations(
+    lm: LocalModel, initials: str, context: str, k: int, *, cancel: threading.Event | None = None, beam: int = 10
+) -> list[tuple[str, float]]:
+    """Beam search over tokens, constrained so that word ``i`` starts with ``initials[i]``.
+
+    Returns
+    -------
+    list of (phrase, probability)
+        At most k phrases, probabilities normalised over the phrases found.
+    """
+    letters = [c for c in initials.lower() if c.isalpha()][:16]
+    if not letters:
+        return []
+    table = lm.tokens
+    if not context.strip():
+        context = _SPOKEN_START  # a neutral, conversational start works far better than an empty context
+    ctx = context.rstrip(" ")
+    after_space = bool(ctx) and len(ctx) < len(context) and not ctx.endswith("\n")
+    ids = lm.context_ids(ctx)
+    probs, cache = lm.cache_for(ids, cancel)
+    if probs is None:
+        return []
+    first_char = np.array([table.keys.keys[i][0] if i >= 0 else "" for i in range(len(table.keys))] + [""])
+    space_initial = first_char[table.space_key]  # -1 indexes the trailing ""
+    start_initial = first_char[table.space_key if after_space else table.bare_key]
+    cont = table.is_cont & ~np.char.startswith(np.array(table.texts), " ")
+    # Inside the phrase, words are lower case (or a form of "I"): no Title Case Headlines.
+    texts = np.array(table.texts)
+    upper_mid = np.char.isupper(np.char.lstrip(texts).astype("<U1")) & ~np.isin(np.char.lstrip(texts), ["I"])
+    space_initial = np.where(upper_mid, "", space_initial)
+    vocab = lm.vocab
+
+    def word_penalty(word: str) -> float:
+        # Finished words must be real words: this prunes fragments such as "yachte".
+        return 0.0 if word.strip().lower() in vocab else -8.0
+
+    # beam state: (tokens, logp, word index, tokens in current word, current word text)
+    beams: list[tuple[list[int], float, int, int, str]] = [([], 0.0, -1, 0, "")]
+    probs_rows = probs[None, :]
+    finished: list[tuple[list[int], float]] = []
+    for _ in range(4 * len(letters) + 2):
+        if _cancelled(cancel):
+            break
+        cands: list[tuple[float, int, int, int, int, str]] = []  # (logp, parent, token, word idx, n tok, word)
+        for b, (_toks, lp, wi, nt, word) in enumerate(beams):
+            p = probs_rows[b]
+            logp = np.log(np.maximum(p, 1e-12))
+            if wi < 0:
+                allowed = np.flatnonzero(start_initial == letters[0])
+            else:
+                parts = []
+                if nt < 3:
+                    parts.append(np.flatnonzero(cont[: len(p)]))
+                if wi + 1 < len(letters):
+                    parts.append(np.flatnonzero(space_initial == letters[wi + 1]))
+                else:
+                    end = 1.0 - float(p[: len(cont)][cont].sum())
+                    finished.append((_toks, lp + float(np.log(max(end, 1e-12))) + word_penalty(word)))
+                allowed = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            if len(allowed) == 0:
+                continue
+            top = allowed[np.argsort(-logp[allowed])[:beam]]
+            for t in top:
+                text = table.texts[t]
+                if wi < 0 or table.space_key[t] >= 0:
+                    pen = word_penalty(word) if wi >= 0 else 0.0
+                    cands.append((lp + float(logp[t]) + pen, b, int(t), wi + 1, 1, text))
+                else:
+                    cands.append((lp + float(logp[t]), b, int(t), wi, nt + 1, word + text))
+        cands.sort(key=lambda c: -c[0])
+        cands = cands[:beam]
+        if finished:
+            finished.sort(key=lambda f: -f[1])
+            finished = finished[: max(k, beam)]
+            if len(finished) >= k and (not cands or cands[0][0] < finished[k - 1][1]):
+                break
+        if not cands:
+            break
+        import torch
+
+        parents = torch.tensor([c[1] for c in cands], dtype=torch.long)
+        cache.reorder_cache(parents)
+        beams = [(beams[c[1]][0] + [c[2]], c[0], c[3], c[4], c[5]) for c in cands]
+        probs_rows = _step(lm, cache, [c[2] for c in cands])
+    out: dict[str, float] = {}
+    for toks, lp in sorted(finished, key=lambda f: -f[1]):
+        text = "".join(table.texts[t] for t in toks).strip()
+        text = re.sub(r"\bi\b", "I", text)
+        text = text[:1].upper() + text[1:]
+        if text and text.lower() not in {o.lower() for o in out}:
+            out[text] = lp
+    best = sorted(out.items(), key=lambda kv: -kv[1])[:k]
+    if not best:
+        return []
+    z = np.logaddexp.reduce([lp for _, lp in best])
+    return [(t, float(np.exp(lp - z))) for t, lp in best]
+
+
+class _CancelCriteria:
+    """A transformers StoppingCriteria that stops generation when the Event is set."""
+
+    def __init__(self, cancel: threading.Event | None) -> None:
+        self.cancel = cancel
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        stop = bool(self.cancel is not None and self.cancel.is_set())
+        return torch.full((input_ids.shape[0],), stop, dtype=torch.bool)
+
+
+def _generate(lm: LocalModel, ids: list[int], n: int, max_new: int, cancel: threading.Event | None) -> list[str]:
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class Crit(_CancelCriteria, StoppingCriteria):
+        pass
+
+    torch.manual_seed(1234)
+    eos = [i for i in (lm.tokenizer.eos_token_id, lm.tokenizer.convert_tokens_to_ids("<|im_end|>")) if i is not None]
+    with torch.inference_mode():
+        out = lm.model.generate(
+            torch.tensor([ids], dtype=torch.long),
+            attention_mask=torch.ones((1, len(ids)), dtype=torch.long),
+            do_sample=True,
+            temperature=0.7,
+            top_p=0.9,
+            top_k=0,
+            num_return_sequences=n,
+            max_new_tokens=max_new,
+            eos_token_id=eos,
+            pad_token_id=eos[0] if eos else 0,
+            stopping_criteria=StoppingCriteriaList([Crit(cancel)]),
+        )
+    lm.tokens_forwarded += int(out.shape[0] * (out.shape[1] - len(ids)))
+    return [lm.tokenizer.decode(row[len(ids) :], skip_special_tokens=True) for row in out]
+
+
+def _clean(reply: str) -> str:
+    t = reply.strip()
+    # Drop a short preamble such as "Here is the corrected text:" or "The rewritten version:".
+    m = re.match(r"^([^:\n]{0,60}):\s*", t)
+    if m and re.search(r"\b(text|version|rewrit\w*|correct\w*|revis\w*|here)\b", m.group(1), re.I):
+        t = t[m.end() :]
+    t = t.split("\n\n")[0].strip()
+    if len(t) >= 2 and t[0] == t[-1] and t[0] in "\"'":
+        t = t[1:-1].strip()
+    return t
+
+
+def rewrites(
+    lm: LocalModel, text: str, instruction: str, k: int, *, cancel: threading.Event | None = None
+) -> list[Rewrite]:
+    """Return up to k rewrite candidates: rules first (presets that have them), then sampled model outputs."""
+    if not text.strip():
+        return []
+    cands: list[str] = [r.text for r in lm._rule_candidates(text, instruction)]
+    n_tok = len(lm.encode(text))
+    if instruction == "continue":
+        ids = lm.context_ids(text.rstrip())
+        for cont in _generate(lm, ids, k, 40, cancel):
+            sentence = re.match(r"[^.?!\n]*[.?!]?", cont)
+            more = sentence.group(0).strip() if sentence else ""
+            if more:
+                cands.append(text.rstrip() + " " + more)
+    else:
+        instr = REWRITE_PRESETS.get(instruction, instruction.strip())
+        messages = [
+            {"role": "system", "content": "You are a writing assistant. Reply with the rewritten text only."},
+            {"role": "user", "content": f"{instr}\n\nText: {text.strip()}"},
+        ]
+        ids = lm.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+        if isinstance(ids, dict) or hasattr(ids, "keys"):
+            ids = ids["input_ids"]
+        for reply in _generate(lm, list(ids), k, min(160, int(1.5 * n_tok) + 16), cancel):
+            cleaned = _clean(reply)
+            if cleaned and len(cleaned) <= 3 * len(text) + 80:
+                cands.append(cleaned)
+    out: list[Rewrite] = []
+    seen = {text.strip()}
+    for c in cands:
+        if c not in seen:
+            seen.add(c)
+            out.append(Rewrite(c, word_diff(text, c)))
+    return out[:k]

