@@ -80,6 +80,12 @@ def phrases(lm: LocalModel, context: str, k: int, *, cancel: threading.Event | N
                 feed.append(forced[r][-1])
                 continue
             t = int(np.argmax(last_probs[r]))
+            if n_words[r] < 2 and table.space_key[t] < 0 and not table.is_cont[t]:
+                # The word would end the phrase at one word: continue with the best next word if it is likely.
+                starts = table.word_starts
+                alt = int(starts[np.argmax(last_probs[r, starts])])
+                if last_probs[r, alt] >= 0.05:
+                    t = alt
             text = table.texts[t]
             starts_word = table.space_key[t] >= 0
             if t in table.special or not text or any(c in _STOP_CHARS for c in text):

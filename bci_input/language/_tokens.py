@@ -81,6 +81,7 @@ class TokenTable:
             self.space_key[i] = self.keys.index(k)  # type: ignore[assignment]
         for i, k in bare_words.items():
             self.bare_key[i] = self.keys.index(k)  # type: ignore[assignment]
+        self.word_starts = np.flatnonzero(self.space_key >= 0)
         self.first_char = np.array([t[:1] if i not in special else "" for i, t in enumerate(self.texts)])
         self.special = special
         # Symbols that follow a finished word: which tokens start with each.

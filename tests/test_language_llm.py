@@ -1,0 +1,128 @@
+"""The real bundled SmolLM2 model (few tests, kept short), and degradation when it cannot load."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from bci_input.language import SYMBOLS, LocalModel, WordFreqModel, _loader, load_language_model
+from bci_input.settings import LanguageSettings
+
+
+@pytest.fixture(scope="session")
+def model_cache(request: pytest.FixtureRequest) -> Path:
+    """Converted weights, shared by every test of the run (and kept between runs in .pytest_cache)."""
+    env = os.environ.get("BCI_INPUT_TEST_MODEL_CACHE")
+    return Path(env) if env else Path(request.config.cache.mkdir("bci-input-models"))
+
+
+@pytest.fixture(scope="session")
+def local_model(model_cache: Path) -> LocalModel:
+    return LocalModel.load(LanguageSettings(threads=1), cache_dir=model_cache)
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_default_backend_loads_bundled_model_without_network(
+    model_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[object] = []
+
+    def no_network(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", str(model_cache))
+    notices: list[str] = []
+    model = load_language_model(LanguageSettings(threads=1), on_notice=notices.append)
+    assert isinstance(model, LocalModel), notices
+    assert model.name == "local:SmolLM2-135M-Instruct"
+    words = model.complete_word("Thank you very much for your ", "he", k=5, revision=9)
+    assert words.revision == 9 and words.backend == model.name
+    assert "help" in [w for w, _ in words.value]
+    assert not attempts
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_context_changes_the_completion_and_cache_is_reused(local_model: LocalModel) -> None:
+    ctx = "Dear Dr Patel,\n\nI would like to thank you and your team for the care you gave me. Kind "
+    top = local_model.complete_word(ctx, "", k=3).value
+    assert top[0][0] == "regards"
+    wf_top = WordFreqModel().complete_word(ctx, "r", k=3).value
+    assert "regards" not in [w for w, _ in wf_top]  # the context, not frequency, found it
+    n = local_model.tokens_forwarded
+    for prefix in ("r", "re", "reg"):  # letters of the same word: answered from the cache
+        assert local_model.complete_word(ctx + prefix, prefix, k=3).value[0][0] == "regards"
+    assert local_model.tokens_forwarded == n
+    local_model.complete_word(ctx + "regards,\n", "", k=3)
+    assert local_model.tokens_forwarded - n <= 3  # only the new tokens ran through the model
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_next_symbols_is_a_distribution_over_symbols(local_model: LocalModel) -> None:
+    dist = local_model.next_symbols("Thank you very much for your hel").value
+    assert set(dist) == set(SYMBOLS) and abs(sum(dist.values()) - 1) < 1e-9 and min(dist.values()) > 0
+    assert max(dist, key=dist.get) == "p"
+    ended = local_model.next_symbols("I hope you are well. See you soon").value
+    assert ended["."] + ended[","] + ended[" "] > 0.5
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_phrases_abbreviations_and_cancellation(local_model: LocalModel) -> None:
+    phrases = local_model.complete_phrase("Hi Anna, I got the flowers, thank you so ", k=3).value
+    assert phrases and all(2 <= len(p.split()) <= 6 for p, _ in phrases)
+    assert phrases[0][0].startswith("much for")
+    abbrev = local_model.expand_abbreviation("tyvm", "Hi Anna, I got the flowers, ", k=3).value
+    assert abbrev[0][0] == "Thank you very much"
+    cancel = threading.Event()
+    cancel.set()
+    ans = local_model.complete_phrase("Hi Anna, I got the flowers and ", k=3, revision=4, cancel=cancel)
+    assert ans.cancelled and ans.revision == 4 and ans.value == []
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_rewrite_returns_candidates_with_diff(local_model: LocalModel) -> None:
+    ans = local_model.rewrite("i dont think we can come tomorow", "fix_grammar", k=2)
+    assert ans.value[0].text == "I don't think we can come tomorrow."
+    assert len(ans.value) == 2 and all(r.diff for r in ans.value)
+
+
+def test_missing_model_degrades_to_fallback(tmp_path: Path) -> None:
+    notices: list[str] = []
+    model = load_language_model(LanguageSettings(model=str(tmp_path / "no-such-model")), on_notice=notices.append)
+    assert isinstance(model, WordFreqModel)
+    assert len(notices) == 1 and "no-such-model" in notices[0] and "word-frequency" in notices[0]
+
+
+def test_corrupt_cache_is_detected_and_rebuild_failure_degrades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A damaged model file (not a GGUF) and a cache whose weights were truncated on disk.
+    gguf = tmp_path / "pkg" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    gguf.parent.mkdir()
+    gguf.write_bytes(b"not a gguf file")
+    cache = tmp_path / "models" / _loader.BUNDLED_NAME
+    cache.mkdir(parents=True)
+    (cache / "config.json").write_text("{}")
+    (cache / "model.safetensors").write_bytes(b"\0" * 10)
+    manifest = {"signature": _loader._source_signature(gguf), "files": {"config.json": 2, "model.safetensors": 999}}
+    (cache / _loader._MANIFEST).write_text(json.dumps(manifest))
+    reason = _loader._check_cache(cache, _loader._source_signature(gguf))
+    assert reason == "file model.safetensors is missing or truncated"
+    monkeypatch.setattr(_loader, "bundled_gguf", lambda: gguf)
+    monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", str(tmp_path / "models"))
+    notices: list[str] = []
+    model = load_language_model(LanguageSettings(), on_notice=notices.append)
+    assert isinstance(model, WordFreqModel)
+    assert "unusable" in notices[0] and "rebuilding" in notices[0]
+    assert "Cannot convert the bundled model" in notices[-1] and "word-frequency" in notices[-1]
