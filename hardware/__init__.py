@@ -18,6 +18,7 @@ from ._boards import (
 )
 from ._brainflow import BrainFlowSource
 from ._factory import open_source
+from ._lsl import MARKER_SUFFIX, LslInletSource, LslOutlet
 from ._playback import PLAYBACK_SUFFIXES, BrainFlowPlaybackSource, PlaybackSource, load_playback_file, open_playback
 from ._quality import ChannelQuality, QualityThresholds, SignalQuality, assess_quality, format_quality_table
 
@@ -25,6 +26,9 @@ __all__ = [
     "BrainFlowPlaybackSource",
     "BrainFlowSource",
     "ChannelQuality",
+    "LslInletSource",
+    "LslOutlet",
+    "MARKER_SUFFIX",
     "QualityThresholds",
     "SignalQuality",
     "assess_quality",

@@ -1,0 +1,163 @@
+"""LSL on loopback: a real outlet -> inlet round trip with markers, stream-not-found, and the loopback cfg."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pylsl
+import pytest
+from bci_input.hardware import LslInletSource, LslOutlet, open_source
+
+from bci_input import Chunk, StreamInfo
+from bci_input._errors import ConfigError, DeviceError, StreamNotFoundError
+
+SFREQ = 100.0
+INFO = StreamInfo(("C3", "C4", "EMG1", "ACC_X"), ("eeg", "eeg", "emg", "misc"), SFREQ, "test")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def wait_for(cond, timeout: float = 3.0) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.005)
+
+
+def collect(inlet: LslInletSource, n: int, timeout: float = 5.0) -> Chunk:
+    got, have = [], 0
+    end = time.monotonic() + timeout
+    while have < n and time.monotonic() < end:
+        c = inlet.read(0.1)
+        if c is not None:
+            got.append(c)
+            have += c.n_times
+    return Chunk.concatenate(got)
+
+
+def make_chunks(n_chunks: int = 6, n: int = 25) -> list[Chunk]:
+    rng = np.random.default_rng(0)
+    out = []
+    for k in range(n_chunks):
+        ts = 1_795_000_000.0 + np.arange(k * n, (k + 1) * n) / SFREQ
+        data = rng.standard_normal((n, 4)).astype(np.float32) * 20
+        out.append(Chunk(data, ts, ((ts[7], 10 + k),) if k % 2 == 0 else ()))
+    return out
+
+
+def test_outlet_to_inlet_round_trip_keeps_data_channels_and_marker_samples() -> None:
+    name = unique("rt")
+    with LslOutlet(INFO, name) as out:
+        inlet = LslInletSource(name, timeout=3.0)
+        assert inlet.info.ch_names == INFO.ch_names
+        assert inlet.info.ch_types == INFO.ch_types and inlet.info.sfreq == SFREQ
+        with inlet:
+            wait_for(out.have_consumers)
+            chunks = make_chunks()
+            for c in chunks:
+                out.push_chunk(c)
+            got = collect(inlet, 150)
+    sent = Chunk.concatenate(chunks)
+    assert got.n_times == 150
+    np.testing.assert_array_equal(got.data, sent.data)
+    np.testing.assert_allclose(np.diff(got.timestamps), 1 / SFREQ, atol=1e-6)  # spacing kept
+    assert [c for _, c in got.markers] == [10, 12, 14]
+    samples = [int(np.flatnonzero(got.timestamps == t)[0]) for t, _ in got.markers]
+    assert samples == [7, 57, 107]  # each marker sits on the sample it was stamped on
+    assert out.n_pushed == 150 and out.n_markers == 3
+
+
+def test_inlet_insert_marker_and_reconnect_after_stop() -> None:
+    name = unique("rc")
+    out = LslOutlet(INFO, name, markers=False)
+    inlet = LslInletSource(name, timeout=3.0, marker_timeout=0.2)
+    inlet.start()
+    wait_for(out.have_consumers)
+    inlet.insert_marker(5)
+    out.push_chunk(make_chunks(1)[0])
+    first = collect(inlet, 25)
+    assert first.n_times == 25 and [c for _, c in first.markers] == [5]
+    inlet.stop()
+    inlet.stop()
+    with pytest.raises(DeviceError, match="call start"):
+        inlet.read()
+    inlet.start()  # re-resolves the same stream by its source id
+    wait_for(out.have_consumers)
+    out.push_chunk(make_chunks(2)[1])
+    assert collect(inlet, 25).n_times == 25
+    inlet.stop()
+    with pytest.raises(ConfigError, match="without a marker stream"):
+        out.push_marker(1)
+    out.close()
+
+
+def test_volts_are_converted_to_microvolts() -> None:
+    name = unique("volts")
+    sinfo = pylsl.StreamInfo(name, "EEG", 1, SFREQ, pylsl.cf_float32, name)
+    ch = sinfo.desc().append_child("channels").append_child("channel")
+    ch.append_child_value("label", "Oz")
+    ch.append_child_value("unit", "volts")
+    outlet = pylsl.StreamOutlet(sinfo)
+    inlet = LslInletSource(name, timeout=3.0, marker_timeout=0.2)
+    with inlet:
+        wait_for(outlet.have_consumers)
+        outlet.push_chunk([[1e-5]] * 10)
+        got = collect(inlet, 10)
+    assert inlet.info.ch_names == ("Oz",)
+    np.testing.assert_allclose(got.data, 10.0, rtol=1e-5)
+    del outlet
+
+
+def test_stream_not_found_within_timeout() -> None:
+    t0 = time.monotonic()
+    with pytest.raises(StreamNotFoundError, match=r"No LSL stream named 'nobody-home' found within 0.5 s"):
+        LslInletSource("nobody-home", timeout=0.5)
+    assert time.monotonic() - t0 < 3.0
+    with pytest.raises(StreamNotFoundError, match="of type 'NoSuchType' found within 0.3 s"):
+        LslInletSource(stream_type="NoSuchType", timeout=0.3)
+    with pytest.raises(StreamNotFoundError, match="named 'nobody-home' found within 1 s"):
+        open_source(board="lsl", lsl_stream_name="nobody-home", timeout=1)
+
+
+def test_missing_named_marker_stream() -> None:
+    name = unique("nomark")
+    with LslOutlet(INFO, name, markers=False):
+        inlet = LslInletSource(name, timeout=3.0, marker_name="absent-markers", marker_timeout=0.3)
+        with pytest.raises(StreamNotFoundError, match="marker stream named 'absent-markers'"):
+            inlet.start()
+
+
+def test_loopback_cfg_is_honoured_by_liblsl(tmp_path: Path) -> None:
+    """A stream announced under another SessionID is invisible to us: liblsl really reads tests/lsl_api.cfg."""
+    cfg = Path(os.environ["LSLAPICFG"])
+    assert cfg.name == "lsl_api.cfg" and "SessionID = bci-input-tests" in cfg.read_text()
+    other = tmp_path / "other.cfg"
+    other.write_text(cfg.read_text().replace("SessionID = bci-input-tests", "SessionID = somebody-else"))
+    name = unique("foreign")
+    code = (
+        "import pylsl, sys\n"
+        f"o = pylsl.StreamOutlet(pylsl.StreamInfo({name!r}, 'EEG', 1, 100, pylsl.cf_float32, {name!r}))\n"
+        "print('ready', flush=True)\nsys.stdin.read()\n"
+    )
+    env = {**os.environ, "LSLAPICFG": str(other)}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    mine = unique("mine")
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        with LslOutlet(INFO, mine, markers=False):
+            found = {s.name() for s in pylsl.resolve_streams(1.0)}
+        assert mine in found  # the positive control: our own session is visible
+        assert name not in found  # the other session's stream is not
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
+        proc.stdout.close()
