@@ -1,0 +1,144 @@
+"""``bci-input lm``: try the language model, and benchmark it (keystroke savings, latency, load time)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+from .._errors import ConfigError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``lm`` subcommand with ``complete`` and ``bench``."""
+    p = sub.add_parser("lm", help="language model: try completions and rewrites, run the KSR benchmark")
+    lm_sub = p.add_subparsers(dest="lm_command", metavar="ACTION")
+
+    def backend_args(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--backend", choices=["local", "http", "wordfreq"], help="override [language] backend")
+        q.add_argument("--model", help="Hugging Face model folder or hub id (local backend)")
+        q.add_argument("--url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (http backend)")
+        q.add_argument("--endpoint-model", help="model name sent to the endpoint")
+        q.add_argument("--dtype", choices=["fp32", "bf16"], help="weights precision (local backend)")
+        q.add_argument("--threads", type=int, help="torch threads (0: automatic)")
+
+    c = lm_sub.add_parser("complete", help="show completions for a text (a quick manual check)")
+    c.add_argument("text", help="text before the cursor, e.g. 'Dear Sarah, thank you for yo'")
+    c.add_argument("-k", type=int, default=5, help="number of suggestions (default %(default)s)")
+    c.add_argument("--abbrev", metavar="INITIALS", help="also expand word initials, e.g. tyvm")
+    c.add_argument("--rewrite", metavar="INSTRUCTION", help="also rewrite the text: a preset or free text")
+    backend_args(c)
+    c.set_defaults(func=run_complete)
+
+    b = lm_sub.add_parser("bench", help="keystroke savings rate, latency and load time against wordfreq")
+    b.add_argument("--corpus", help="UTF-8 text file (default: the bundled corpus)")
+    b.add_argument("--k", type=int, action="append", help="suggestions shown (repeatable; default 3 and 5)")
+    b.add_argument("--phrase-words", type=int, default=400,
+                   help="evaluate phrases on the first N words (0: none, -1: all; default %(default)s)")
+    b.add_argument("--load", action="store_true", help="also time cold and cached model starts (~1-2 min)")
+    b.add_argument("--json", metavar="OUT", help="write the figures as JSON")
+    b.add_argument("--markdown", metavar="FILE", help="write the 'language' section of this benchmarks file")
+    backend_args(b)
+    b.set_defaults(func=run_bench)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _settings(args: argparse.Namespace):  # noqa: ANN202 - LanguageSettings
+    from ._common import load_cli_settings
+
+    lang = load_cli_settings(args).language
+    changes = {
+        "backend": args.backend,
+        "model": args.model,
+        "endpoint_url": args.url,
+        "endpoint_model": args.endpoint_model,
+        "dtype": args.dtype,
+        "threads": args.threads,
+    }
+    lang = dataclasses.replace(lang, **{k: v for k, v in changes.items() if v is not None})
+    lang.validate()
+    return lang
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202 - LanguageModel
+    from ..language import load_language_model
+
+    return load_language_model(_settings(args), on_notice=lambda m: print(f"notice: {m}"))
+
+
+def run_complete(args: argparse.Namespace) -> int:
+    """Print word, phrase and next-symbol predictions for ``args.text``."""
+    from ..language import split_context
+
+    model = _load(args)
+    before, prefix = split_context(args.text)
+    print(f"model: {model.name}")
+    words = model.complete_word(args.text, prefix, args.k)
+    print(f"words ({words.latency_s * 1000:.0f} ms): " + ", ".join(f"{w} {p:.2f}" for w, p in words.value))
+    sym = model.next_symbols(args.text)
+    top = sorted(sym.value.items(), key=lambda kv: -kv[1])[:8]
+    print(f"next symbol ({sym.latency_s * 1000:.0f} ms): " + ", ".join(f"{s!r} {p:.2f}" for s, p in top))
+    phrases = model.complete_phrase(args.text, min(args.k, 5))
+    print(f"phrases ({phrases.latency_s * 1000:.0f} ms):")
+    for ph, p in phrases.value:
+        print(f"  {p:.3f}  {ph}")
+    if args.abbrev:
+        ab = model.expand_abbreviation(args.abbrev, before, 3)
+        print(f"abbreviation {args.abbrev!r} ({ab.latency_s * 1000:.0f} ms):")
+        for ph, p in ab.value:
+            print(f"  {p:.3f}  {ph}")
+    if args.rewrite:
+        rw = model.rewrite(args.text, args.rewrite, 3)
+        print(f"rewrites ({rw.latency_s * 1000:.0f} ms):")
+        for r in rw.value:
+            print(f"  {r.text}\n    diff: {r.diff_text}")
+    return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Run the KSR benchmark on a corpus for the configured backend and the wordfreq baseline."""
+    from ..language import WordFreqModel
+    from ..language._bench import bench_model, default_corpus, format_markdown, measure_load
+
+    if args.corpus:
+        try:
+            text = Path(args.corpus).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Cannot read corpus {args.corpus}: {exc}. Give a UTF-8 text file.") from None
+    else:
+        text = default_corpus()
+    if len(text.split()) < 10:
+        raise ConfigError(f"The corpus {args.corpus} has fewer than 10 words; give a longer text.")
+    ks = tuple(sorted(set(args.k or [3, 5])))
+    if any(k < 1 for k in ks):
+        raise ConfigError(f"Invalid value for '--k': {ks}. Use positive integers.")
+    load = measure_load(cold=True) if args.load else None
+    model = _load(args)
+    results = [bench_model(model, text, ks, phrase_tokens=args.phrase_words, progress=print)]
+    if model.name != "wordfreq":
+        results.append(bench_model(WordFreqModel(), text, ks, phrase_tokens=0))
+    for r in results:
+        print(f"{r['backend']}: " + ", ".join(f"KSR@{k} {r['ksr_word'][str(k)]:.3f}" for k in ks), end="")
+        if "ksr_word_phrase_subset" in r:
+            print(f" | first {r['phrase_subset_words']} words: " + ", ".join(
+                f"word@{k} {r['ksr_word_subset'][str(k)]:.3f} word+phrase@{k} {r['ksr_word_phrase_subset'][str(k)]:.3f}"
+                for k in ks
+            ), end="")
+        print()
+        for name, s in r["latency"].items():
+            if s["all"]["n"]:
+                a, c = s["all"], s["context_200"]
+                print(f"  {name}: median {a['median_ms']:.0f} ms, p95 {a['p95_ms']:.0f} ms (n={a['n']}); "
+                      f"context>=200 tokens: median {c['median_ms']:.0f} ms, p95 {c['p95_ms']:.0f} ms")
+    if load:
+        for run, d in load.items():
+            print(f"  load {run}: {d}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"results": results, "load": load}, indent=1), encoding="utf-8")
+    if args.markdown:
+        from .._bench_report import write_section
+
+        name = f"`{args.corpus}`" if args.corpus else "bundled `bci_input/data/ksr_corpus.txt`"
+        write_section("language", format_markdown(results, load, ks, name), args.markdown)
+    return 0
