@@ -198,8 +198,9 @@ def test_scope_redraws_only_when_visible_and_within_budget(qtbot) -> None:
     assert not scope.redraw()  # hidden
     scope.show()
     assert scope.redraw(None)
-    assert len(scope.curves) == 4
-    x, _ = scope.curves[0].getData()
-    assert len(x) <= 1250 and x[-1] == pytest.approx(0.0)
+    x, y = scope.curve.getData()
+    assert len(x) == 4 * (500 + 1)  # decimated to max_points per channel, NaN-separated
+    assert np.nanmax(x) == pytest.approx(0.0) and np.isnan(x[500])
+    assert np.nanmean(y[:500]) > np.nanmean(y[-501:-1])  # channels are stacked top to bottom
     assert not scope.redraw(budget_s=1e-6)  # does not fit in the frame's slack
     scope.close()

@@ -91,7 +91,7 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     window = MainWindow(prefs, paradigm)
     docs = Path(settings.storage.documents_dir) if settings.storage.documents_dir else user_data_dir() / "documents"
     document = Document.load(opts.open_path) if opts.open_path else None
-    factory, participant, board_name = build_engine_factory(settings, opts.board, paradigm, opts.profile)
+    factory, participant, board_name = build_engine_factory(settings, opts.board, paradigm, opts.profile, prefs=prefs)
     controller = AppController(
         window, document=document, paradigm=paradigm, documents_dir=docs,
         autosave_dir=user_data_dir() / "autosave", prefs=prefs, engine_factory=factory, participant=participant,
@@ -105,7 +105,87 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     developer = participant is not None if opts.developer is None else opts.developer
     window.dev_action.setChecked(developer)
     window.set_developer_hint(developer)
+    for kb in window.keyboards():
+        kb.interactive = developer
+    controller.shell = AppShell(window, controller, settings, opts.profile)  # type: ignore[attr-defined]
     return window, controller
+
+
+class AppShell:
+    """The caregiver's menu actions: session setup, accessibility, the scope window.
+
+    Parameters
+    ----------
+    window : MainWindow
+        The main window.
+    controller : AppController
+        The session controller.
+    settings : Settings
+        Current settings.
+    profile : str
+        Current profile (accessibility preferences are stored per profile).
+    """
+
+    def __init__(self, window: Any, controller: Any, settings: Any, profile: str) -> None:
+        self.window, self.controller, self.settings, self.profile = window, controller, settings, profile
+        self.scope: Any = None
+        window.setup_requested.connect(self.open_setup)
+        window.prefs_requested.connect(self.open_prefs)
+        window.scope_toggled.connect(self.toggle_scope)
+        window.closing.connect(self.close)
+
+    def open_setup(self) -> None:
+        """Show the session setup dialog and apply it (new source/paradigm, same document)."""
+        from ._dialogs import SessionSetupDialog
+
+        dlg = SessionSetupDialog(self.settings, self.profile, self.window)
+        if dlg.exec() and dlg.result_settings is not None:
+            self.apply_setup(dlg.result_settings, dlg.result_profile)
+
+    def apply_setup(self, settings: Any, profile: str) -> None:
+        """Rebuild the session for ``settings`` and ``profile``."""
+        from ._prefs import load_prefs
+        from ._session import build_engine_factory
+
+        self.settings, self.profile = settings, profile
+        self.apply_prefs(load_prefs(profile), save=False)
+        paradigm = settings.speller.paradigm
+        factory, participant, name = build_engine_factory(settings, settings.acquisition.board, paradigm, profile,
+                                                          prefs=self.controller.prefs)
+        self.controller.reconfigure(paradigm, factory, participant, name)
+
+    def open_prefs(self) -> None:
+        """Show the accessibility dialog; store the result in the profile and apply it."""
+        from ._dialogs import AccessibilityDialog
+
+        dlg = AccessibilityDialog(self.controller.prefs, self.window)
+        if dlg.exec() and dlg.result_prefs is not None:
+            self.apply_prefs(dlg.result_prefs)
+
+    def apply_prefs(self, prefs: Any, save: bool = True) -> None:
+        """Apply (and by default persist) accessibility preferences."""
+        from ._prefs import save_prefs
+
+        if save:
+            save_prefs(self.profile, prefs)
+        self.controller.prefs = prefs
+        self.window.apply_prefs(prefs)
+
+    def toggle_scope(self, on: bool) -> None:
+        """Open or close the scope (its own window, in its own process: it cannot delay a flicker frame)."""
+        from ._scope_process import ScopeProcess
+
+        if on and self.scope is None:
+            self.scope = ScopeProcess(self.controller.scope_provider, parent=self.window)
+            self.scope.closed.connect(lambda: self.window.scope_action.setChecked(False))
+        elif not on and self.scope is not None:
+            self.close()
+
+    def close(self) -> None:
+        """Close the scope with the main window."""
+        if self.scope is not None:
+            scope, self.scope = self.scope, None
+            scope.close()
 
 
 def run_app(opts: AppOptions) -> int:
@@ -122,8 +202,6 @@ def run_app(opts: AppOptions) -> int:
     window, controller = build_app(opts)
     window.show()
     controller.start()
-    if controller.engine is None:
-        controller.stimulus.start(controller.paradigm, preview=True)
     if opts.scope:
         window.scope_action.setChecked(True)
     if opts.quit_after is not None:

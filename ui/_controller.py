@@ -92,6 +92,9 @@ class AppController(QObject):
         self._dwell.setSingleShot(True)
         self._dwell.timeout.connect(self._clear_selected)
         self.stimulus = StimulusPresenter(window, self.bridge)
+        self._quality = QTimer(self)
+        self._quality.setInterval(2000)
+        self._quality.timeout.connect(self.update_quality)
 
         connect_queued(self.bridge.intent, self.handle_intent)
         connect_queued(self.bridge.language_answer, self._on_language_answer)
@@ -167,11 +170,49 @@ class AppController(QObject):
         self._loader.start()
 
     def start(self) -> None:
-        """Start the engine and the stimulus."""
+        """Start the engine (its thread and the source); without one, preview the stimulus."""
         if self.engine is not None:
-            self.engine.start()
+            try:
+                self.engine.start()
+            except BciInputError as exc:
+                self.engine = None
+                self.window.status.set_board(self.board_name, "fault: cannot start")
+                self.window.show_message(f"⚠ {exc}", warn=True)
+                self.stimulus.start(self.paradigm, preview=True)
+                return
             self.window.status.set_board(self.board_name, "streaming")
-        self.stimulus.start(self.paradigm)
+            self.stimulus.start(self.paradigm)
+            self._quality.start()
+        else:
+            self.stimulus.start(self.paradigm, preview=True)
+
+    def reconfigure(self, paradigm: str, engine_factory: Callable[[EngineBridge], Any] | None,
+                    participant: Any = None, board_name: str = "none") -> None:
+        """Switch paradigm and/or signal source in place, keeping the document and the language model."""
+        self.stimulus.stop()
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+        self.paradigm = paradigm
+        self.participant = participant
+        self.board_name = board_name
+        self.window.set_paradigm(paradigm)
+        self._open_document(self.document)
+        self.window.status.set_board(board_name, "not started" if engine_factory else "no device")
+        if engine_factory is not None:
+            self.engine = engine_factory(self.bridge)
+            self.engine.set_layout(self.speller.layout)
+        self.start()
+
+    def scope_provider(self) -> Any:
+        """Return the latest samples for the scope: ``(data (n_times, n_channels), sfreq, names)`` or ``None``."""
+        eng = self.engine
+        if eng is None:
+            return None
+        data = eng.buffer.data  # replaced (never mutated) by the engine thread: a consistent snapshot
+        if not len(data):
+            return None
+        return data, eng.sfreq, eng.source.info.ch_names
 
     def shutdown(self) -> None:
         """Stop every thread (engine, language worker, autosave, model loader); safe to call twice."""
@@ -179,7 +220,13 @@ class AppController(QObject):
             return
         self._closed = True
         self.bridge.close()
+        for kb in self.window.keyboards():
+            try:
+                kb.target_clicked.disconnect(self._on_target_clicked)
+            except TypeError:
+                pass
         self._dwell.stop()
+        self._quality.stop()
         self.stimulus.stop()
         if self.engine is not None:
             try:
@@ -280,8 +327,10 @@ class AppController(QObject):
 
     def _on_status(self, status: dict[str, Any]) -> None:
         st = self.window.status
-        if "state" in status:
-            st.set_board(str(status.get("board", self.board_name)), str(status["state"]))
+        if "best" in status and not self.speller.paused:
+            st.set_state(f"deciding · best {float(status['best']):.0%}")
+        if "connection" in status:
+            st.set_board(str(status.get("board", self.board_name)), str(status["connection"]))
         if "quality" in status:
             q = status["quality"]
             if isinstance(q, dict):
@@ -290,8 +339,28 @@ class AppController(QObject):
         if "llm_latency_s" in status:
             st.set_llm(str(status.get("llm_backend", "")), float(status["llm_latency_s"]))
 
+    def update_quality(self) -> None:
+        """Rate each channel on the last 2 s the engine holds and show it in the status bar."""
+        eng = self.engine
+        if eng is None or self._closed:
+            return
+        data = eng.buffer.data
+        n = int(2 * eng.sfreq)
+        if len(data) < n:
+            return
+        from bci_input.quality import assess_quality
+
+        try:
+            rated = assess_quality(data[-n:], eng.source.info)
+        except BciInputError as exc:
+            log.debug("quality check skipped: %s", exc)
+            return
+        self.window.status.set_quality([(q.name, q.status) for q in rated])
+
     def _on_error(self, message: str) -> None:
         log.error("%s", message)
+        if message.startswith("Engine stopped"):
+            self.window.status.set_board(self.board_name, "fault: stopped")
         self.window.show_message(f"⚠ {message}", warn=True)
 
     # ------------------------------------------------------------------ commands

@@ -125,7 +125,7 @@ class FrameClock(QObject):
     @property
     def running(self) -> bool:
         """Whether frames are being produced."""
-        return self._timer.isActive() or self._last_n >= 0 and self._t0 > 0
+        return self._t0 > 0
 
     def start(self) -> None:
         """Start (or restart) at frame 0 now; frame 0 is the stimulus onset."""

@@ -1,14 +1,15 @@
-"""Live signal scope: pyqtgraph in its own top-level window, throttled and kept out of the stimulus path.
+"""Live signal scope: a pyqtgraph window, throttled to 10 redraws a second.
 
-The scope never redraws on its own schedule while the flicker runs: it redraws only in the slack the frame
-clock reports after presenting a frame (``FrameClock.idle``), and only when its measured cost fits. With the
-flicker stopped, a 10 Hz timer drives it.
+In the app it runs in its own process (:mod:`bci_input.ui._scope_process`): QGraphicsView repaints are
+deferred to later event-loop iterations, so in the GUI thread they would land on flicker frame deadlines
+(see the ``flicker`` section of BENCHMARKS.md). The class itself is an ordinary widget (tests, other uses).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -52,38 +53,31 @@ class ScopeWindow(QWidget):
         self.plot = pg.PlotWidget(background="#101418")
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.getPlotItem().setClipToView(True)
         self.plot.setLabel("bottom", "time", units="s")
-        self.curves: list[pg.PlotDataItem] = []
+        self.plot.getPlotItem().disableAutoRange()
+        self.curve = pg.PlotCurveItem(pen=pg.mkPen("#7cc4ff", width=1), antialias=False, skipFiniteCheck=True)
+        self.plot.addItem(self.curve)
+        self._gap = 0.0
+        self._names: list[str] = []
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.plot)
         self._timer = QTimer(self)
         self._timer.setInterval(int(self.min_interval * 1000))
-        self._timer.timeout.connect(lambda: self.redraw(None))
-        self.frame_driven = False
+        self._timer.timeout.connect(self._on_timer)
 
-    def drive_from(self, idle_signal: object | None) -> None:
-        """Redraw in the frame clock's slack (``idle(slack_s)``) instead of on a free-running timer."""
-        if idle_signal is None:
-            self.frame_driven = False
-            if self.isVisible():
-                self._timer.start()
-            return
-        self.frame_driven = True
-        self._timer.stop()
-        idle_signal.connect(self.redraw)  # type: ignore[attr-defined]
+    def _on_timer(self) -> None:
+        self.redraw(None)
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt API
-        """Start the timer (when not frame-driven)."""
-        if not self.frame_driven:
-            self._timer.start()
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        """Start the timer."""
+        self._timer.start()
+        super().showEvent(event)
 
-    def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         """Stop redrawing while hidden."""
         self._timer.stop()
-        super().hideEvent(event)  # type: ignore[arg-type]
+        super().hideEvent(event)
 
     def redraw(self, budget_s: float | None = None) -> bool:
         """Redraw if visible, due, and (when ``budget_s`` is given) if the expected cost fits in it.
@@ -107,19 +101,21 @@ class ScopeWindow(QWidget):
             return False
         step = max(1, data.shape[0] // self.max_points)
         view = data[::step]
-        t = np.arange(view.shape[0], dtype=np.float64) * step / sfreq
-        t -= t[-1] if t.size else 0.0
-        centred = view - np.median(view, axis=0)
-        spread = float(np.percentile(np.abs(centred), 95)) if centred.size else 1.0
-        gap = max(spread * 2.5, 1e-3)
-        if len(self.curves) != view.shape[1]:
-            self.plot.clear()
-            self.curves = [self.plot.plot(pen=pg.mkPen(pg.intColor(k, hues=max(8, view.shape[1])), width=1))
-                           for k in range(view.shape[1])]
-        self.plot.getAxis("left").setTicks([[(-k * gap, str(n)) for k, n in enumerate(names)]])
-        for k, curve in enumerate(self.curves):
-            curve.setData(t, centred[:, k] - k * gap)
-        self.repaint()
+        n_t, n_ch = view.shape
+        t = (np.arange(n_t, dtype=np.float64) - (n_t - 1)) * step / sfreq
+        centred = view - view.mean(axis=0)
+        spread = float(np.abs(centred).mean()) * 3.0 if centred.size else 1.0
+        if not self._gap or not 0.6 < spread / self._gap < 1.6 or len(names) != len(self._names):
+            self._gap = max(spread * 2.0, 1e-3)
+            self._names = list(names)
+            self.plot.getAxis("left").setTicks([[(-k * self._gap, str(n)) for k, n in enumerate(names)]])
+            self.plot.setYRange(-(n_ch - 0.5) * self._gap, 0.5 * self._gap, padding=0)
+            self.plot.setXRange(-self.seconds, 0, padding=0)
+        # One curve for every channel (NaN between channels): one path, one paint.
+        y = np.full((n_ch, n_t + 1), np.nan)
+        y[:, :n_t] = centred.T - (np.arange(n_ch) * self._gap)[:, None]
+        x = np.tile(np.append(t, np.nan), n_ch)
+        self.curve.setData(x, y.ravel(), connect="finite")
         self._last = time.perf_counter()
         self.cost_s = 0.8 * self.cost_s + 0.2 * (self._last - now)
         self.n_redraws += 1

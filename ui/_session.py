@@ -1,4 +1,18 @@
-"""Build the session behind the app: the signal source, the simulated participant, the engine, the LLM."""
+"""Build the session behind the app: the signal source, the simulated participant, the engine, the LLM.
+
+The app owns no decoding logic: this module only picks and wires the core's objects (the same ones the
+headless closed-loop simulation uses).
+
+Boards:
+
+- ``simulated``: a :class:`~bci_input.simulation.SimulatedParticipant` alone (every paradigm; its P300
+  decoder and EMG switches are calibrated on a twin participant with the same seed, faster than real time).
+- ``synthetic``: the participant rides on BrainFlow's synthetic board (BrainFlow runs end to end); SSVEP with
+  training-free FBCCA.
+- any other BrainFlow board, ``playback`` or ``lsl``: :func:`bci_input.hardware.open_source`; the decoder
+  comes from the profile's calibration (SSVEP falls back to training-free FBCCA).
+- ``none``: no signal; the keyboard previews the stimulus and developer clicks select directly.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +20,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bci_input._errors import ConfigError
+
 log = logging.getLogger(__name__)
 
-__all__ = ["build_engine_factory", "language_loader"]
+__all__ = ["build_engine_factory", "language_loader", "SIMULATED_BOARDS"]
+
+SIMULATED_BOARDS = ("simulated", "synthetic")
 
 
 def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], str, bool]:
@@ -29,6 +47,120 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
     return (lambda: load_language_model(settings.language)), name, False
 
 
-def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str) -> tuple[Any, Any, str]:
-    """Return ``(engine_factory | None, participant | None, board name)``."""
-    return None, None, board
+def _engine_config(settings: Any, prefs: Any) -> Any:
+    from bci_input.engine import EngineConfig
+
+    overrides: dict[str, Any] = {}
+    if prefs is not None:
+        overrides = {"scan_step_s": prefs.scan_step_s, "switch_preset": prefs.switch_preset,
+                     "gaze_s": max(0.3, prefs.dwell_s)}
+    return EngineConfig.from_settings(settings.speller, **overrides)
+
+
+def _processors(paradigm: str, sfreq: float) -> list[Any]:
+    from bci_input.stream import BandPass
+
+    if paradigm == "ssvep":
+        return [BandPass(sfreq, 6.0, 45.0)]
+    if paradigm == "p300":
+        return [BandPass(sfreq, 1.0, 20.0)]
+    return []
+
+
+class _DeveloperCallbacks:
+    """Engine callbacks for a simulated session: the participant sees every stimulus, then the UI does.
+
+    In scanning, the simulated participant presses its switch when the group holding the target it attends is
+    highlighted (two-switch: switch 0 steps past the others), like a user would.
+    """
+
+    def __init__(self, bridge: Any, participant: Any, switch_preset: str) -> None:
+        self.bridge = bridge
+        self.participant = participant
+        self.switch_preset = switch_preset
+
+    def on_stimulus(self, event: dict[str, Any]) -> None:
+        part = self.participant
+        part.on_stimulus(event)
+        if event.get("type") == "highlight" and part.attended is not None:
+            hit = part.attended in event.get("targets", ())
+            if hit:
+                part.press("clench", 1 if self.switch_preset == "two-switch" else 0, delay_s=0.3)
+            elif self.switch_preset == "two-switch":
+                part.press("clench", 0, delay_s=0.3)
+        self.bridge.on_stimulus(event)
+
+    def on_intent(self, intent: Any) -> None:
+        payload = intent.payload
+        if not (isinstance(payload, tuple | list) and len(payload) > 1):  # a scan group: keep going down
+            self.participant.attend(None)  # the selection is made: the participant waits for the next click
+        self.bridge.on_intent(intent)
+
+
+def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str,
+                         prefs: Any = None) -> tuple[Any, Any, str]:
+    """Return ``(engine_factory | None, participant | None, board label)``.
+
+    ``engine_factory(bridge)`` builds the :class:`~bci_input.engine.Engine` with the bridge's callbacks.
+    Decoder calibration of the simulated participant happens inside the factory.
+    """
+    if board == "none":
+        return None, None, "no device"
+    from bci_input.engine import Engine, EngineCallbacks
+
+    cfg = _engine_config(settings, prefs)
+    if board in SIMULATED_BOARDS:
+        from bci_input.simulation import SimulatedParticipant
+
+        base = None
+        if board == "synthetic":
+            from bci_input.hardware import open_source
+
+            base = open_source(settings.acquisition, board="synthetic")
+            if paradigm != "ssvep":
+                raise ConfigError(
+                    f"The {paradigm} mode on the synthetic board needs a calibrated decoder. Use --board simulated "
+                    "(it calibrates its own), or --mode ssvep, or calibrate a profile with 'bci-input calibrate'.")
+        participant = SimulatedParticipant(realtime=True, seed=0, base=base)
+        label = "synthetic + simulated participant" if base is not None else "simulated participant"
+
+        def factory(bridge: Any) -> Any:
+            from bci_input.simulation._calib_sim import calibrate_p300, calibrate_switches
+
+            twin = SimulatedParticipant(realtime=False, seed=0) if base is None else None
+            decoder, switches = None, []
+            if twin is not None:
+                twin.start()
+                if paradigm == "p300":
+                    decoder = calibrate_p300(twin, cfg)
+                switches = calibrate_switches(twin)
+                twin.stop()
+            cb = _DeveloperCallbacks(bridge, participant, cfg.switch_preset)
+            callbacks = EngineCallbacks(cb.on_intent, cb.on_stimulus, bridge.on_status, bridge.on_error)
+            return Engine(participant, decoder, paradigm, callbacks, config=cfg,
+                          processors=_processors(paradigm, participant.sfreq), switches=switches,
+                          eeg_picks=participant.eeg_picks)
+
+        return factory, participant, label
+
+    from bci_input.hardware import open_source
+
+    source = open_source(settings.acquisition)
+    decoder = None
+    if paradigm != "ssvep" or profile != "default":
+        try:
+            from bci_input.calibration import load_profile
+
+            decoder = load_profile(profile).decoder(paradigm)
+        except Exception as exc:
+            if paradigm != "ssvep":
+                raise ConfigError(f"The {paradigm} mode needs a calibrated profile: {exc} "
+                                  "Calibrate with 'bci-input calibrate' and pass --profile NAME.") from None
+            log.info("no calibrated SSVEP decoder in profile %r (%s); using training-free FBCCA", profile, exc)
+
+    def hw_factory(bridge: Any) -> Any:
+        callbacks = EngineCallbacks(bridge.on_intent, bridge.on_stimulus, bridge.on_status, bridge.on_error)
+        return Engine(source, decoder, paradigm, callbacks, config=cfg,
+                      processors=_processors(paradigm, source.info.sfreq))
+
+    return hw_factory, None, board
