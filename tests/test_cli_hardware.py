@@ -75,3 +75,124 @@ def test_record_error_in_a_real_process_has_no_traceback(tmp_path: Path) -> None
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert "BrainFlow" not in p.stderr.split("Allowed")[0]  # BrainFlow's own logger stays quiet
+
+
+def test_boards_table_lists_brainflow_boards_with_parameters(capsys) -> None:
+    assert main(["boards"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines()[2:-1]}
+    for name in ("synthetic", "cyton", "cyton_daisy", "ganglion", "muse_2", "muse_s", "unicorn", "enophone",
+                 "brainbit", "notion_2", "crown"):
+        assert name in rows
+    assert rows["synthetic"].split()[1:4] == ["-1", "250", "16"]
+    assert "--serial-port" in rows["cyton"] and "8 eeg" in rows["cyton"]
+    assert rows["muse_2"].split()[2] == "256"
+    assert main(["boards", "--markdown"]) == 0
+    assert "| synthetic | -1 | 250 |" in capsys.readouterr().out
+
+
+def _lsl_inlet(name: str):
+    from bci_input.hardware import LslInletSource
+
+    return LslInletSource(name, timeout=20.0, marker_timeout=3.0)
+
+
+def _collect(inlet, seconds: float):
+    import time
+
+    from bci_input import Chunk
+
+    got, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        c = inlet.read(0.1)
+        if c is not None:
+            got.append(c)
+    return Chunk.concatenate(got) if got else None
+
+
+@pytest.mark.slow
+def test_stream_publishes_the_synthetic_board_on_lsl() -> None:
+    import uuid
+
+    name = f"cli-stream-{uuid.uuid4().hex[:6]}"
+    proc = subprocess.Popen([*BCI, "stream", "--board", "synthetic", "--lsl", "--name", name, "--duration", "4"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        inlet = _lsl_inlet(name)
+        assert inlet.info.sfreq == 250.0 and inlet.info.ch_types.count("eeg") == 16
+        assert inlet.info.ch_names[:3] == ("Fz", "C3", "Cz")
+        with inlet:
+            got = _collect(inlet, 1.0)
+        assert got is not None and got.n_times > 100
+        assert 1.0 < np.std(got.data[:, 0]) < 1000.0  # µV
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill() if proc.poll() is None else None
+    assert proc.returncode == 0, err
+    assert f"as '{name}'" in out and "Sent " in out
+
+
+def test_stream_without_lsl_is_a_user_error(capsys) -> None:
+    assert main(["stream", "--board", "synthetic", "--duration", "1"]) == 2
+    assert "Add --lsl" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_replay_to_lsl_delivers_the_recording_and_its_markers(tmp_path: Path) -> None:
+    import uuid
+
+    from bci_input import Chunk, StreamInfo
+    from bci_input.recording import Recorder, export_recording
+
+    info = StreamInfo(("C3", "C4"), ("eeg", "eeg"), 100.0)
+    n = 400
+    data = np.stack([np.arange(n), -np.arange(n)], axis=1).astype(np.float32)
+    with Recorder(tmp_path / "r.csv", info) as rec:
+        rec.write(Chunk(data, 1000 + np.arange(n) / 100.0, ((1000 + 150 / 100.0, 7),)))
+    export_recording(tmp_path / "r.csv", tmp_path / "r.edf")
+    name = f"cli-replay-{uuid.uuid4().hex[:6]}"
+    # 4 s of data at speed 2 = 2 s; the inlet needs ~1 s to connect, so loop and look at a whole lap
+    proc = subprocess.Popen([*BCI, "replay", str(tmp_path / "r.edf"), "--speed", "2", "--lsl", "--name", name,
+                             "--loop"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        inlet = _lsl_inlet(name)
+        with inlet:
+            got = _collect(inlet, 3.0)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert got is not None and got.n_times >= 400
+    steps = np.diff(got.data[:, 0])
+    # consecutive samples (EDF stores 16 bits: ~0.2 % quantisation), wrapping at the end of each lap
+    assert np.all((np.abs(steps - 1) < 0.05) | (np.abs(steps + 399) < 1.0))
+    marker_samples = [got.data[int(np.flatnonzero(got.timestamps == t)[0]), 0] for t, _ in got.markers]
+    assert marker_samples and all(abs(v - 150) <= 1.5 for v in marker_samples)  # the marker stays on sample 150
+    assert {c for _, c in got.markers} == {7}
+
+
+def test_replay_errors_exit_2(tmp_path: Path, capsys) -> None:
+    assert main(["replay", str(tmp_path / "missing.fif")]) == 2
+    assert "Playback file not found" in capsys.readouterr().err
+    (tmp_path / "bad.csv").write_text("1\t2\n")
+    assert main(["replay", str(tmp_path / "bad.csv")]) == 2
+    assert "no metadata file" in capsys.readouterr().err
+    assert main(["replay", str(tmp_path / "bad.csv"), "--speed", "0"]) == 2
+
+
+def test_replay_fast_without_lsl(tmp_path: Path, capsys) -> None:
+    assert main(["record", "--duration", "0.4", "--out", str(tmp_path / "r.csv"), "--marker-every", "0.15"]) == 0
+    assert main(["replay", str(tmp_path / "r.csv"), "--speed", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "Replayed 100 samples (0.40 s of recording) with 2 markers." in out
+
+
+@pytest.mark.slow
+def test_quality_flags_the_synthetic_boards_50_and_60_hz_channels(capsys) -> None:
+    # BrainFlow's synthetic channel k is a sine at 5*k Hz: channel 10 (F7) sits on 50 Hz, channel 12 (F1) on 60 Hz.
+    assert main(["quality", "--board", "synthetic", "--duration", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines() if line[:1].isalpha() and "eeg" in line}
+    assert "bad" in rows["F7"] and "50 Hz line noise" in rows["F7"]
+    assert "bad" in rows["F1"] and "60 Hz line noise" in rows["F1"]
+    assert rows["Fz"].split()[2] == "ok"
+    assert main(["quality", "--duration", "0.5"]) == 2

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import threading
 import time
 from pathlib import Path
 
-from .._errors import ConfigError, DeviceError, check_option
+from .._errors import ConfigError, check_option
 from ._common import add_board_arguments
 
-log = logging.getLogger(__name__)
-
 FORMATS = ("fif", "bdf", "edf", "csv")
-BOARD_KEYS = ("serial_port", "mac_address", "ip_address", "ip_port", "serial_number", "timeout", "other_info")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -58,31 +53,17 @@ def output_paths(out: str, fmt: str | None) -> tuple[Path, str, Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Record ``--duration`` seconds and write ``--out``."""
-    from ..acquisition import AcquisitionThread
-    from ..hardware import open_source, set_brainflow_logging
     from ..recording import Recorder, export_recording
+    from ._acquire import open_board, pump
 
     if args.duration <= 0:
         raise ConfigError(f"Invalid value for '--duration': {args.duration}. It must be positive.")
     if args.marker_every < 0:
         raise ConfigError(f"Invalid value for '--marker-every': {args.marker_every}. It must be >= 0.")
     out, fmt, csv_path = output_paths(args.out, args.format)
-    set_brainflow_logging(bool(getattr(args, "verbose", False)))
-    source = open_source(board=args.board, **{k: getattr(args, k) for k in BOARD_KEYS})
+    source = open_board(args)
     layout = getattr(source, "layout", None)
     target = int(round(args.duration * source.info.sfreq))
-    failure: list[BaseException] = []
-    wake = threading.Event()
-
-    def on_error(exc: BaseException) -> None:
-        failure.append(exc)
-        wake.set()
-
-    def on_status(status: object) -> None:
-        state = getattr(status, "state", "")
-        if state in ("stalled", "recovered", "failed"):
-            print(f"bci-input: {getattr(status, 'message', state)}", flush=True)
-
     recorder = Recorder(
         csv_path,
         source.info,
@@ -90,26 +71,19 @@ def run(args: argparse.Namespace) -> int:
         board_id=getattr(source, "board_id", None),
     )
     n_markers = 0
+    next_marker = [float("inf")]
+
+    def tick() -> None:
+        nonlocal n_markers
+        if time.monotonic() >= next_marker[0]:
+            n_markers += 1
+            source.insert_marker(n_markers)
+            next_marker[0] += args.marker_every
+
     with recorder, source:
-        thread = AcquisitionThread(source, on_error=on_error, on_status=on_status)
-        thread.start()
-        try:
-            t_start = time.monotonic()
-            next_marker = t_start + args.marker_every if args.marker_every else float("inf")
-            while recorder.n_samples < target:
-                if thread.state == "failed":
-                    raise DeviceError(f"Recording stopped: {failure[-1] if failure else 'the source failed'}")
-                if time.monotonic() >= next_marker:
-                    n_markers += 1
-                    source.insert_marker(n_markers)
-                    next_marker += args.marker_every
-                chunk = thread.buffer.read(max_samples=target - recorder.n_samples)
-                if chunk.n_times:
-                    recorder.write(chunk)
-                else:
-                    wake.wait(0.02)
-        finally:
-            thread.stop()
+        if args.marker_every:
+            next_marker[0] = time.monotonic() + args.marker_every
+        pump(source, recorder.write, max_samples=target, tick=tick)
     print(
         f"Recorded {recorder.duration_s:.2f} s ({recorder.n_samples} samples, {source.info.n_channels} channels, "
         f"{recorder.n_events} markers) from {source.info.name} to {csv_path}",
@@ -118,6 +92,4 @@ def run(args: argparse.Namespace) -> int:
     if fmt != "csv":
         export_recording(csv_path, out, fmt)
         print(f"Wrote {out}", flush=True)
-    if thread.buffer.dropped:
-        log.warning("%d samples were dropped because writing fell behind.", thread.buffer.dropped)
     return 0
