@@ -157,3 +157,27 @@ def test_cli_screenshot_writes_a_png(tmp_path) -> None:
 
     img = QImage(str(out))
     assert not img.isNull() and img.width() >= 1000 and img.height() >= 700
+
+
+@pytest.mark.slow
+def test_developer_click_runs_the_whole_signal_path(qtbot) -> None:
+    """Simulated board: a click makes the participant attend; engine + decoder select it; then shut down."""
+    from PyQt6.QtCore import Qt
+
+    before = _threads()
+    window, ctrl = build_app(AppOptions(board="simulated", lm="none", mode="ssvep"))
+    qtbot.addWidget(window)
+    window.resize(1280, 860)
+    window.show()
+    ctrl.start()
+    assert "bci-engine" in _threads() and ctrl.participant is not None
+    qtbot.waitUntil(lambda: ctrl.speller.layout.get("char:o") is not None, timeout=3000)
+    r = window.flicker.rect_of("char:o")
+    qtbot.mouseClick(window.flicker, Qt.MouseButton.LeftButton, pos=r.center().toPoint())
+    assert ctrl.participant.attended == "char:o"
+    qtbot.waitUntil(lambda: ctrl.document.text != "", timeout=20000)
+    assert ctrl.document.text == "o"  # decoded from the simulated EEG, not injected
+    qtbot.waitUntil(lambda: window.status.frames.text() == f"frames dropped: {window.flicker.clock.dropped}",
+                    timeout=2000)  # dropped frames are counted and shown (their rate: BENCHMARKS.md, flicker)
+    window.close()
+    assert _threads() <= before

@@ -199,8 +199,27 @@ def test_scope_redraws_only_when_visible_and_within_budget(qtbot) -> None:
     scope.show()
     assert scope.redraw(None)
     x, y = scope.curve.getData()
-    assert len(x) == 4 * (500 + 1)  # decimated to max_points per channel, NaN-separated
-    assert np.nanmax(x) == pytest.approx(0.0) and np.isnan(x[500])
-    assert np.nanmean(y[:500]) > np.nanmean(y[-501:-1])  # channels are stacked top to bottom
+    n_t = len(data[::2])  # decimated: 1250 samples -> step 2 for max_points=500
+    assert len(x) == 4 * (n_t + 1)  # one curve, NaN-separated channels
+    assert np.nanmax(x) == pytest.approx(0.0) and np.isnan(x[n_t])
+    assert np.nanmean(y[:n_t]) > np.nanmean(y[-n_t - 1 : -1])  # channels are stacked top to bottom
     assert not scope.redraw(budget_s=1e-6)  # does not fit in the frame's slack
     scope.close()
+
+
+@pytest.mark.slow
+def test_scope_process_receives_data_and_closes(qtbot) -> None:
+    from bci_input.ui._scope_process import ScopeProcess
+
+    data = np.random.default_rng(1).normal(0, 10, (2500, 8)).astype(np.float32)
+    proc = ScopeProcess(lambda: (data, 250.0, [f"c{k}" for k in range(8)]))
+    try:
+        assert proc.push()
+        qtbot.wait(300)
+        assert proc.alive and proc.n_sent >= 2  # its timer keeps sending
+    finally:
+        proc.close(timeout=10)
+    assert not proc.alive
+    with qtbot.waitSignal(proc.closed, timeout=2000):
+        proc._timer.start()  # a push after the process ended reports it closed
+        proc.push()

@@ -85,6 +85,7 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     from ._session import build_engine_factory, language_loader
     from ._window import MainWindow
 
+    sys.setswitchinterval(0.0005)  # the GUI thread gets the GIL back quickly at each frame deadline
     settings = opts.settings or Settings()
     paradigm = opts.mode or settings.speller.paradigm
     prefs = load_prefs(opts.profile)
@@ -195,7 +196,6 @@ def run_app(opts: AppOptions) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     elif not has_display():
         raise ConfigError(_NO_DISPLAY)
-    sys.setswitchinterval(0.0005)  # the GUI thread gets the GIL back quickly at each frame deadline
     from PyQt6.QtCore import QTimer
 
     app = _qapp()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -110,6 +110,11 @@ class MainWindow(QMainWindow):
         self.status = StatusPanel(self.theme)
         self.setStatusBar(self.status)
         self._build_menu()
+        # Dropped flicker frames reach the status bar twice a second (not per drop: no layout work per frame).
+        self._shown_dropped = 0
+        self._dropped_timer = QTimer(self)
+        self._dropped_timer.timeout.connect(self._show_dropped)
+        self._dropped_timer.start(500)
         self.paradigm = ""
         self.set_paradigm(paradigm)
         self.apply_prefs(prefs)
@@ -187,7 +192,14 @@ class MainWindow(QMainWindow):
         """Show the developer-mode hint in the header."""
         self.hint.setText("Developer mode · click a target or press its key to attend it" if on else "")
 
+    def _show_dropped(self) -> None:
+        n = self.flicker.clock.dropped
+        if n != self._shown_dropped:
+            self._shown_dropped = n
+            self.status.set_dropped(n)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         """Tell the controller to shut the session down, then close."""
+        self._dropped_timer.stop()
         self.closing.emit()
         super().closeEvent(event)
