@@ -1,0 +1,309 @@
+"""Shared pieces of the SSVEP decoders: references, filter banks, CCA, input checks, calibrated softmax.
+
+Label convention of every SSVEP decoder: a target is labelled by its index into ``freqs``
+(0 .. n_targets-1) and the rest / no-control state by :data:`REST` (-1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize, signal
+
+from .._errors import ConfigError
+
+__all__ = [
+    "REST",
+    "reference_signals",
+    "filter_bank",
+    "fb_weights",
+    "apply_sos",
+    "cca_corr",
+    "check_windows",
+    "check_labels",
+    "fit_softmax",
+    "softmax_scores",
+    "jfpm_grid",
+]
+
+#: Label of the rest / no-control class.
+REST = -1
+
+
+def jfpm_grid(
+    n_targets: int = 40, f0: float = 8.0, f_step: float = 0.2, phase_step: float = 0.35 * np.pi
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Return the frequencies and phases of a joint frequency-phase modulation (JFPM) grid.
+
+    Parameters
+    ----------
+    n_targets : int
+        Number of targets (40 gives 8-15.8 Hz in 0.2 Hz steps).
+    f0, f_step : float
+        First frequency and frequency step, Hz.
+    phase_step : float
+        Phase step between consecutive targets, radians.
+
+    Returns
+    -------
+    freqs, phases : tuple of float
+        One value per target; phases wrapped to [0, 2*pi).
+    """
+    k = np.arange(n_targets)
+    freqs = tuple(float(round(f0 + f_step * i, 6)) for i in k)
+    phases = tuple(float(np.mod(phase_step * i, 2 * np.pi)) for i in k)
+    return freqs, phases
+
+
+def reference_signals(
+    freqs: Sequence[float], n_times: int, sfreq: float, n_harmonics: int, phases: Sequence[float] | None = None
+) -> NDArray[np.float64]:
+    """Return sine/cosine references for CCA.
+
+    Parameters
+    ----------
+    freqs : sequence of float
+        Stimulus frequencies, Hz.
+    n_times : int
+        Window length in samples.
+    sfreq : float
+        Sampling rate, Hz.
+    n_harmonics : int
+        Number of harmonics (1 = fundamental only).
+    phases : sequence of float | None
+        Stimulus phases, radians (harmonic h is shifted by ``h * phase``).
+
+    Returns
+    -------
+    ndarray, shape (n_freqs, n_times, 2 * n_harmonics)
+    """
+    t = np.arange(n_times) / sfreq
+    ph = np.zeros(len(freqs)) if phases is None else np.asarray(phases, float)
+    out = np.empty((len(freqs), n_times, 2 * n_harmonics))
+    for i, f in enumerate(freqs):
+        for h in range(1, n_harmonics + 1):
+            arg = 2 * np.pi * h * f * t + h * ph[i]
+            out[i, :, 2 * h - 2] = np.sin(arg)
+            out[i, :, 2 * h - 1] = np.cos(arg)
+    return out
+
+
+def filter_bank(
+    sfreq: float, n_bands: int, band_step: float, high: float = 88.0, order: int = 4
+) -> list[NDArray[np.float64]]:
+    """Return Chebyshev type I band-pass SOS filters of a filter bank (Chen et al. 2015).
+
+    Sub-band ``m`` (1-based) passes ``[m * band_step, high]`` Hz.
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate, Hz.
+    n_bands : int
+        Number of sub-bands.
+    band_step : float
+        Lower edge of the first sub-band and step between lower edges, Hz.
+    high : float
+        Upper edge, Hz (clipped below Nyquist).
+    order : int
+        Filter order.
+
+    Returns
+    -------
+    list of ndarray, each shape (n_sections, 6)
+    """
+    nyq = sfreq / 2.0
+    hi = min(high, 0.9 * nyq)
+    out = []
+    for m in range(1, n_bands + 1):
+        lo = m * band_step
+        if lo >= hi - 2:
+            raise ConfigError(
+                f"Filter-bank sub-band {m} starts at {lo:.1f} Hz, above its upper edge {hi:.1f} Hz; "
+                "use fewer bands or a smaller band_step."
+            )
+        out.append(signal.cheby1(order, 0.5, [lo / nyq, hi / nyq], btype="bandpass", output="sos"))
+    return out
+
+
+def fb_weights(n_bands: int, a: float = 1.25, b: float = 0.25) -> NDArray[np.float64]:
+    """Return filter-bank weights ``m**-a + b`` (Chen et al. 2015), shape (n_bands,)."""
+    m = np.arange(1, n_bands + 1, dtype=float)
+    return m**-a + b
+
+
+def apply_sos(sos: NDArray[np.float64], X: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Zero-phase filter each window along time.
+
+    Parameters
+    ----------
+    sos : ndarray, shape (n_sections, 6)
+    X : ndarray, shape (n_windows, n_times, n_channels)
+
+    Returns
+    -------
+    ndarray, shape (n_windows, n_times, n_channels)
+    """
+    padlen = min(X.shape[1] - 1, 3 * (2 * len(sos) + 1) * 4)
+    return signal.sosfiltfilt(sos, X, axis=1, padlen=padlen)
+
+
+def _orth(A: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Orthonormal basis of the columns of each centred matrix in a batch (..., n_times, n_cols)."""
+    A = A - A.mean(axis=-2, keepdims=True)
+    q, _ = np.linalg.qr(A)
+    return q
+
+
+def cca_corr(X: NDArray[np.float64], refs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Largest canonical correlation between each window and each reference set.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_windows, n_times, n_channels)
+    refs : ndarray, shape (n_refs, n_times, n_ref_cols)
+
+    Returns
+    -------
+    ndarray, shape (n_windows, n_refs)
+    """
+    qx = _orth(X)
+    qy = _orth(refs)
+    # (n_windows, n_refs, n_channels, n_ref_cols)
+    m = np.einsum("wtc,rtk->wrck", qx, qy)
+    s = np.linalg.svd(m, compute_uv=False)
+    return np.clip(s[..., 0], 0.0, 1.0)
+
+
+def check_windows(X: object, n_channels: int | None = None, min_times: int = 2) -> NDArray[np.float64]:
+    """Validate windows and return them as float64 of shape (n_windows, n_times, n_channels).
+
+    A 2-D array (n_windows, n_times) is taken as single-channel windows.
+    """
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError("SSVEP decoders do not accept sparse input; pass a dense array.")
+    arr = np.asarray(X)
+    if np.iscomplexobj(arr):
+        raise ValueError("Complex data not supported: SSVEP windows must be real numbers.")
+    if arr.dtype == object:
+        arr = arr.astype(np.float64)  # numbers stored as objects convert; strings raise
+    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"SSVEP windows must be real numbers, got dtype {arr.dtype}.")
+    if arr.ndim == 1:
+        raise ValueError(
+            f"Expected windows of shape (n_windows, n_times, n_channels), got a 1-D array {arr.shape}. "
+            "Reshape your data, e.g. X[None, :, None] for one single-channel window."
+        )
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3:
+        raise ValueError(
+            f"SSVEP decoders expect windows of shape (n_windows, n_times, n_channels), got {arr.ndim}-D {arr.shape}."
+        )
+    if arr.shape[0] < 1 or arr.shape[1] < min_times or arr.shape[2] < 1:
+        raise ValueError(
+            f"Windows of shape {arr.shape} are too small: need >= 1 window of >= {min_times} samples "
+            f"(got n_features = {arr.shape[1]} samples per channel)."
+        )
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("SSVEP windows contain NaN or infinity.")
+    if n_channels is not None and arr.shape[2] != n_channels:
+        raise ValueError(f"X has {arr.shape[2]} channels, but the decoder was fitted with {n_channels}.")
+    return arr
+
+
+def check_labels(y: object, n_windows: int) -> NDArray:
+    """Validate class labels for ``n_windows`` windows and return them as a 1-D array."""
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import column_or_1d
+
+    if y is None:
+        raise ValueError("This SSVEP decoder requires y to be passed, but the target y is None.")
+    from sklearn.utils import assert_all_finite
+
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind == "f":
+        assert_all_finite(y, input_name="y")
+    check_classification_targets(y)
+    if len(y) != n_windows:
+        raise ValueError(f"y must have one label per window ({n_windows}), got {len(y)}.")
+    n_classes = len(np.unique(y))
+    if n_classes < 2:
+        raise ValueError(f"Need at least 2 classes to fit, got {n_classes} class (one class: {np.unique(y).tolist()}).")
+    return y
+
+
+def softmax_scores(
+    scores: NDArray[np.float64], scale: float, rest_threshold: float | None
+) -> NDArray[np.float64]:
+    """Turn per-target scores into probabilities; a rest column (first) if ``rest_threshold`` is set.
+
+    Parameters
+    ----------
+    scores : ndarray, shape (n_windows, n_targets)
+    scale : float
+        Inverse temperature.
+    rest_threshold : float | None
+        Score of the rest state (its logit is ``scale * rest_threshold``).
+
+    Returns
+    -------
+    ndarray, shape (n_windows, n_targets [+ 1])
+        Rows sum to 1; with rest, column 0 is rest.
+    """
+    z = scale * scores
+    if rest_threshold is not None:
+        z = np.concatenate([np.full((len(z), 1), scale * rest_threshold), z], axis=1)
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def fit_softmax(
+    scores: NDArray[np.float64],
+    y_idx: NDArray[np.int64],
+    rest: bool,
+    fixed_threshold: float | None = None,
+    fixed_scale: float | None = None,
+) -> tuple[float, float | None]:
+    """Fit the inverse temperature (and rest threshold) of :func:`softmax_scores` by maximum likelihood.
+
+    Parameters
+    ----------
+    scores : ndarray, shape (n_windows, n_targets)
+    y_idx : ndarray, shape (n_windows,)
+        Column of the true class in the output of :func:`softmax_scores` (0 = rest when ``rest``).
+    rest : bool
+        Whether a rest column is modelled.
+    fixed_threshold : float | None
+        Keep this rest threshold instead of fitting it.
+    fixed_scale : float | None
+        Keep this inverse temperature instead of fitting it.
+
+    Returns
+    -------
+    scale : float
+    rest_threshold : float | None
+    """
+    spread = float(np.std(scores)) or 1.0
+    fit_thr = rest and fixed_threshold is None
+    if fixed_scale is not None and not fit_thr:
+        return float(fixed_scale), (fixed_threshold if rest else None)
+
+    def nll(theta: NDArray[np.float64]) -> float:
+        scale = float(np.exp(theta[0])) if fixed_scale is None else float(fixed_scale)
+        thr = float(theta[1]) if fit_thr else fixed_threshold
+        p = softmax_scores(scores, scale, thr if rest else None)
+        # a weak prior on log-scale keeps separable training data from sending the scale to infinity
+        return float(-np.mean(np.log(p[np.arange(len(p)), y_idx] + 1e-12)) + 1e-3 * theta[0] ** 2)
+
+    x0 = [np.log(3.0 / spread)]
+    if fit_thr:
+        x0.append(float(np.median(scores.max(axis=1))))
+    res = optimize.minimize(nll, np.array(x0), method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6})
+    scale = float(np.exp(res.x[0])) if fixed_scale is None else float(fixed_scale)
+    thr = float(res.x[1]) if fit_thr else (fixed_threshold if rest else None)
+    return scale, thr

@@ -1,0 +1,162 @@
+"""Calibrated SSVEP decoders: task-related component analysis (Nakanishi et al. 2018).
+
+TRCA learns, per target, a spatial filter that maximises the reproducibility of the response across
+calibration trials, and correlates a new window with the target's averaged template in that space.
+Ensemble TRCA applies all targets' filters at once. Both work in a filter bank (``n_bands > 1``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import linalg
+from sklearn.model_selection import StratifiedKFold
+
+from ._persist import register_decoder
+from ._ssvep_cca import _ScoreSSVEP
+from ._ssvep_common import apply_sos, fb_weights, filter_bank
+
+__all__ = ["TRCA", "EnsembleTRCA"]
+
+
+def _trca_filter(trials: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return the TRCA spatial filter of one target's trials (n_trials, n_times, n_channels), shape (n_channels,)."""
+    Xc = trials - trials.mean(axis=1, keepdims=True)
+    s = Xc.sum(axis=0)
+    S = s.T @ s - np.einsum("ntc,ntd->cd", Xc, Xc)
+    Q = np.einsum("ntc,ntd->cd", Xc, Xc)
+    Q += 1e-6 * np.trace(Q) / len(Q) * np.eye(len(Q))
+    vals, vecs = linalg.eigh((S + S.T) / 2, Q)
+    return vecs[:, np.argmax(vals)]
+
+
+def _corr(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Pearson correlation of each row of a (n, L) with each row of b (k, L), shape (n, k)."""
+    a = a - a.mean(axis=1, keepdims=True)
+    b = b - b.mean(axis=1, keepdims=True)
+    a /= np.linalg.norm(a, axis=1, keepdims=True) + 1e-12
+    b /= np.linalg.norm(b, axis=1, keepdims=True) + 1e-12
+    return a @ b.T
+
+
+class _BaseTRCA(_ScoreSSVEP):
+    _training_free = False
+    _default_scale = 10.0
+    _ensemble = False
+
+    def __init__(
+        self,
+        sfreq: float = 256.0,
+        freqs: Sequence[float] = (13.0, 17.0, 21.0),
+        n_bands: int = 3,
+        band_step: float | None = None,
+        a: float = 1.25,
+        b: float = 0.25,
+        n_calibration_folds: int = 4,
+        scale: float | None = None,
+        rest_threshold: float | None = None,
+    ) -> None:
+        self.sfreq = sfreq
+        self.freqs = freqs
+        self.n_bands = n_bands
+        self.band_step = band_step
+        self.a = a
+        self.b = b
+        self.n_calibration_folds = n_calibration_folds
+        self.scale = scale
+        self.rest_threshold = rest_threshold
+
+    def _bank(self) -> list[NDArray[np.float64]]:
+        if int(self.n_bands) < 1:
+            raise ValueError(f"n_bands must be >= 1, got {self.n_bands!r}.")
+        step = float(self.band_step) if self.band_step is not None else max(2.0, min(self.freqs) - 2.0)
+        return filter_bank(float(self.sfreq), int(self.n_bands), step)
+
+    def _learn(self, X: NDArray[np.float64], y: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Return filters (n_bands, n_channels, n_targets) and templates (n_bands, n_targets, n_times, n_channels)."""
+        bank = self._bank()
+        filters = np.empty((len(bank), X.shape[2], len(self.targets_)))
+        templates = np.empty((len(bank), len(self.targets_), X.shape[1], X.shape[2]))
+        for m, sos in enumerate(bank):
+            Xf = apply_sos(sos, X)
+            for k, lab in enumerate(self.targets_):
+                trials = Xf[y == lab]
+                if len(trials) < 2:
+                    raise ValueError(f"TRCA needs at least 2 calibration windows of target {lab!r}, got {len(trials)}.")
+                filters[m, :, k] = _trca_filter(trials)
+                templates[m, k] = trials.mean(axis=0)
+        return filters, templates
+
+    def _score_with(
+        self, X: NDArray[np.float64], filters: NDArray[np.float64], templates: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        bank = self._bank()
+        n_t = min(X.shape[1], templates.shape[2])
+        w = fb_weights(len(bank), self.a, self.b)
+        rho = np.zeros((len(X), len(self.targets_)))
+        for m, sos in enumerate(bank):
+            Xf = apply_sos(sos, X)[:, :n_t]
+            for k in range(len(self.targets_)):
+                W = filters[m] if self._ensemble else filters[m, :, k : k + 1]
+                a = (Xf @ W).reshape(len(X), -1)
+                b = (templates[m, k, :n_t] @ W).reshape(1, -1)
+                rho[:, k] += w[m] * _corr(a, b)[:, 0]
+        return rho / w.sum()
+
+    def _fit_model(self, X: NDArray[np.float64], y: NDArray) -> None:
+        self.filters_, self.templates_ = self._learn(X, y)
+
+    def _train_scores(self, X: NDArray[np.float64], y: NDArray) -> NDArray[np.float64]:
+        # out-of-fold scores, so the softmax is calibrated on windows the templates have not seen
+        n_min = int(np.min(np.unique(y, return_counts=True)[1]))
+        k = min(int(self.n_calibration_folds), n_min)
+        if k < 2:
+            return self._scores(X)
+        out = np.empty((len(X), len(self.targets_)))
+        cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=0)
+        for tr, te in cv.split(X, y):
+            filters, templates = self._learn(X[tr], y[tr])
+            out[te] = self._score_with(X[te], filters, templates)
+        return out
+
+    def _scores(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        # shorter windows are compared with the start of the templates
+        return self._score_with(X, self.filters_, self.templates_)
+
+
+@register_decoder
+class TRCA(_BaseTRCA):
+    """Task-related component analysis, one spatial filter per target, in a filter bank.
+
+    Labels: any values; ``REST`` (-1) marks rest windows, which get no template but a calibrated rest
+    threshold. Windows at prediction time may be shorter than the calibration windows (templates are cut).
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate, Hz.
+    freqs : sequence of float
+        Stimulus frequencies, Hz (only used to place the filter bank).
+    n_bands : int
+        Number of sub-bands (1 = plain TRCA on ``[band_step, 88]`` Hz).
+    band_step : float | None
+        Lower edge step of the sub-bands, Hz; None = ``min(freqs) - 2``.
+    a, b : float
+        Sub-band weights ``m**-a + b``.
+    n_calibration_folds : int
+        Folds of the internal cross-validation that calibrates the softmax on unseen windows.
+    scale, rest_threshold : float | None
+        Fixed inverse temperature / rest threshold; None = fit them.
+    """
+
+
+@register_decoder
+class EnsembleTRCA(_BaseTRCA):
+    """Ensemble TRCA: every target's TRCA filter is applied together (Nakanishi et al. 2018).
+
+    Parameters are those of :class:`TRCA`.
+    """
+
+    _ensemble = True

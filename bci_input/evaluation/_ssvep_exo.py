@@ -1,0 +1,190 @@
+"""Offline evaluation on SSVEPExo: within-subject, leave one session out.
+
+Preprocessing is what the live engine does: the continuous recording goes through the streaming
+50 Hz notch and a 3-90 Hz band-pass (causal, :mod:`bci_input.stream`). Test windows start ``skip_s``
+(1 s) after each trial onset and last ``window`` seconds. Training windows are cut from the training
+trials at offsets ``skip_s, skip_s + 0.5, ...`` while they fit inside the 5 s trial (more calibration
+windows from the same trials; test trials are never used for training). 4 classes = rest + 13/17/21 Hz,
+3 classes = the flickers only.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._errors import ConfigError, check_option
+from ._metrics import classification_metrics, time_per_decision_ms
+from ._schema import make_result, subject_row
+from ._ssvep_methods import SSVEP_METHODS, make_ssvep_decoder
+
+__all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "evaluate", "evaluate_subject"]
+
+log = logging.getLogger(__name__)
+
+METHODS = SSVEP_METHODS
+#: Extra options this dataset accepts (besides split, method, window, data_dir).
+OPTIONS = ("classes", "include_excluded", "skip_s")
+DEFAULT_WINDOW = 2.0
+SKIP_S = 1.0
+TRAIN_STEP_S = 0.5
+PROTOCOL = "within-subject leave-one-session-out"
+
+
+@functools.lru_cache(maxsize=48)
+def _session(root: str, subject: str, session: str) -> tuple[Any, NDArray[np.float32]]:
+    """Load one session and run it through the streaming front end (cached)."""
+    from ..datasets._ssvep_exo import load_ssvep_exo
+    from ..stream import BandPass, Notch, Pipeline
+
+    rec = load_ssvep_exo(subject, session, root)
+    front = Pipeline([Notch(rec.sfreq, 50.0), BandPass(rec.sfreq, 3.0, 90.0)])
+    return rec, front.process_array(rec.data).astype(np.float32)
+
+
+def _cut(
+    rec: Any, sig: NDArray[np.float32], trials: NDArray[np.int64], window: float, skip: float, train: bool,
+    classes: int,
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    offsets = [skip]
+    if train:
+        while offsets[-1] + TRAIN_STEP_S + window <= rec.trial_s + 1e-9:
+            offsets.append(offsets[-1] + TRAIN_STEP_S)
+    n = int(round(window * rec.sfreq))
+    Xs, ys = [], []
+    for i in trials:
+        if classes == 3 and rec.labels[i] < 0:
+            continue
+        for off in offsets:
+            a = int(rec.onsets[i]) + int(round(off * rec.sfreq))
+            if a + n <= len(sig):
+                Xs.append(sig[a : a + n])
+                ys.append(int(rec.labels[i]))
+    if not Xs:
+        return np.zeros((0, n, sig.shape[1]), np.float32), np.zeros(0, np.int64)
+    return np.stack(Xs), np.array(ys, np.int64)
+
+
+def evaluate_subject(
+    root: str, subject: str, sessions: tuple[str, ...], method: str, window: float, classes: int, skip: float
+) -> dict[str, Any]:
+    """Evaluate one subject and return its row (see :func:`~bci_input.evaluation.subject_row`)."""
+    return dict(_evaluate_subject(root, subject, sessions, method, window, classes, skip))
+
+
+@functools.lru_cache(maxsize=4096)
+def _evaluate_subject(
+    root: str, subject: str, sessions: tuple[str, ...], method: str, window: float, classes: int, skip: float
+) -> dict[str, Any]:
+    recs = [_session(root, subject, s) for s in sessions]
+    folds: list[tuple[list[tuple[int, NDArray[np.int64]]], list[tuple[int, NDArray[np.int64]]]]] = []
+    if len(recs) >= 2:
+        protocol = "leave-one-session-out"
+        for k in range(len(recs)):
+            train = [(j, np.arange(len(recs[j][0].labels))) for j in range(len(recs)) if j != k]
+            folds.append((train, [(k, np.arange(len(recs[k][0].labels)))]))
+    else:
+        from sklearn.model_selection import StratifiedKFold
+
+        protocol = "stratified 4-fold CV within the single session"
+        labels = recs[0][0].labels
+        for tr, te in StratifiedKFold(4, shuffle=True, random_state=0).split(labels, labels):
+            folds.append(([(0, tr)], [(0, te)]))
+    ys, probas, n_train, compute = [], [], [], []
+    classes_ = None
+    for train, test in folds:
+        parts = [_cut(*recs[j], idx, window, skip, True, classes) for j, idx in train]
+        Xtr = np.concatenate([p[0] for p in parts])
+        ytr = np.concatenate([p[1] for p in parts])
+        parts = [_cut(*recs[j], idx, window, skip, False, classes) for j, idx in test]
+        Xte = np.concatenate([p[0] for p in parts])
+        yte = np.concatenate([p[1] for p in parts])
+        rec0 = recs[0][0]
+        est = make_ssvep_decoder(method, rec0.sfreq, rec0.freqs, "ssvep_exo").fit(Xtr, ytr)
+        if classes_ is None:
+            classes_ = est.classes_
+        elif not np.array_equal(classes_, est.classes_):
+            raise ConfigError(f"{subject}: training folds disagree on the classes ({classes_} vs {est.classes_}).")
+        probas.append(est.predict_proba(Xte))
+        ys.append(yte)
+        n_train.append(len(Xtr))
+        compute.append(time_per_decision_ms(est.predict_proba, Xte, n_max=4))
+    y = np.concatenate(ys)
+    proba = np.concatenate(probas)
+    metrics = classification_metrics(y, proba, np.asarray(classes_), decision_time_s=skip + window)
+    metrics["compute_ms"] = float(np.median(compute))
+    return subject_row(
+        subject, metrics, n_train=int(np.mean(n_train)), n_test=len(y), n_folds=len(folds), protocol=protocol
+    )
+
+
+def evaluate(
+    split: str,
+    method: str,
+    window: float | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    classes: int = 4,
+    include_excluded: bool = True,
+    skip_s: float = SKIP_S,
+) -> dict[str, Any]:
+    """Evaluate ``method`` on every subject of ``split``.
+
+    Parameters
+    ----------
+    split : str
+        ``'dev'`` (subject01-08) or ``'eval'`` (subject09-12).
+    method : str
+        One of :data:`METHODS`.
+    window : float | None
+        Window length, s (default 2; at most ``5 - skip_s``).
+    data_dir : path-like | None
+        The recordings folder.
+    classes : int
+        4 (rest + 3 flickers) or 3 (flickers only).
+    include_excluded : bool
+        Include the sessions the dataset's authors excluded (:data:`SSVEP_EXO_EXCLUDED`).
+    skip_s : float
+        Start of the test window after the trial onset, s.
+
+    Returns
+    -------
+    dict
+        The result (schema ``bci-input-evaluation/1``).
+    """
+    from ..datasets._ssvep_exo import _root, ssvep_exo_sessions, ssvep_exo_subjects
+
+    check_option("split", split, ["dev", "eval"])
+    check_option("method", method, METHODS)
+    check_option("classes", int(classes), [3, 4])
+    window = DEFAULT_WINDOW if window is None else float(window)
+    if not 0.25 <= window <= 5.0 - skip_s:
+        raise ConfigError(f"Invalid window {window} s for ssvep_exo: use 0.25 to {5.0 - skip_s:g} s.")
+    t0 = time.perf_counter()
+    root = str(_root(data_dir))
+    rows = []
+    for subject in ssvep_exo_subjects(split, root):
+        sessions = tuple(ssvep_exo_sessions(subject, root, include_excluded=include_excluded))
+        if not sessions:
+            log.warning("%s has no session left; skipped", subject)
+            continue
+        rows.append(evaluate_subject(root, subject, sessions, method, window, int(classes), float(skip_s)))
+    if not rows:
+        raise ConfigError(f"No SSVEPExo subject of split {split!r} found under {root}.")
+    return make_result(
+        dataset="ssvep_exo",
+        split=split,
+        method=method,
+        window_s=window,
+        n_classes=int(classes),
+        protocol=PROTOCOL,
+        rows=rows,
+        options={"classes": int(classes), "include_excluded": bool(include_excluded), "skip_s": float(skip_s)},
+        elapsed_s=time.perf_counter() - t0,
+    )
