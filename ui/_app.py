@@ -92,6 +92,8 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     window = MainWindow(prefs, paradigm)
     docs = Path(settings.storage.documents_dir) if settings.storage.documents_dir else user_data_dir() / "documents"
     document = Document.load(opts.open_path) if opts.open_path else None
+    if document is None and not opts.screenshot:
+        document = _offer_recovery(window, user_data_dir() / "autosave")
     factory, participant, board_name = build_engine_factory(settings, opts.board, paradigm, opts.profile, prefs=prefs)
     controller = AppController(
         window, document=document, paradigm=paradigm, documents_dir=docs,
@@ -187,6 +189,30 @@ class AppShell:
         if self.scope is not None:
             scope, self.scope = self.scope, None
             scope.close()
+
+
+def _offer_recovery(window: Any, autosave_dir: Path) -> Any:
+    """After a crash (or an unsaved quit), offer the newest autosaved text; return a Document or ``None``."""
+    from PyQt6.QtWidgets import QMessageBox
+
+    from bci_input.document import Document, find_recoverable
+
+    found = [v for v in find_recoverable(autosave_dir) if v.text.strip()]
+    if not found:
+        return None
+    v = found[0]
+    import time as _time
+
+    when = _time.strftime("%Y-%m-%d %H:%M", _time.localtime(v.saved_at))
+    preview = v.text.strip().replace("\n", " ")[:120]
+    answer = QMessageBox.question(
+        window, "Recover text?", f"Unsaved text from {when} was found:\n\n“{preview}”\n\nContinue with it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    doc = Document(v.text, path=v.document_path or None)
+    log.info("recovered autosave %s (%d characters)", v.path, len(v.text))
+    return doc
 
 
 def run_app(opts: AppOptions) -> int:

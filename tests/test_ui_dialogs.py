@@ -1,0 +1,138 @@
+"""Dialogs, rewrite panel, main-window preferences, stimulus events and crash recovery."""
+
+from __future__ import annotations
+
+import pytest
+from bci_input.ui._app import AppOptions, build_app
+from bci_input.ui._dialogs import AccessibilityDialog, SessionSetupDialog, available_boards
+from bci_input.ui._prefs import AccessibilityPrefs, load_prefs
+from bci_input.ui._rewrite import RewritePanel, diff_html
+from bci_input.ui._theme import theme_for
+from bci_input.ui._window import MainWindow
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication, QMessageBox
+
+from bci_input.document import Autosaver, Document, InsertText
+from bci_input.settings import Settings
+from bci_input.speller import Speller
+
+
+def test_session_setup_dialog_validates(qtbot) -> None:
+    dlg = SessionSetupDialog(Settings(), "default")
+    qtbot.addWidget(dlg)
+    assert {"synthetic", "simulated", "cyton"} <= set(available_boards())
+    dlg.board.setCurrentText("cyton")
+    dlg.serial_port.setText("/dev/ttyUSB0")
+    dlg.paradigm.setCurrentText("p300")
+    dlg.profile.setCurrentText("alice")
+    settings, profile = dlg.values()
+    assert settings.acquisition.board == "cyton" and settings.acquisition.serial_port == "/dev/ttyUSB0"
+    assert settings.speller.paradigm == "p300" and profile == "alice"
+    dlg.backend.setCurrentText("http")  # without an endpoint: refused with the reason, dialog stays open
+    dlg.accept()
+    assert "endpoint_url" in dlg.error.text() and dlg.result() == 0
+    dlg.endpoint.setText("http://127.0.0.1:8080/v1")
+    dlg.accept()
+    assert dlg.result_settings is not None and dlg.result_settings.language.backend == "http"
+
+
+def test_accessibility_dialog_persists_per_profile(qtbot) -> None:
+    window, ctrl = build_app(AppOptions(board="none", lm="none", profile="bob"))
+    qtbot.addWidget(window)
+    dlg = AccessibilityDialog(ctrl.prefs)
+    qtbot.addWidget(dlg)
+    dlg.flicker_color.setText("white")
+    dlg.accept()
+    assert "colour" in dlg.error.text() and dlg.result_prefs is None
+    dlg.flicker_color.setText("#ffee00")
+    dlg.font_size.setValue(40)
+    dlg.high_contrast.setChecked(True)
+    dlg.switch_preset.setCurrentText("two-switch")
+    dlg.accept()
+    ctrl.shell.apply_prefs(dlg.result_prefs)
+    assert load_prefs("bob") == dlg.result_prefs and load_prefs("default") == AccessibilityPrefs()
+    assert window.editor.font().pointSize() == 40
+    assert window.flicker.theme.stim_on.name() == "#ffee00" and window.flicker.theme.window.name() == "#000000"
+    window.close()
+
+
+def test_rewrite_panel_shows_the_diff(qtbot) -> None:
+    theme = theme_for(AccessibilityPrefs())
+    html = diff_html("i has a question", "I have a question", theme)
+    assert "<s" in html and "has" in html and "have" in html and "question" in html
+    panel = RewritePanel(theme)
+    qtbot.addWidget(panel)
+    panel.show_state("main", "", [])
+    assert not panel.isVisible()
+    panel.show()
+    panel.show_state("rewrite_candidates", "i has a question", [])
+    assert "No candidate" in panel.candidates.text()
+
+
+def test_window_shows_each_paradigm(qtbot) -> None:
+    window = MainWindow(AccessibilityPrefs(), "ssvep")
+    qtbot.addWidget(window)
+    for paradigm in ("p300", "scan", "ssvep"):
+        window.set_paradigm(paradigm)
+        speller = Speller(Document("hello"), None, paradigm)
+        window.show_layout(speller.layout)
+        assert window.stack.currentWidget() is window.keyboard
+        assert len(window.keyboard.targets) == speller.layout.n_targets
+        assert window.mode_badge.text() == paradigm.upper()
+
+
+def test_stimulus_events_drive_p300_and_scan(qtbot) -> None:
+    window, ctrl = build_app(AppOptions(board="none", lm="none", mode="p300"))
+    qtbot.addWidget(window)
+    window.show()
+    lay = ctrl.speller.layout
+    ids = [lay.targets[i].id for i in lay.groups[0]]
+    with qtbot.waitSignal(window.p300.flashed):
+        ctrl.bridge.on_stimulus({"type": "flash", "t": 0.0, "group": lay.groups[0], "targets": ids})
+    assert window.p300.flashing == frozenset(ids)
+    qtbot.waitUntil(lambda: window.p300.flashing == frozenset(), timeout=1000)  # flashes end by themselves
+    ctrl.bridge.on_stimulus({"type": "highlight", "t": 0.0, "targets": ids[:2]})
+    qtbot.waitUntil(lambda: window.scan.highlighted == frozenset(ids[:2]), timeout=1000)
+    ctrl.bridge.on_stimulus({"type": "highlight_off", "t": 0.0})
+    qtbot.waitUntil(lambda: window.scan.highlighted == frozenset(), timeout=1000)
+    window.close()
+
+
+def test_app_offers_to_recover_unsaved_text(qtbot) -> None:
+    from bci_input.settings import user_data_dir
+
+    doc = Document()
+    saver = Autosaver(user_data_dir() / "autosave", threaded=False)
+    saver.attach(doc)
+    doc.apply(InsertText("text that was never saved"))
+    saver.close()
+
+    def answer_yes() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            box.button(QMessageBox.StandardButton.Yes).click()
+        else:
+            QTimer.singleShot(50, answer_yes)
+
+    QTimer.singleShot(50, answer_yes)
+    window, ctrl = build_app(AppOptions(board="none", lm="none"))
+    qtbot.addWidget(window)
+    assert ctrl.document.text == "text that was never saved"
+    window.close()
+
+
+@pytest.mark.parametrize("name", ["save", "new_document", "open_recent"])
+def test_app_commands(qtbot, tmp_path, name) -> None:
+    window, ctrl = build_app(AppOptions(board="none", lm="none"))
+    qtbot.addWidget(window)
+    ctrl.documents_dir = tmp_path
+    ctrl.speller.select("char:h")
+    saved = ctrl.cmd_save()
+    assert saved.read_text(encoding="utf-8").startswith("h")
+    if name == "new_document":
+        ctrl.cmd_new_document()
+        assert ctrl.document.text == "" and ctrl.speller.document is ctrl.document
+    if name == "open_recent":
+        ctrl.cmd_new_document()
+        assert ctrl.cmd_open_recent() == saved and ctrl.document.text.startswith("h")
+    window.close()
