@@ -4,6 +4,27 @@ Each reader returns signals in µV as (n_times, n_channels) arrays. The folder d
 ``$BCI_INPUT_DATA`` or ``../shared/data``; pass ``data_dir`` to read elsewhere.
 """
 
+from ._eegbci import EEGBCI_SPLITS, EEGBCI_TASKS, eegbci_runs, load_eegbci_epochs, read_eegbci_run
+from ._muse_p300 import (
+    MUSE_EEG_CHANNELS,
+    MUSE_P300_SPLITS,
+    MUSE_SFREQ,
+    MuseRecording,
+    load_muse_p300_epochs,
+    muse_p300_files,
+    read_muse_csv,
+)
+from ._myo_emg import (
+    MYO_GESTURES,
+    MYO_SFREQ,
+    MYO_SPLITS,
+    MyoSession,
+    load_myo_windows,
+    myo_episodes,
+    myo_sessions,
+    read_myo_file,
+)
+from ._openbci import OPENBCI_BLINKS_JAW_EXPECTED, OpenBciRecording, openbci_blinks_jaw_path, read_openbci_txt
 from ._ssvep_exo import (
     SSVEP_EXO_EXCLUDED,
     SSVEP_EXO_FREQS,
@@ -23,4 +44,32 @@ __all__ = [
     "ssvep_exo_subjects",
     "ssvep_exo_sessions",
     "load_ssvep_exo",
+    # Muse (P300 and SSVEP CSV)
+    "MuseRecording",
+    "MUSE_SFREQ",
+    "MUSE_EEG_CHANNELS",
+    "MUSE_P300_SPLITS",
+    "read_muse_csv",
+    "muse_p300_files",
+    "load_muse_p300_epochs",
+    # Myo EMG
+    "MyoSession",
+    "MYO_SFREQ",
+    "MYO_GESTURES",
+    "MYO_SPLITS",
+    "read_myo_file",
+    "myo_sessions",
+    "myo_episodes",
+    "load_myo_windows",
+    # OpenBCI GUI text
+    "OpenBciRecording",
+    "OPENBCI_BLINKS_JAW_EXPECTED",
+    "read_openbci_txt",
+    "openbci_blinks_jaw_path",
+    # EEGBCI motor imagery
+    "EEGBCI_TASKS",
+    "EEGBCI_SPLITS",
+    "eegbci_runs",
+    "read_eegbci_run",
+    "load_eegbci_epochs",
 ]
