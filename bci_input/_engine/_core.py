@@ -57,8 +57,10 @@ class Engine:
         the undo gesture (double clench) and pause/wake (long clench).
     eeg_picks : sequence of int | None
         Channels given to the SSVEP/P300 decoder (default: every ``eeg`` channel).
-    p300_stats : tuple of float
-        ``(target_mean, nontarget_mean, std)`` of the P300 decoder's scores (from calibration).
+    p300_stats : P300Decoder | mapping | array-like of 4 floats | None
+        Gaussian model of the P300 decoder's scores for
+        :func:`~bci_input.decoding.flash_log_likelihoods`; ``None`` uses the
+        fitted decoder's ``score_stats_``.
     seed : int
         Seed of the flash order.
     """
@@ -75,7 +77,7 @@ class Engine:
         processors: Sequence[Any] = (),
         switches: Sequence[Any] = (),
         eeg_picks: Sequence[int] | None = None,
-        p300_stats: tuple[float, float, float] = (1.0, -1.0, 1.0),
+        p300_stats: Any = None,
         seed: int = 0,
     ) -> None:
         check_option("paradigm", paradigm, PARADIGMS)
@@ -92,9 +94,7 @@ class Engine:
         self.eeg_picks = list(eeg_picks) if eeg_picks is not None else info.picks("eeg")
         if not self.eeg_picks and paradigm != "scan":
             raise ConfigError(f"Source {info.name!r} has no EEG channels; the {paradigm} paradigm needs some.")
-        self.p300_stats = tuple(float(x) for x in p300_stats)
-        if self.p300_stats[2] <= 0:
-            raise ConfigError("p300_stats std must be positive.")
+        self.p300_stats = p300_stats
         self.seed = seed
         if paradigm == "p300" and (decoder is None or not hasattr(decoder, "decision_function")):
             raise ConfigError("The p300 paradigm needs a fitted decoder with decision_function (a P300Decoder).")
@@ -200,14 +200,15 @@ class Engine:
         t_start = float(chunk.timestamps[0]) if chunk.n_times else self.now
         if new is not None:
             self.policy.set_layout(new, max(self.now, t_start) if np.isfinite(self.now) else t_start)
+        raw = chunk
         for proc in self.processors:
             chunk = proc.process(chunk)
         self.buffer.append(chunk)
         self.n_samples += chunk.n_times
         for t, code in chunk.markers:
             self.policy.on_marker(t, code)
-        for which, sw in enumerate(self.switches):
-            for ev in sw.process(chunk):
+        for which, sw in enumerate(self.switches):  # switches see the raw (full-band) signal
+            for ev in sw.process(raw):
                 self._on_switch(which, ev)
         if not self.paused:
             self.policy.tick(self.now)

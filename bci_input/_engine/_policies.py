@@ -106,7 +106,10 @@ class SsvepPolicy(_Policy):
             if dec is not None:
                 self._decoders[key] = dec(layout)
             else:
-                from ..decoding import FBCCA
+                try:
+                    from ..decoding import FBCCA
+                except ImportError:  # not re-exported yet
+                    from ..decoding._ssvep_cca import FBCCA
 
                 freqs = [f if np.isfinite(f) else 8.0 for f in layout.freqs]
                 self._decoders[key] = FBCCA(
@@ -155,6 +158,14 @@ class SsvepPolicy(_Policy):
                 self.marker_sent = False
                 self.emit(decided, post, start, t_dec, window_s=length, n_steps=self.k)
                 return
+
+
+def _flash_loglik(score: float, group: tuple[int, ...], n: int, stats: Any) -> NDArray[np.float64]:
+    try:
+        from ..decoding import flash_log_likelihoods
+    except ImportError:  # not re-exported yet
+        from ..decoding._erp import flash_log_likelihoods
+    return np.asarray(flash_log_likelihoods([score], [group], n, stats), float)
 
 
 class P300Policy(_Policy):
@@ -219,10 +230,7 @@ class P300Policy(_Policy):
                 return
             self.pending.pop(0)
             score = float(np.ravel(self.e.decoder.decision_function(win[None, :, self.e.eeg_picks]))[0])
-            mt, mn, sd = self.e.p300_stats
-            in_g = np.zeros(lay.n_targets, bool)
-            in_g[list(groups[g])] = True
-            ll = np.where(in_g, -0.5 * ((score - mt) / sd) ** 2, -0.5 * ((score - mn) / sd) ** 2)
+            ll = _flash_loglik(score, groups[g], lay.n_targets, self.e.p300_stats or self.e.decoder)
             assert self.loglik is not None
             self.loglik += ll
             self.n_flashes += 1

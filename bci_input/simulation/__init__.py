@@ -1,1 +1,23 @@
-"""Simulated participant and realistic synthetic signals."""
+"""Simulated participant and realistic synthetic signals.
+
+:class:`SimulatedParticipant` is a :class:`~bci_input.Source` whose EEG and EMG
+respond to what it attends; :func:`run_closed_loop` lets it write a text with
+the real engine, speller and document, faster than real time.
+"""
+
+from ._closed_loop import ClosedLoopResult, edit_distance, run_closed_loop, wolpaw_itr
+from ._participant import DEFAULT_SNR, EEG_CHANNELS, EMG_CHANNELS, SimulatedParticipant, SubjectParams
+from ._typist import Typist
+
+__all__ = [
+    "SimulatedParticipant",
+    "SubjectParams",
+    "Typist",
+    "run_closed_loop",
+    "ClosedLoopResult",
+    "edit_distance",
+    "wolpaw_itr",
+    "DEFAULT_SNR",
+    "EEG_CHANNELS",
+    "EMG_CHANNELS",
+]

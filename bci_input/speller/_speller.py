@@ -197,6 +197,7 @@ class Speller:
         if getattr(answer, "revision", self.document.revision) < self.document.revision:
             return
         value = getattr(answer, "value", answer)
+        kind = kind or getattr(answer, "kind", "") or None
         if kind is None:
             if isinstance(value, dict):
                 kind = "next_symbols"

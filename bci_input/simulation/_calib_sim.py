@@ -1,0 +1,151 @@
+"""Short simulated calibration sessions: fit the P300 decoder and the EMG switches on the participant."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._types import Chunk
+from ..speller import grid_groups
+from ._fast_trca import GrowingWindowTRCA
+
+__all__ = ["calibrate_p300", "calibrate_ssvep", "calibrate_switches", "record"]
+
+log = logging.getLogger(__name__)
+
+
+def record(part: Any, seconds: float) -> Chunk:
+    """Read ``seconds`` of data from the participant."""
+    chunks = []
+    n = 0
+    target = int(round(seconds * part.sfreq))
+    while n < target:
+        c = part.read(timeout=1.0)
+        if c is not None and c.n_times:
+            chunks.append(c)
+            n += c.n_times
+    return Chunk.concatenate(chunks)
+
+
+def calibrate_p300(part: Any, cfg: Any, *, n_targets: int = 10, n_reps: int = 5, n_candidates: int = 40,
+                   columns: int = 8) -> Any:
+    """Run a simulated P300 calibration (attend a cued target while rows and columns flash); fit a decoder.
+
+    Parameters
+    ----------
+    part : SimulatedParticipant
+        The participant (started).
+    cfg : EngineConfig
+        Flash timing (``soa_s``, ``epoch_s``).
+    n_targets, n_reps : int
+        Cued targets, and repetitions of every flash group per target.
+
+    Returns
+    -------
+    P300Decoder
+        Fitted, with ``score_stats_`` for :func:`~bci_input.decoding.flash_log_likelihoods`.
+    """
+    try:
+        from ..decoding import P300Decoder
+    except ImportError:  # not re-exported yet
+        from ..decoding._erp import P300Decoder
+    from ..stream import BandPass
+
+    rng = np.random.default_rng(12345)
+    groups = grid_groups(n_candidates, columns)
+    filt = BandPass(part.sfreq, 1.0, 20.0)
+    soa = int(round(cfg.soa_s * part.sfreq))
+    n_ep = int(round(cfg.epoch_s * part.sfreq))
+    data: list[NDArray[np.float32]] = []
+    n_have = 0
+    onsets: list[tuple[int, int]] = []
+    for _ in range(n_targets):
+        k = int(rng.integers(n_candidates))
+        part.attend(f"cal:{k}")
+        for _rep in range(n_reps):
+            for g in rng.permutation(len(groups)):
+                onsets.append((n_have, int(k in groups[g])))
+                part.on_stimulus({"type": "flash", "targets": [f"cal:{i}" for i in groups[g]]})
+                got = 0
+                while got < soa:
+                    c = part.read(timeout=1.0)
+                    if c is None or not c.n_times:
+                        continue
+                    x = filt.process(c).data
+                    data.append(x)
+                    got += len(x)
+                    n_have += len(x)
+    tail = record(part, cfg.epoch_s + 0.2)
+    data.append(filt.process(tail).data)
+    part.attend(None)
+    sig = np.concatenate(data)[:, part.eeg_picks]
+    X = np.stack([sig[o : o + n_ep] for o, _ in onsets if o + n_ep <= len(sig)])
+    y = np.array([lab for o, lab in onsets if o + n_ep <= len(sig)])
+    dec = P300Decoder(sfreq=part.sfreq).fit(X, y)
+    log.info("P300 calibration: %d epochs, score stats %s", len(X), np.round(dec.score_stats_, 2))
+    return dec
+
+
+def calibrate_switches(part: Any) -> list[Any]:
+    """Calibrate one EMG switch per EMG channel of the participant: rest, then a held clench on each."""
+    from .._engine._switch import make_emg_switch
+
+    rest = record(part, 3.0).data
+    out = []
+    for sw, ch in enumerate(part.emg_picks):
+        part.press("long_clench", sw)
+        active = record(part, 1.5).data[int(0.2 * part.sfreq) : int(1.1 * part.sfreq)]
+        out.append(make_emg_switch(part.sfreq, ch, rest, active))
+    record(part, 1.0)
+    return out
+
+
+def calibrate_ssvep(part: Any, cfg: Any, *, n_blocks: int = 4, n_targets: int = 40) -> GrowingWindowTRCA:
+    """Run a simulated SSVEP calibration (each JFPM target cued ``n_blocks`` times) and fit ensemble TRCA.
+
+    Parameters
+    ----------
+    part : SimulatedParticipant
+        The participant (started).
+    cfg : EngineConfig
+        Window timing (``latency_s``, ``min_window_s``, ``step_s``, ``max_window_s``).
+
+    Returns
+    -------
+    GrowingWindowTRCA
+        Ensemble-TRCA decoder over the 40 JFPM codes, calibrated for every window length the engine uses.
+    """
+    from ..speller import Layout, Target, jfpm_code
+    from ..stream import BandPass
+
+    codes = [jfpm_code(i) for i in range(n_targets)]
+    layout = Layout("ssvep", tuple(Target(f"cal:{i}", str(i), "char", str(i), f, ph) for i, (f, ph) in
+                                   enumerate(codes)), np.ones(n_targets))
+    filt = BandPass(part.sfreq, 6.0, 45.0)
+    n_win = int(round((cfg.latency_s + cfg.max_window_s) * part.sfreq))
+    a = int(round(cfg.latency_s * part.sfreq))
+    rng = np.random.default_rng(4321)
+    X, y = [], []
+    for _ in range(n_blocks):
+        for k in rng.permutation(n_targets):
+            part.attend(f"cal:{k}")
+            part.on_stimulus({"type": "ssvep_on", "layout": layout})
+            c = filt.process(record(part, cfg.latency_s + cfg.max_window_s + 0.01))
+            X.append(c.data[a:n_win, part.eeg_picks])
+            y.append(int(k))
+            part.on_stimulus({"type": "ssvep_off"})
+            part.attend(None)
+            filt.process(record(part, cfg.gaze_s))
+    Xa, ya = np.stack(X), np.array(y)
+    freqs = [f for f, _ in codes]
+    lengths = []
+    length = cfg.min_window_s
+    while length <= cfg.max_window_s + 1e-9:
+        lengths.append(int(round(length * part.sfreq)))
+        length += cfg.step_s
+    dec = GrowingWindowTRCA(part.sfreq, freqs, lengths).fit(Xa, ya)
+    log.info("SSVEP calibration: out-of-fold accuracy by window %s", dec.oof_accuracy_)
+    return dec

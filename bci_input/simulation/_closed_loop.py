@@ -1,0 +1,280 @@
+"""Closed-loop simulation: participant -> engine -> speller -> document, on recorded (simulated) time."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._errors import check_option
+from .._types import Intent, IntentKind, Source
+from ..document import Document
+from ..engine import Engine, EngineCallbacks, EngineConfig
+from ..speller import Speller, SpellerLM
+from ._calib_sim import calibrate_p300, calibrate_ssvep, calibrate_switches
+from ._participant import DEFAULT_SNR, SimulatedParticipant
+from ._typist import Typist
+
+__all__ = ["ClosedLoopResult", "run_closed_loop", "edit_distance", "wolpaw_itr"]
+
+log = logging.getLogger(__name__)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Return the Levenshtein distance between ``a`` and ``b``."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def wolpaw_itr(n: float, p: float, seconds_per_selection: float) -> float:
+    """Return Wolpaw's information transfer rate in bits/min.
+
+    Parameters
+    ----------
+    n : float
+        Number of choices per selection.
+    p : float
+        Selection accuracy.
+    seconds_per_selection : float
+        Mean time per selection, s.
+    """
+    if n < 2 or seconds_per_selection <= 0:
+        return 0.0
+    p = min(max(p, 1e-9), 1.0)
+    bits = math.log2(n) + p * math.log2(p)
+    if p < 1.0:
+        bits += (1 - p) * math.log2((1 - p) / (n - 1))
+    return max(0.0, bits) * 60.0 / seconds_per_selection
+
+
+@dataclass
+class ClosedLoopResult:
+    """Figures of one closed-loop run (all times are recorded time, not wall time)."""
+
+    paradigm: str
+    lm: str
+    target: str
+    final_text: str
+    completed: bool
+    duration_s: float
+    chars_per_min: float
+    words_per_min: float
+    n_selections: int
+    selection_accuracy: float
+    itr_bits_per_min: float
+    keystroke_savings: float
+    n_corrections: int
+    edit_distance: int
+    snr: float
+    seed: int
+    lm_calls: int = 0
+    lm_latency_mean_s: float = 0.0
+    lm_time_charged_s: float = 0.0
+    wall_s: float = 0.0
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the figures as a JSON-serialisable dict."""
+        return asdict(self)
+
+
+def _eeg_processors(paradigm: str, sfreq: float) -> list[Any]:
+    try:
+        from ..stream import BandPass
+    except ImportError:  # pragma: no cover - the stream package is part of the core
+        return []
+    if paradigm == "ssvep":
+        return [BandPass(sfreq, 6.0, 45.0)]
+    if paradigm == "p300":
+        return [BandPass(sfreq, 1.0, 20.0)]
+    return []
+
+
+def run_closed_loop(*args: Any, **kwargs: Any) -> ClosedLoopResult:
+    """Let a simulated participant write a text with the real engine, speller and document.
+
+    See :func:`_run_closed_loop` for the parameters. BLAS runs single-threaded
+    inside: the decoders' small matrix products are several times slower when
+    threads fight over a busy machine.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _run_closed_loop(*args, **kwargs)
+
+
+def _run_closed_loop(  # noqa: C901 - one readable loop
+    text: str,
+    paradigm: str = "ssvep",
+    *,
+    language_model: Any | None = None,
+    lm: SpellerLM | None = None,
+    snr: float = DEFAULT_SNR,
+    seed: int = 0,
+    max_minutes: float = 10.0,
+    config: EngineConfig | None = None,
+    base_source: Source | None = None,
+    realtime: bool = False,
+    charge_lm_latency: bool = True,
+    on_text: Callable[[float, str], None] | None = None,
+    participant_kwargs: dict[str, Any] | None = None,
+    ssvep_decoder: str = "trca",
+    calibration_blocks: int = 4,
+) -> ClosedLoopResult:
+    """Let a simulated participant write ``text`` with the real engine, speller and document.
+
+    Parameters
+    ----------
+    text : str
+        Target text in the speller alphabet (see :func:`~bci_input.speller.normalise_text`).
+    paradigm : str
+        ``'ssvep'``, ``'p300'`` or ``'scan'``.
+    language_model : LanguageModel | None
+        The prior and suggestions (``None``: uniform prior, no suggestions).
+    lm : SpellerLM | None
+        Reuse this cached model wrapper across runs (overrides ``language_model``).
+    snr : float
+        SSVEP SNR of the participant.
+    seed : int
+        Seed of everything random.
+    max_minutes : float
+        Stop after this much recorded time.
+    config : EngineConfig | None
+        Engine timing; default :class:`EngineConfig` (one-switch scanning).
+    base_source : Source | None
+        Ride along on this source (for example the BrainFlow synthetic board).
+    realtime : bool
+        Pace the simulation with the wall clock (the demo).
+    charge_lm_latency : bool
+        Add the language model's compute time beyond the gaze pause to the recorded time,
+        so a slow model is not free.
+    on_text : callable(t, text) | None
+        Called whenever the document text changes.
+    participant_kwargs : dict | None
+        Extra arguments of :class:`SimulatedParticipant`.
+    ssvep_decoder : str
+        ``'trca'``: run a simulated calibration (40 targets x 4 blocks) and decode with ensemble
+        TRCA; ``'fbcca'``: training-free filter-bank CCA.
+    calibration_blocks : int
+        SSVEP calibration blocks (every target once per block; at least 2).
+
+    Returns
+    -------
+    ClosedLoopResult
+    """
+    import time as _time
+
+    check_option("paradigm", paradigm, ("ssvep", "p300", "scan"))
+    check_option("ssvep_decoder", ssvep_decoder, ("trca", "fbcca"))
+    wall0 = _time.perf_counter()
+    cfg = config or EngineConfig()
+    rng = np.random.default_rng(seed + 7)
+    part = SimulatedParticipant(snr=snr, seed=seed, base=base_source, realtime=realtime, **(participant_kwargs or {}))
+    part.start()
+    try:
+        decoder = None
+        if paradigm == "p300":
+            decoder = calibrate_p300(part, cfg)
+        elif paradigm == "ssvep" and ssvep_decoder == "trca":
+            decoder = calibrate_ssvep(part, cfg, n_blocks=calibration_blocks)
+        switches = calibrate_switches(part)
+        processors = _eeg_processors(paradigm, part.sfreq)
+        spl_lm = lm if lm is not None else SpellerLM(language_model)
+        doc = Document()
+        typist = Typist(text, part, rng, use_suggestions=spl_lm.model is not None,
+                        undo_gesture=paradigm == "scan", switch_preset=cfg.switch_preset)
+        stats = {"sel": 0, "ok": 0, "corr": 0, "n_targets": [], "lm_charged": 0.0}
+        timeline: list[tuple[float, str]] = []
+        engine_box: list[Engine] = []
+
+        def on_layout(layout: Any) -> None:
+            if engine_box:
+                engine_box[0].set_layout(layout)
+            typist.plan(layout, doc.text, doc.revision)
+
+        speller = Speller(doc, None, paradigm, lm=spl_lm, on_layout=on_layout)
+
+        def on_intent(intent: Intent) -> None:
+            desired = typist.desired
+            if intent.kind == IntentKind.SELECT:
+                stats["sel"] += 1
+                payload = intent.payload
+                hit = desired in payload if isinstance(payload, tuple) else payload == desired
+                stats["ok"] += int(bool(hit))
+                lay = engine.layout
+                stats["n_targets"].append(len(lay.groups) if paradigm == "scan" and lay and lay.groups
+                                          else (lay.n_targets if lay else 0))
+            before = doc.text
+            actions = speller.handle(intent)
+            if any(a in ("delete_char", "delete_word", "undo") for a in actions):
+                stats["corr"] += 1
+            if doc.text != before:
+                typist.last_text_before = before
+                timeline.append((intent.decided_at, doc.text))
+                if on_text is not None:
+                    on_text(intent.decided_at, doc.text)
+            if charge_lm_latency and speller.last_lm_latency > cfg.gaze_s:
+                extra = speller.last_lm_latency - cfg.gaze_s
+                engine.policy.next_at = max(engine.policy.next_at, intent.decided_at + speller.last_lm_latency)
+                stats["lm_charged"] += extra
+                speller.last_lm_latency = 0.0
+            if not actions:  # nothing changed: plan again on the same layout
+                typist.plan(speller.layout, doc.text, doc.revision)
+
+        def on_stimulus(event: dict[str, Any]) -> None:
+            part.on_stimulus(event)
+            typist.on_stimulus(event)
+
+        engine = Engine(part, decoder, paradigm, EngineCallbacks(on_intent, on_stimulus), config=cfg,
+                        processors=processors, switches=switches, eeg_picks=part.eeg_picks, seed=seed)
+        engine_box.append(engine)
+        t_begin = part.now
+        on_layout(speller.layout)
+        limit = t_begin + max_minutes * 60.0
+        while not typist.done(doc.text) and part.now < limit:
+            chunk = part.read(timeout=1.0)
+            if chunk is not None and chunk.n_times:
+                engine.feed(chunk)
+        duration = max(part.now - t_begin, 1e-9)
+    finally:
+        part.stop()
+    final = doc.text
+    dist = edit_distance(final, text)
+    minutes = duration / 60.0
+    correct = max(0, len(text) - dist)
+    n_sel = stats["sel"]
+    acc = stats["ok"] / n_sel if n_sel else 0.0
+    n_mean = float(np.mean(stats["n_targets"])) if stats["n_targets"] else 0.0
+    lat = spl_lm.latencies
+    return ClosedLoopResult(
+        paradigm=paradigm + (f" ({cfg.switch_preset})" if paradigm == "scan" else ""),
+        lm=spl_lm.name,
+        target=text,
+        final_text=final,
+        completed=final == text,
+        duration_s=duration,
+        chars_per_min=correct / minutes,
+        words_per_min=correct / 5.0 / minutes,
+        n_selections=n_sel,
+        selection_accuracy=acc,
+        itr_bits_per_min=wolpaw_itr(n_mean, acc, duration / n_sel) if n_sel else 0.0,
+        keystroke_savings=1.0 - n_sel / max(1, len(text)),
+        n_corrections=stats["corr"] + typist.n_gestures * 0,
+        edit_distance=dist,
+        snr=snr,
+        seed=seed,
+        lm_calls=spl_lm.n_calls,
+        lm_latency_mean_s=float(np.mean(lat)) if lat else 0.0,
+        lm_time_charged_s=stats["lm_charged"],
+        wall_s=_time.perf_counter() - wall0,
+        timeline=timeline,
+    )

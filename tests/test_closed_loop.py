@@ -1,0 +1,46 @@
+"""Short closed-loop runs: the simulated participant writes a text with the real engine, speller and document."""
+
+from __future__ import annotations
+
+import pytest
+
+from bci_input.engine import EngineConfig
+from bci_input.language import WordFreqModel
+from bci_input.simulation import edit_distance, run_closed_loop, wolpaw_itr
+
+
+def test_edit_distance_and_itr():
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("", "abc") == 3
+    assert wolpaw_itr(2, 1.0, 60.0) == pytest.approx(1.0)
+    assert wolpaw_itr(4, 0.25, 1.0) == pytest.approx(0.0, abs=1e-9)  # chance level carries no information
+
+
+@pytest.mark.slow
+def test_ssvep_closed_loop_writes_the_text():
+    # A strong SSVEP and a short calibration keep this test quick; the benchmark uses the calibrated SNR.
+    r = run_closed_loop("hi you", "ssvep", language_model=WordFreqModel(), seed=1, max_minutes=3,
+                        calibration_blocks=2, snr=0.6)
+    assert r.final_text == "hi you" and r.completed
+    assert r.chars_per_min > 0 and r.n_selections >= 2
+    assert 0.0 < r.selection_accuracy <= 1.0
+
+
+@pytest.mark.slow
+def test_p300_closed_loop_writes_the_text():
+    r = run_closed_loop("hi", "p300", seed=2, max_minutes=4)
+    assert r.final_text == "hi" and r.completed
+    assert r.edit_distance == 0
+
+
+@pytest.mark.slow
+def test_one_switch_scan_writes_a_sentence():
+    r = run_closed_loop("yes please.", "scan", seed=3, max_minutes=6, language_model=WordFreqModel())
+    assert r.final_text == "yes please." and r.completed
+    assert r.paradigm == "scan (one-switch)" and r.chars_per_min > 0
+
+
+@pytest.mark.slow
+def test_two_switch_scan_writes_the_text():
+    r = run_closed_loop("ok", "scan", seed=4, max_minutes=3, config=EngineConfig(switch_preset="two-switch"))
+    assert r.final_text == "ok" and r.completed
