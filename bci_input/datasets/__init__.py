@@ -14,6 +14,7 @@ from ._muse_p300 import (
     muse_p300_files,
     read_muse_csv,
 )
+from ._muse_ssvep import MUSE_SSVEP_CHANNELS, MUSE_SSVEP_FREQS, load_muse_ssvep, muse_ssvep_runs, muse_ssvep_subjects
 from ._myo_emg import (
     MYO_GESTURES,
     MYO_SFREQ,
@@ -52,6 +53,11 @@ __all__ = [
     "read_muse_csv",
     "muse_p300_files",
     "load_muse_p300_epochs",
+    "MUSE_SSVEP_FREQS",
+    "MUSE_SSVEP_CHANNELS",
+    "muse_ssvep_subjects",
+    "muse_ssvep_runs",
+    "load_muse_ssvep",
     # Myo EMG
     "MyoSession",
     "MYO_SFREQ",

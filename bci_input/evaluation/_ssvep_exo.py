@@ -20,9 +20,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import ConfigError, check_option
-from ._metrics import classification_metrics, time_per_decision_ms
-from ._schema import make_result, subject_row
-from ._ssvep_methods import SSVEP_METHODS, make_ssvep_decoder
+from ._schema import make_result
+from ._ssvep_methods import SSVEP_METHODS
+from ._ssvep_protocol import evaluate_recordings
 
 __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "evaluate", "evaluate_subject"]
 
@@ -33,7 +33,6 @@ METHODS = SSVEP_METHODS
 OPTIONS = ("classes", "include_excluded", "skip_s")
 DEFAULT_WINDOW = 2.0
 SKIP_S = 1.0
-TRAIN_STEP_S = 0.5
 PROTOCOL = "within-subject leave-one-session-out"
 
 
@@ -48,29 +47,6 @@ def _session(root: str, subject: str, session: str) -> tuple[Any, NDArray[np.flo
     return rec, front.process_array(rec.data).astype(np.float32)
 
 
-def _cut(
-    rec: Any, sig: NDArray[np.float32], trials: NDArray[np.int64], window: float, skip: float, train: bool,
-    classes: int,
-) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
-    offsets = [skip]
-    if train:
-        while offsets[-1] + TRAIN_STEP_S + window <= rec.trial_s + 1e-9:
-            offsets.append(offsets[-1] + TRAIN_STEP_S)
-    n = int(round(window * rec.sfreq))
-    Xs, ys = [], []
-    for i in trials:
-        if classes == 3 and rec.labels[i] < 0:
-            continue
-        for off in offsets:
-            a = int(rec.onsets[i]) + int(round(off * rec.sfreq))
-            if a + n <= len(sig):
-                Xs.append(sig[a : a + n])
-                ys.append(int(rec.labels[i]))
-    if not Xs:
-        return np.zeros((0, n, sig.shape[1]), np.float32), np.zeros(0, np.int64)
-    return np.stack(Xs), np.array(ys, np.int64)
-
-
 def evaluate_subject(
     root: str, subject: str, sessions: tuple[str, ...], method: str, window: float, classes: int, skip: float
 ) -> dict[str, Any]:
@@ -83,45 +59,7 @@ def _evaluate_subject(
     root: str, subject: str, sessions: tuple[str, ...], method: str, window: float, classes: int, skip: float
 ) -> dict[str, Any]:
     recs = [_session(root, subject, s) for s in sessions]
-    folds: list[tuple[list[tuple[int, NDArray[np.int64]]], list[tuple[int, NDArray[np.int64]]]]] = []
-    if len(recs) >= 2:
-        protocol = "leave-one-session-out"
-        for k in range(len(recs)):
-            train = [(j, np.arange(len(recs[j][0].labels))) for j in range(len(recs)) if j != k]
-            folds.append((train, [(k, np.arange(len(recs[k][0].labels)))]))
-    else:
-        from sklearn.model_selection import StratifiedKFold
-
-        protocol = "stratified 4-fold CV within the single session"
-        labels = recs[0][0].labels
-        for tr, te in StratifiedKFold(4, shuffle=True, random_state=0).split(labels, labels):
-            folds.append(([(0, tr)], [(0, te)]))
-    ys, probas, n_train, compute = [], [], [], []
-    classes_ = None
-    for train, test in folds:
-        parts = [_cut(*recs[j], idx, window, skip, True, classes) for j, idx in train]
-        Xtr = np.concatenate([p[0] for p in parts])
-        ytr = np.concatenate([p[1] for p in parts])
-        parts = [_cut(*recs[j], idx, window, skip, False, classes) for j, idx in test]
-        Xte = np.concatenate([p[0] for p in parts])
-        yte = np.concatenate([p[1] for p in parts])
-        rec0 = recs[0][0]
-        est = make_ssvep_decoder(method, rec0.sfreq, rec0.freqs, "ssvep_exo").fit(Xtr, ytr)
-        if classes_ is None:
-            classes_ = est.classes_
-        elif not np.array_equal(classes_, est.classes_):
-            raise ConfigError(f"{subject}: training folds disagree on the classes ({classes_} vs {est.classes_}).")
-        probas.append(est.predict_proba(Xte))
-        ys.append(yte)
-        n_train.append(len(Xtr))
-        compute.append(time_per_decision_ms(est.predict_proba, Xte, n_max=4))
-    y = np.concatenate(ys)
-    proba = np.concatenate(probas)
-    metrics = classification_metrics(y, proba, np.asarray(classes_), decision_time_s=skip + window)
-    metrics["compute_ms"] = float(np.median(compute))
-    return subject_row(
-        subject, metrics, n_train=int(np.mean(n_train)), n_test=len(y), n_folds=len(folds), protocol=protocol
-    )
+    return evaluate_recordings(recs, list(sessions), method, window, classes, skip, subject, "ssvep_exo")
 
 
 def evaluate(
