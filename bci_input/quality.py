@@ -158,7 +158,7 @@ def assess_quality(
     x = np.asarray(data, np.float64)
     if x.ndim != 2 or x.shape[1] != info.n_channels:
         raise ConfigError(f"Quality needs data of shape (n_times, {info.n_channels}), got {x.shape}.")
-    finite = np.isfinite(x).all(axis=0)
+    finite: NDArray[np.bool_] = np.asarray(np.isfinite(x).all(axis=0))
     x = np.where(np.isfinite(x), x, 0.0)
     rails = _rail_fraction(x, th.rail_uv)
     hp = _highpass(x, info.sfreq) if x.shape[0] else x

@@ -81,7 +81,7 @@ def _patch_resource_lookup(module: ModuleType) -> None:
             return _files(anchor)
         except TypeError:
             mod = sys.modules[anchor] if isinstance(anchor, str) else anchor
-            return Path(mod.__file__).parent
+            return Path(str(mod.__file__)).parent
 
     module.files = files  # type: ignore[attr-defined]
 

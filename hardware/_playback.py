@@ -304,7 +304,7 @@ class BrainFlowPlaybackSource(BrainFlowSource):
         self.recording = rec
         self.loop = bool(loop)
         self._file_ts: NDArray[np.float64] = rec.timestamps
-        self._event_ts = {float(rec.timestamps[s]): [] for s, _ in rec.events}
+        self._event_ts: dict[float, list[int]] = {float(rec.timestamps[s]): [] for s, _ in rec.events}
         for s, c in rec.events:
             self._event_ts[float(rec.timestamps[s])].append(int(c))
         self.n_delivered = 0

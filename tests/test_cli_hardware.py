@@ -196,3 +196,28 @@ def test_quality_flags_the_synthetic_boards_50_and_60_hz_channels(capsys) -> Non
     assert "bad" in rows["F1"] and "60 Hz line noise" in rows["F1"]
     assert rows["Fz"].split()[2] == "ok"
     assert main(["quality", "--duration", "0.5"]) == 2
+
+
+@pytest.mark.slow
+def test_killed_record_command_leaves_a_readable_partial_recording(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    from bci_input.recording import read_recording
+
+    csv = tmp_path / "k.csv"
+    proc = subprocess.Popen([*BCI, "record", "--duration", "60", "--out", str(tmp_path / "k.fif"),
+                             "--marker-every", "0.3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 30
+        while time.monotonic() < end and (not csv.exists() or csv.read_text().count("\n") < 300):
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    data, ts, info, events = read_recording(csv)
+    assert data.shape[0] >= 250 and info.ch_types.count("eeg") == 16
+    assert np.all(np.diff(ts) > 0)
+    assert len(events) >= 2 and events[:, 1].tolist() == list(range(1, len(events) + 1))
+    assert not (tmp_path / "k.fif").exists()

@@ -190,3 +190,17 @@ def test_sigkill_leaves_a_readable_partial_recording(tmp_path: Path) -> None:
     assert len(events) >= 8
     np.testing.assert_array_equal(events[:8, 0], np.arange(8) * 25 + 3)
     np.testing.assert_array_equal(data[events[:, 0], 0], events[:, 1] - 1)
+
+
+def test_chunking_does_not_change_the_file(tmp_path: Path) -> None:
+    full = Chunk.concatenate(make_chunks())
+    record(tmp_path / "one.csv", [full])
+    rng = np.random.default_rng(5)
+    cuts = np.sort(rng.choice(np.arange(1, 500), 30, replace=False))
+    parts = []
+    for a, b in zip([0, *cuts], [*cuts, 500], strict=True):
+        ts = full.timestamps[a:b]
+        parts.append(Chunk(full.data[a:b], ts, tuple(m for m in full.markers if ts[0] <= m[0] <= ts[-1])))
+    record(tmp_path / "many.csv", parts)
+    assert (tmp_path / "one.csv").read_text() == (tmp_path / "many.csv").read_text()
+    assert (tmp_path / "one.events.tsv").read_text() == (tmp_path / "many.events.tsv").read_text()
