@@ -238,7 +238,9 @@ class AppController(QObject):
         if self.autosaver is not None:
             self.autosaver.close()
         if self._loader is not None:
-            self._loader.join(timeout=30.0)
+            self._loader.join(timeout=2.0)  # a model still loading is a daemon thread: it cannot block the exit
+            if self._loader.is_alive():
+                log.info("the language model was still loading at exit; its thread ends with the process")
         if self._unsubscribe is not None:
             self._unsubscribe()
 
@@ -268,6 +270,8 @@ class AppController(QObject):
     def _on_target_clicked(self, target_id: Any) -> None:
         if self.participant is not None:
             self.participant.attend(target_id)
+            if self.engine is not None:
+                self.engine.resume()
             self.window.show_message(f"Simulated participant attends {target_id!r}")
         elif self.window.dev_action.isChecked():
             self.handle_intent(Intent(IntentKind.SELECT, target_id, modality=Modality.KEYBOARD))
@@ -328,7 +332,7 @@ class AppController(QObject):
     def _on_status(self, status: dict[str, Any]) -> None:
         st = self.window.status
         if "best" in status and not self.speller.paused:
-            st.set_state(f"deciding · best {float(status['best']):.0%}")
+            st.set_state(f"best {float(status['best']):.0%}")
         if "connection" in status:
             st.set_board(str(status.get("board", self.board_name)), str(status["connection"]))
         if "quality" in status:

@@ -201,6 +201,9 @@ class TargetGrid(QWidget):
             edge = {"word": self.theme.word_edge, "phrase": self.theme.word_edge,
                     "command": self.theme.command_edge}.get(t.kind)
             if edge is not None:
+                if not display_label(t).strip():  # an empty suggestion slot: a faint outline only
+                    edge = QColor(edge)
+                    edge.setAlpha(70)
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.setPen(QPen(edge, 2))
                 p.drawRect(r.adjusted(1, 1, -1, -1))

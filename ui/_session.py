@@ -43,7 +43,7 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
         return (lambda: None), "none", True
     if choice == "wordfreq":
         return WordFreqModel, "wordfreq", True
-    name = "http" if settings.language.backend == "http" else "SmolLM2 (local)"
+    name = "http" if settings.language.backend == "http" else "SmolLM2"
     return (lambda: load_language_model(settings.language)), name, False
 
 
@@ -78,6 +78,7 @@ class _DeveloperCallbacks:
         self.bridge = bridge
         self.participant = participant
         self.switch_preset = switch_preset
+        self.engine: Any = None
 
     def on_stimulus(self, event: dict[str, Any]) -> None:
         part = self.participant
@@ -94,6 +95,8 @@ class _DeveloperCallbacks:
         payload = intent.payload
         if not (isinstance(payload, tuple | list) and len(payload) > 1):  # a scan group: keep going down
             self.participant.attend(None)  # the selection is made: the participant waits for the next click
+            if self.engine is not None:
+                self.engine.pause()  # (engine thread) no decisions while nobody attends; a click resumes
         self.bridge.on_intent(intent)
 
 
@@ -122,7 +125,7 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str,
                     f"The {paradigm} mode on the synthetic board needs a calibrated decoder. Use --board simulated "
                     "(it calibrates its own), or --mode ssvep, or calibrate a profile with 'bci-input calibrate'.")
         participant = SimulatedParticipant(realtime=True, seed=0, base=base)
-        label = "synthetic + simulated participant" if base is not None else "simulated participant"
+        label = "synthetic + simulated" if base is not None else "simulated"
 
         def factory(bridge: Any) -> Any:
             from bci_input.simulation._calib_sim import calibrate_p300, calibrate_switches
@@ -137,9 +140,12 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str,
                 twin.stop()
             cb = _DeveloperCallbacks(bridge, participant, cfg.switch_preset)
             callbacks = EngineCallbacks(cb.on_intent, cb.on_stimulus, bridge.on_status, bridge.on_error)
-            return Engine(participant, decoder, paradigm, callbacks, config=cfg,
-                          processors=_processors(paradigm, participant.sfreq), switches=switches,
-                          eeg_picks=participant.eeg_picks)
+            engine = Engine(participant, decoder, paradigm, callbacks, config=cfg,
+                            processors=_processors(paradigm, participant.sfreq), switches=switches,
+                            eeg_picks=participant.eeg_picks)
+            cb.engine = engine
+            engine.pause()  # developer mode: decide only while the participant attends a clicked target
+            return engine
 
         return factory, participant, label
 

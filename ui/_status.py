@@ -82,7 +82,7 @@ class StatusPanel(QStatusBar):
 
     def set_board(self, name: str, state: str) -> None:
         """Show the board name and its connection state (``streaming``, ``connecting``, ``fault: ...``)."""
-        self.board.setText(f"● {name} — {state}")
+        self.board.setText(f"● {name} · {state}")
         ok = state in ("streaming", "connected")
         self._color(self.board, self.theme.ok if ok else (self.theme.bad if "fault" in state else self.theme.warn))
 
@@ -100,7 +100,7 @@ class StatusPanel(QStatusBar):
     def set_llm(self, backend: str, latency_s: float | None = None, loading: bool = False) -> None:
         """Show the language-model backend and its last latency, or that it is still loading."""
         if loading:
-            self.llm.setText(f"LLM: {backend} — loading model…")
+            self.llm.setText(f"LLM: loading model… ({backend})")
             self._color(self.llm, self.theme.warn)
             return
         lat = "" if latency_s is None else f" · {latency_s * 1e3:.0f} ms"

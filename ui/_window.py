@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.rewrite)
         self.message = QLabel("")
         self.message.setObjectName("title")
+        self.message.setVisible(False)
         outer.addWidget(self.message)
 
         self.flicker = FlickerGrid(prefs)
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
         color = self.theme.bad.name() if warn else self.theme.muted.name()
         self.message.setStyleSheet(f"color: {color}; font-size: 14px;")
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def set_developer_hint(self, on: bool) -> None:
         """Show the developer-mode hint in the header."""
