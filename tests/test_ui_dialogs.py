@@ -136,3 +136,19 @@ def test_app_commands(qtbot, tmp_path, name) -> None:
         ctrl.cmd_new_document()
         assert ctrl.cmd_open_recent() == saved and ctrl.document.text.startswith("h")
     window.close()
+
+
+def test_session_setup_rebuilds_the_session_in_place(qtbot) -> None:
+    import dataclasses
+
+    window, ctrl = build_app(AppOptions(board="none", lm="none", mode="ssvep"))
+    qtbot.addWidget(window)
+    ctrl.speller.select("char:h")
+    base = Settings()
+    settings = dataclasses.replace(base, speller=dataclasses.replace(base.speller, paradigm="scan"),
+                                   acquisition=dataclasses.replace(base.acquisition, board="none"))
+    ctrl.shell.apply_setup(settings, "carol")
+    assert ctrl.paradigm == "scan" and window.keyboard is window.scan
+    assert ctrl.document.text == "h" and ctrl.speller.paradigm == "scan"
+    assert any(t.id == "scan:back" for t in window.scan.targets)
+    window.close()

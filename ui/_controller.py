@@ -116,7 +116,7 @@ class AppController(QObject):
         self.speller: Speller
         self._open_document(document or Document())
         self.set_language_model(language_model)
-        window.status.set_board(board_name, "not started" if engine_factory else "no device")
+        window.status.set_board(board_name, "not started" if engine_factory else "preview, no signal")
         if engine_factory is not None:
             self.engine = engine_factory(self.bridge)
             self.engine.set_layout(self.speller.layout)
@@ -198,7 +198,7 @@ class AppController(QObject):
         self.board_name = board_name
         self.window.set_paradigm(paradigm)
         self._open_document(self.document)
-        self.window.status.set_board(board_name, "not started" if engine_factory else "no device")
+        self.window.status.set_board(board_name, "not started" if engine_factory else "preview, no signal")
         if engine_factory is not None:
             self.engine = engine_factory(self.bridge)
             self.engine.set_layout(self.speller.layout)
