@@ -5,7 +5,8 @@ The acquisition thread never blocks on its consumers. When they fall behind,
 :attr:`RingBuffer.dropped` and logs it. When the source stops delivering data
 for ``stall_timeout`` seconds, :class:`AcquisitionThread` reports a stall and
 tries to reconnect (``source.stop()`` then ``source.start()``) with exponential
-backoff. Exceptions are reported through ``on_error``, never swallowed.
+backoff. While stalled it keeps reading, so data that comes back by itself ends the stall at once.
+Exceptions are reported through ``on_error``, never swallowed.
 
 Time comes from an injected ``clock`` so stalls and backoff can be tested
 without sleeping: call :meth:`AcquisitionThread.step` directly.
@@ -297,23 +298,32 @@ class AcquisitionThread:
         now = self.clock()
         if self.state == "failed":
             return None
-        if self.state in ("stalled", "reconnecting"):
-            if now < self._next_attempt:
-                return None
+        stalled = self.state in ("stalled", "reconnecting")
+        if stalled and now >= self._next_attempt:
             return self._reconnect(now)
         try:
             chunk = self.source.read(self.read_timeout)
         except Exception as exc:  # a read error is a disconnection: report it and reconnect
-            self._report(exc)
-            self._enter_stall(self.clock(), f"Reading {self.source.info.name} failed: {exc}")
+            if stalled:  # already reported; keep trying until the next reconnection attempt
+                log.debug("read while stalled: %s", exc)
+            else:
+                self._report(exc)
+                self._enter_stall(self.clock(), f"Reading {self.source.info.name} failed: {exc}")
             return None
         now = self.clock()
         if chunk is not None and chunk.n_times > 0:
+            if stalled:  # the data came back by itself
+                self._recovered()
             self._deliver(chunk, now)
             return chunk
-        if now - self._last_data >= self.stall_timeout:
+        if not stalled and now - self._last_data >= self.stall_timeout:
             self._enter_stall(now, f"No data from {self.source.info.name} for {now - self._last_data:.1f} s.")
         return None
+
+    def _recovered(self) -> None:
+        self._set_state("recovered", f"{self.source.info.name} is delivering data again.")
+        self._attempt = 0
+        self.state = "running"
 
     def _deliver(self, chunk: Chunk, now: float) -> None:
         self._last_data = now
@@ -340,9 +350,7 @@ class AcquisitionThread:
         now = self.clock()
         if chunk is not None and chunk.n_times > 0:
             self.n_reconnects += 1
-            self._set_state("recovered", f"{self.source.info.name} is delivering data again.")
-            self._attempt = 0
-            self.state = "running"
+            self._recovered()
             self._deliver(chunk, now)
             return chunk
         if self.max_attempts is not None and self._attempt >= self.max_attempts:
