@@ -156,7 +156,8 @@ class SimulatedParticipant(Source):
             emg = binfo.picks("emg")
             if len(eeg) < 4:
                 raise ConfigError(f"Source {binfo.name!r} has {len(eeg)} EEG channels; riding along needs at least 4.")
-            self.emg_picks = emg[:2] if emg else eeg[-2:]
+            # No EMG channels: jaw clenches show up strongest on frontal/temporal electrodes, the first ones here.
+            self.emg_picks = emg[:2] if emg else eeg[:2]
             self.eeg_picks = [i for i in eeg if i not in self.emg_picks]
             self._bg = None
         self.sfreq = float(self.info.sfreq)

@@ -1,0 +1,138 @@
+"""``bci-input simulate``: a simulated participant writes a text; report chars/min, accuracy, ITR."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from .._errors import ConfigError, DataFormatError, check_option
+
+log = logging.getLogger(__name__)
+
+LM_CHOICES = ("bundled", "wordfreq", "none")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``simulate`` subcommand."""
+    p = sub.add_parser(
+        "simulate",
+        help="closed-loop simulation: a simulated participant writes a text (faster than real time)",
+        description="Let a simulated participant write a text with the real engine, speller and language model, "
+        "on recorded (simulated) time, and report characters per minute, selection accuracy and ITR.",
+    )
+    p.add_argument("--paradigm", default="ssvep", help="ssvep, p300 or scan (default %(default)s)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", help="the text to write")
+    src.add_argument("--text-file", help="a UTF-8 file with the text to write")
+    p.add_argument("--lm", default="bundled", help="language model: bundled, wordfreq or none (default %(default)s)")
+    p.add_argument("--snr", type=float, default=None, help="SSVEP SNR (default: the value calibrated on ssvep_exo)")
+    p.add_argument("--board", default="simulated", help="simulated, or synthetic (ride along on BrainFlow's board)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
+    p.add_argument("--max-minutes", type=float, default=10.0, help="stop after this much recorded time")
+    p.add_argument("--switch-preset", default="one-switch", help="scan: one-switch or two-switch")
+    p.add_argument("--ssvep-decoder", default="trca", help="ssvep: trca (simulated calibration) or fbcca")
+    p.add_argument("--json", dest="json_out", default=None, help="also write the figures to this JSON file")
+    p.set_defaults(func=run)
+
+
+def load_model(name: str, args: argparse.Namespace | None = None) -> Any:
+    """Return the language model for ``--lm`` (``None`` for ``none``)."""
+    check_option("lm", name, LM_CHOICES)
+    if name == "none":
+        return None
+    if name == "wordfreq":
+        from ..language import WordFreqModel
+
+        return WordFreqModel()
+    from ..language import load_language_model
+
+    settings = None
+    if args is not None:
+        from ._common import load_cli_settings
+
+        settings = load_cli_settings(args).language
+    return load_language_model(settings, on_notice=lambda msg: print(f"[lm] {msg}", flush=True))
+
+
+def read_target_text(args: argparse.Namespace) -> str:
+    """Return the normalised target text from ``--text`` or ``--text-file``."""
+    from ..speller import normalise_text
+
+    if args.text_file:
+        try:
+            raw = Path(args.text_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataFormatError(f"Cannot read --text-file {args.text_file}: {exc}.") from exc
+    else:
+        raw = args.text
+    text = normalise_text(raw)
+    if not text:
+        raise ConfigError("The text to write is empty after normalising (letters, space and . , ? ' are allowed).")
+    if text != raw:
+        print(f"[simulate] writing the speller-alphabet version: {text!r}", flush=True)
+    return text
+
+
+def open_base_source(board: str, args: argparse.Namespace) -> Any:
+    """Return ``None`` for ``simulated`` or an (unstarted) BrainFlow synthetic source to ride along on."""
+    check_option("board", board, ("simulated", "synthetic"))
+    if board == "simulated":
+        return None
+    from bci_input.hardware import open_source  # the CLI may build hardware sources
+
+    return open_source(board="synthetic")
+
+
+def format_result(r: Any) -> str:
+    """Return a human-readable summary of a :class:`ClosedLoopResult`."""
+    return "\n".join(
+        [
+            f"paradigm           {r.paradigm}   lm {r.lm}   snr {r.snr:g}   seed {r.seed}",
+            f"final text         {r.final_text!r}",
+            f"target             {r.target!r}   edit distance {r.edit_distance}   completed {r.completed}",
+            f"recorded time      {r.duration_s:.1f} s   (wall {r.wall_s:.1f} s)",
+            f"chars/min          {r.chars_per_min:.2f}   words/min {r.words_per_min:.2f} (5 chars = 1 word)",
+            f"selections         {r.n_selections}   accuracy {r.selection_accuracy:.3f}   "
+            f"ITR {r.itr_bits_per_min:.1f} bits/min",
+            f"keystroke savings  {r.keystroke_savings:.3f}   corrections {r.n_corrections}",
+            f"language model     {r.lm_calls} calls, mean {r.lm_latency_mean_s * 1000:.0f} ms, "
+            f"{r.lm_time_charged_s:.1f} s charged to the clock",
+        ]
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one closed-loop simulation and print its figures."""
+    from ..engine import EngineConfig
+    from ..simulation import DEFAULT_SNR, run_closed_loop
+
+    check_option("paradigm", args.paradigm, ("ssvep", "p300", "scan"))
+    check_option("switch-preset", args.switch_preset, ("one-switch", "two-switch"))
+    check_option("ssvep-decoder", args.ssvep_decoder, ("trca", "fbcca"))
+    if args.max_minutes <= 0:
+        raise ConfigError(f"--max-minutes must be positive, got {args.max_minutes}.")
+    text = read_target_text(args)
+    model = load_model(args.lm, args)
+    base = open_base_source(args.board, args)
+    result = run_closed_loop(
+        text,
+        args.paradigm,
+        language_model=model,
+        snr=DEFAULT_SNR if args.snr is None else args.snr,
+        seed=args.seed,
+        max_minutes=args.max_minutes,
+        config=EngineConfig(switch_preset=args.switch_preset),
+        base_source=base,
+        realtime=base is not None,
+        ssvep_decoder=args.ssvep_decoder,
+    )
+    print(format_result(result), flush=True)
+    if args.json_out:
+        from ..document import atomic_write_text
+
+        d = result.as_dict()
+        atomic_write_text(args.json_out, json.dumps(d, indent=2))
+    return 0

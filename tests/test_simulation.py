@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from bci_input._errors import ConfigError
+from bci_input.document import Document
+from bci_input.simulation import EEG_CHANNELS, SimulatedParticipant, Typist
+from bci_input.speller import Layout, Speller, Target
+
+
+def _read(part, seconds):
+    chunks = []
+    n = 0
+    while n < seconds * part.sfreq:
+        c = part.read()
+        chunks.append(c)
+        n += c.n_times
+    return np.concatenate([c.data for c in chunks]), chunks
+
+
+def _layout(freq):
+    return Layout("ssvep", (Target("a", "a", "char", "a", freq, 0.0), Target("b", "b", "char", "b", 9.4, 1.0)),
+                  [0.5, 0.5])
+
+
+def test_marker_stamps_the_next_sample():
+    part = SimulatedParticipant(seed=1)
+    part.start()
+    part.read()
+    part.insert_marker(7)
+    c = part.read()
+    assert c.markers == ((c.timestamps[0], 7),)
+    assert part.read().markers == ()
+    part.stop()
+
+
+def test_ssvep_response_at_attended_frequency():
+    oz = EEG_CHANNELS.index("Oz")
+
+    def power_at(attend: str | None) -> float:
+        part = SimulatedParticipant(seed=3, snr=0.5, blink_rate=0.0)
+        part.attend(attend)
+        part.on_stimulus({"type": "ssvep_on", "layout": _layout(12.0)})
+        data, _ = _read(part, 8.0)
+        f, pxx = signal.welch(data[:, oz], fs=part.sfreq, nperseg=1024)
+        return float(pxx[np.argmin(np.abs(f - 12.0))])
+
+    assert power_at("a") > 5 * power_at(None)
+
+
+def test_p300_follows_attended_flashes():
+    part = SimulatedParticipant(seed=4, blink_rate=0.0)
+    pz = EEG_CHANNELS.index("Pz")
+    part.attend("x")
+    target_ep, other_ep = [], []
+    for k in range(60):
+        is_t = k % 4 == 0
+        start = part._n
+        part.on_stimulus({"type": "flash", "targets": ["x"] if is_t else ["y"]})
+        data, _ = _read(part, 0.75)
+        (target_ep if is_t else other_ep).append(data[: int(0.7 * part.sfreq), pz])
+        assert part._n > start
+    t = np.mean(target_ep, axis=0)
+    o = np.mean(other_ep, axis=0)
+    win = slice(int(0.28 * part.sfreq), int(0.45 * part.sfreq))
+    assert t[win].mean() - o[win].mean() > 2.0  # µV
+
+
+def test_press_makes_an_emg_burst():
+    part = SimulatedParticipant(seed=5)
+    rest, _ = _read(part, 1.0)
+    part.press("clench", 0)
+    burst, _ = _read(part, 0.3)
+    ch = part.emg_picks[0]
+    assert burst[:, ch].std() > 10 * rest[:, ch].std()
+    with pytest.raises(ConfigError):
+        part.press("wink")
+
+
+def test_realtime_pacing_uses_the_injected_clock():
+    now = [0.0]
+    part = SimulatedParticipant(realtime=True, clock=lambda: now[0], chunk_s=0.125)
+    part.start()
+    assert part.read(timeout=0.0) is None  # no time has passed
+    now[0] = 0.5
+    c = part.read(timeout=0.0)
+    assert c is not None and c.n_times == 32
+
+
+def test_typist_chooses_next_char_suggestion_and_correction():
+    doc = Document("helo")
+    sp = Speller(doc, None, "ssvep")
+    part = SimulatedParticipant()
+    typ = Typist("hello world", part, np.random.default_rng(0))
+    assert typ.plan(sp.layout, doc.text) == "cmd:delete_char"
+    assert part.attended == "cmd:delete_char"
+    doc2 = Document("hel")
+    assert typ.plan(Speller(doc2, None, "ssvep").layout, doc2.text) == "char:l"
+
+
+@pytest.mark.slow
+def test_ride_along_on_brainflow_synthetic_board():
+    from bci_input.hardware import open_source
+
+    base = open_source(board="synthetic")
+    part = SimulatedParticipant(base=base, seed=6)
+    assert part.info.ch_names == base.info.ch_names
+    with part:
+        got = 0
+        marker_seen = False
+        part.press("long_clench", 0)
+        part.insert_marker(3)
+        big = 0.0
+        for _ in range(200):
+            c = part.read(timeout=0.5)
+            if c is None:
+                continue
+            got += c.n_times
+            marker_seen |= any(code == 3 for _, code in c.markers)
+            big = max(big, float(np.abs(np.diff(c.data[:, part.emg_picks[0]])).max(initial=0.0)))
+            if got > part.sfreq * 1.5 and marker_seen:
+                break
+    assert marker_seen and got > 0
+    assert big > 50.0  # the EMG burst rides on the board's samples
+
+
+@pytest.mark.slow
+def test_snr_calibration_matches_real_cca_accuracy(data_dir):
+    from bci_input.simulation import DEFAULT_SNR
+    from bci_input.simulation._calibrate import real_cca_accuracy, simulated_cca_accuracy
+
+    real = real_cca_accuracy(data_dir)
+    sim = simulated_cca_accuracy(DEFAULT_SNR, n_trials=90)
+    assert 0.6 < real < 0.85
+    assert abs(sim - real) < 0.12
