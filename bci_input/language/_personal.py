@@ -168,9 +168,10 @@ class PersonalizedModel:
         mine = self.vocab.candidates(prefix)
         dist = dict(ans.value)
         if mine and dist:
-            nxt: Counter[str] = Counter()
+            nxt: dict[str, float] = {}
             for w, p in mine:
-                nxt[w[len(prefix)] if len(w) > len(prefix) else " "] += p
+                c = w[len(prefix)] if len(w) > len(prefix) else " "
+                nxt[c] = nxt.get(c, 0.0) + p
             dist = {s: (1 - self.weight) * v + self.weight * nxt.get(s, 0.0) for s, v in dist.items()}
             z = sum(dist.values())
             dist = {s: dist[s] / z for s in SYMBOLS}
