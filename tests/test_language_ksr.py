@@ -93,3 +93,21 @@ def test_corrupt_personal_vocabulary_starts_empty(tmp_path) -> None:
     path = tmp_path / "vocab.json"
     path.write_text("{not json")
     assert len(PersonalVocabulary(path)) == 0
+
+
+def test_cli_complete_and_bench_with_wordfreq(tmp_path, capsys) -> None:
+    from bci_input.cli import main
+
+    assert main(["lm", "complete", "Dear Sarah, thank you for yo", "--backend", "wordfreq", "--rewrite", "formal"]) == 0
+    out = capsys.readouterr().out
+    assert "model: wordfreq" in out and "you 0." in out and "rewrites" in out
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("Thank you for your letter. I hope you are well, and the children too.\n" * 3)
+    js, md = tmp_path / "out.json", tmp_path / "BENCH.md"
+    args = ["lm", "bench", "--corpus", str(corpus), "--backend", "wordfreq", "--k", "3", "--json", str(js)]
+    assert main([*args, "--markdown", str(md)]) == 0
+    data = json.loads(js.read_text())
+    r = data["results"][0]
+    assert r["backend"] == "wordfreq" and r["words"] == 42 and 0.2 < r["ksr_word"]["3"] < 0.8
+    assert "<!-- BEGIN language -->" in md.read_text() and "KSR word@3" in md.read_text()
+    assert main(["lm", "bench", "--corpus", str(tmp_path / "missing.txt"), "--backend", "wordfreq"]) == 2

@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     b = lm_sub.add_parser("bench", help="keystroke savings rate, latency and load time against wordfreq")
     b.add_argument("--corpus", help="UTF-8 text file (default: the bundled corpus)")
     b.add_argument("--k", type=int, action="append", help="suggestions shown (repeatable; default 3 and 5)")
-    b.add_argument("--phrase-words", type=int, default=400,
+    b.add_argument("--phrase-words", type=int, default=300,
                    help="evaluate phrases on the first N words (0: none, -1: all; default %(default)s)")
     b.add_argument("--load", action="store_true", help="also time cold and cached model starts (~1-2 min)")
     b.add_argument("--json", metavar="OUT", help="write the figures as JSON")

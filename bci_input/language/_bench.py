@@ -3,7 +3,7 @@
 Protocol: see :mod:`._ksr`. One pass over the corpus records, for every word, where it would be accepted for
 each k; ``next_symbols`` is timed at every keystroke of every 4th word (interleaved with ``complete_word``, as a
 speller calls them); phrases are requested at the start of every word of a fixed subset (the first
-``phrase_tokens`` words, 400 by default), because generating phrases costs about a second per call on two
+``phrase_tokens`` words, 300 by default), because generating phrases costs about a second per call on two
 cores. Word+phrase KSR is reported on that subset next to word-only KSR on the same subset.
 """
 
@@ -68,7 +68,7 @@ def bench_model(
     text: str,
     ks: Sequence[int] = (3, 5),
     *,
-    phrase_tokens: int = 400,
+    phrase_tokens: int = 300,
     symbols_every: int = 4,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -280,7 +280,7 @@ def format_markdown(
     return "\n".join(lines) + "\n"
 
 
-def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 400) -> None:
+def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 300) -> None:
     """Benchmark the bundled model against the word-frequency baseline and write the "language" section.
 
     Takes about 15-25 minutes on 2 busy cores (most of it phrase generation and the cold model start).
