@@ -164,19 +164,23 @@ def run_bench(out: Path) -> None:
     except ImportError:
         pass
     rows = []
+    load_before = os.getloadavg()[0]
     for name, scope, engine in conditions:
         s = measure(seconds, scope=scope, engine=engine)
         print(f"[flicker] {name}: mean {s['mean_ms']:.2f} ms, std {s['std_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms, "
               f"max {s['max_ms']:.2f} ms, dropped {int(s['dropped'])}", flush=True)
         rows.append([name, int(s["n_frames"]), s["mean_ms"], s["std_ms"], s["p99_ms"], s["max_ms"],
                      int(s["dropped"]), int(s["scope_redraws"])])
+    load_after = os.getloadavg()[0]
     md = (
         "## Flicker timing (Qt app, offscreen)\n\n"
         f"{machine_line()} `bci-input bench flicker`: the SSVEP keyboard (speller main page, 40 targets, "
         f"1280×860 window) flickers for {seconds:.0f} s per condition on absolute 1/60 s deadlines; the frame "
         "interval is measured between consecutive presented frames. Offscreen rendering has no vsync, so these "
         "figures measure the app's own scheduling and painting, not a monitor's refresh. The scope plots 16 "
-        "channels × 5 s at 10 Hz; \"scope updates\" counts redraws (same thread) or updates sent (own process).\n\n"
+        "channels × 5 s at 10 Hz; \"scope updates\" counts redraws (same thread) or updates sent (own process). "
+        f"The machine was shared (load average {load_before:.1f} before, {load_after:.1f} after, on "
+        f"{os.cpu_count()} cores), which inflates every row's std and p99 alike; compare rows, not absolutes.\n\n"
         + markdown_table(["condition", "frames", "mean (ms)", "std (ms)", "p99 (ms)", "max (ms)", "dropped",
                           "scope updates"], rows)
     )

@@ -115,9 +115,16 @@ class ScopeProcess(QObject):
 
 def _scope_main(conn: Any) -> None:  # pragma: no cover - runs in the child process
     """Entry point of the scope process."""
+    import os
     import sys
 
     from PyQt6.QtWidgets import QApplication
+
+    if hasattr(os, "nice"):
+        try:
+            os.nice(10)  # on a busy machine the flicker process gets the CPU first
+        except OSError:
+            pass
 
     from ._scope import ScopeWindow
 
