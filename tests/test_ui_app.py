@@ -181,3 +181,26 @@ def test_developer_click_runs_the_whole_signal_path(qtbot) -> None:
                     timeout=2000)  # dropped frames are counted and shown (their rate: BENCHMARKS.md, flicker)
     window.close()
     assert _threads() <= before
+
+
+@pytest.mark.slow
+def test_synthetic_board_streams_through_brainflow(qtbot) -> None:
+    """The default session: BrainFlow's real synthetic board with the simulated participant riding on it."""
+    before = _threads()
+    window, ctrl = build_app(AppOptions(board="synthetic", lm="none", mode="ssvep"))
+    qtbot.addWidget(window)
+    window.show()
+    ctrl.start()
+    assert "streaming" in window.status.board.text()
+    qtbot.waitUntil(lambda: ctrl.engine.n_samples > 2 * ctrl.engine.sfreq, timeout=15000)
+    ctrl.update_quality()
+    assert len(window.status.quality.levels) == ctrl.engine.source.info.n_channels
+    data, sfreq, names = ctrl.scope_provider()
+    assert data.shape[1] == len(names) and sfreq == ctrl.engine.sfreq
+    window.close()
+    assert _threads() <= before
+
+
+def test_synthetic_board_p300_needs_calibration() -> None:
+    with pytest.raises(ConfigError, match="calibrat"):
+        build_app(AppOptions(board="synthetic", lm="none", mode="p300"))

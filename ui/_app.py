@@ -89,12 +89,13 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     settings = opts.settings or Settings()
     paradigm = opts.mode or settings.speller.paradigm
     prefs = load_prefs(opts.profile)
-    window = MainWindow(prefs, paradigm)
     docs = Path(settings.storage.documents_dir) if settings.storage.documents_dir else user_data_dir() / "documents"
     document = Document.load(opts.open_path) if opts.open_path else None
+    # Everything that can refuse (bad board, missing calibration) is checked before a window exists.
+    factory, participant, board_name = build_engine_factory(settings, opts.board, paradigm, opts.profile, prefs=prefs)
+    window = MainWindow(prefs, paradigm)
     if document is None and not opts.screenshot:
         document = _offer_recovery(window, user_data_dir() / "autosave")
-    factory, participant, board_name = build_engine_factory(settings, opts.board, paradigm, opts.profile, prefs=prefs)
     controller = AppController(
         window, document=document, paradigm=paradigm, documents_dir=docs,
         autosave_dir=user_data_dir() / "autosave", prefs=prefs, engine_factory=factory, participant=participant,
@@ -171,8 +172,12 @@ class AppShell:
 
         if save:
             save_prefs(self.profile, prefs)
+        old = self.controller.prefs
         self.controller.prefs = prefs
         self.window.apply_prefs(prefs)
+        timing = ("scan_step_s", "switch_preset", "dwell_s")
+        if save and any(getattr(old, k) != getattr(prefs, k) for k in timing) and self.controller.engine is not None:
+            self.apply_setup(self.settings, self.profile)  # the engine's timing comes from these
 
     def toggle_scope(self, on: bool) -> None:
         """Open or close the scope (its own window, in its own process: it cannot delay a flicker frame)."""

@@ -44,7 +44,14 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
     if choice == "wordfreq":
         return WordFreqModel, "wordfreq", True
     name = "http" if settings.language.backend == "http" else "SmolLM2"
-    return (lambda: load_language_model(settings.language)), name, False
+    lang = settings.language
+    if lang.threads == 0:
+        import dataclasses
+        import os
+
+        # Leave one core to the GUI thread: the flicker's frame deadlines matter more than LLM latency.
+        lang = dataclasses.replace(lang, threads=max(1, (os.cpu_count() or 2) - 1))
+    return (lambda: load_language_model(lang)), name, False
 
 
 def _engine_config(settings: Any, prefs: Any) -> Any:
