@@ -146,12 +146,12 @@ _SSVEP_PLACEHOLDER = (8.0, 11.0, 13.0, 15.0)
 PARADIGM_SPECS: dict[str, ParadigmSpec] = {
     "ssvep": ParadigmSpec(
         "ssvep", tuple(f"{f:g} Hz" for f in _SSVEP_PLACEHOLDER), (1, 2, 3, 4), cue_s=1.0, stim_s=3.0, rest_s=0.5,
-        tmin=0.0, tmax=3.0, win_start_s=0.14, l_freq=3.0, h_freq=90.0, reject_ptp_uv=250.0, min_trials_per_class=4,
+        tmin=0.0, tmax=3.0, win_start_s=0.14, l_freq=6.0, h_freq=45.0, reject_ptp_uv=250.0, min_trials_per_class=4,
         default_trials_per_class=5, freqs=_SSVEP_PLACEHOLDER, phases=tuple(0.5 * np.pi * i for i in range(4)),
     ),
     "p300": ParadigmSpec(
-        "p300", ("non-target", "target"), (1, 2), cue_s=1.0, stim_s=0.8, rest_s=1.0, tmin=-0.1, tmax=0.8,
-        l_freq=0.5, h_freq=20.0, reject_ptp_uv=150.0, min_trials_per_class=30, default_trials_per_class=10,
+        "p300", ("non-target", "target"), (1, 2), cue_s=1.0, stim_s=0.8, rest_s=1.0, tmin=0.0, tmax=0.8,
+        l_freq=1.0, h_freq=20.0, reject_ptp_uv=150.0, min_trials_per_class=30, default_trials_per_class=10,
         n_items=6, n_repetitions=8, soa_s=0.25,
     ),
     "emg": ParadigmSpec(
@@ -364,7 +364,11 @@ class Epochs:
 
 
 def filter_continuous(data: NDArray[Any], sfreq: float, l_freq: float | None, h_freq: float | None) -> NDArray[Any]:
-    """Zero-phase band-pass a continuous recording (offline, before epoching).
+    """Filter a continuous recording exactly as the engine filters it online.
+
+    The stream's causal Butterworth filters (:mod:`bci_input.stream`, order 4, steady-state start)
+    are run over the whole recording, so epochs carry the same phase delays as the windows the
+    decoder will see live (TRCA templates depend on the phase).
 
     Parameters
     ----------
@@ -373,29 +377,28 @@ def filter_continuous(data: NDArray[Any], sfreq: float, l_freq: float | None, h_
     sfreq : float
         Sampling rate, Hz.
     l_freq, h_freq : float | None
-        Pass band edges, Hz (``None`` = open).
+        Pass band edges, Hz (``None`` = open); with both ``None`` only the mean is removed.
 
     Returns
     -------
     ndarray, shape (n_times, n_channels)
     """
-    from scipy import signal
+    from ..stream import BandPass, HighPass, LowPass
 
     x = np.asarray(data, np.float64)
-    x = x - np.nanmean(x, axis=0, keepdims=True)
-    nyq = sfreq / 2.0
-    hi = h_freq if h_freq is not None and h_freq < nyq * 0.95 else None
-    if l_freq is None and hi is None:
-        return x
+    nan = ~np.isfinite(x)
+    x = np.where(nan, 0.0, x)
+    x = x - x.mean(axis=0, keepdims=True) if x.shape[0] else x
+    hi = h_freq if h_freq is not None and h_freq < sfreq / 2 * 0.95 else None
     if l_freq is not None and hi is not None:
-        sos = signal.butter(4, [l_freq / nyq, hi / nyq], btype="bandpass", output="sos")
+        filt: Any = BandPass(sfreq, l_freq, hi)
     elif l_freq is not None:
-        sos = signal.butter(4, l_freq / nyq, btype="highpass", output="sos")
+        filt = HighPass(sfreq, l_freq)
+    elif hi is not None:
+        filt = LowPass(sfreq, hi)
     else:
-        sos = signal.butter(4, hi / nyq, btype="lowpass", output="sos")  # type: ignore[operator]
-    if x.shape[0] < 3 * 30:
-        return x
-    return signal.sosfiltfilt(sos, np.nan_to_num(x), axis=0) + np.where(np.isnan(x), np.nan, 0.0)
+        return np.where(nan, np.nan, x)
+    return np.where(nan, np.nan, filt.process_array(x))
 
 
 def extract_epochs(
