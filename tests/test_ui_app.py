@@ -204,3 +204,24 @@ def test_synthetic_board_streams_through_brainflow(qtbot) -> None:
 def test_synthetic_board_p300_needs_calibration() -> None:
     with pytest.raises(ConfigError, match="calibrat"):
         build_app(AppOptions(board="synthetic", lm="none", mode="p300"))
+
+
+@pytest.mark.slow
+def test_language_model_in_its_own_process(qtbot) -> None:
+    """The app's model proxy: same protocol, answers over a pipe, the child ends with the app."""
+    from bci_input.settings import LanguageSettings
+    from bci_input.ui._lm_process import ProcessLanguageModel
+
+    window, ctrl = build_app(AppOptions(board="none", lm="none"))
+    qtbot.addWidget(window)
+    ctrl.load_language_model_async(lambda: ProcessLanguageModel(LanguageSettings(backend="wordfreq")), "wordfreq")
+    qtbot.waitUntil(lambda: ctrl.model is not None, timeout=60000)
+    proc = ctrl.model._proc
+    assert proc.is_alive() and proc.pid != __import__("os").getpid()
+    ans = ctrl.model.rewrite("i has a question.", "fix_grammar", revision=7)
+    assert ans.revision == 7 and ans.value[0].text.startswith("I has") and ans.value[0].diff
+    for ch in "please he":
+        ctrl.handle_intent(Intent(IntentKind.SELECT, "char:space" if ch == " " else f"char:{ch}"))
+    qtbot.waitUntil(lambda: any(t.value == "help" for t in ctrl.speller.layout.targets), timeout=10000)
+    window.close()
+    assert not proc.is_alive()

@@ -147,11 +147,19 @@ class AppController(QObject):
 
         if self.worker is not None:
             self.worker.stop()
+        self._close_model()
         self.model = model
+        for notice in getattr(model, "notices", ()):
+            self.window.show_message(notice, warn=True)
         self.worker = LanguageWorker(model, self.bridge.on_language_answer, self.bridge.on_error, debounce_s=0.03)
         self.speller.lm = SpellerLM(model)
         self.window.status.set_llm(str(getattr(model, "name", "model")))
         self._relayout_language()
+
+    def _close_model(self) -> None:
+        close = getattr(self.model, "close", None)
+        if callable(close):
+            close()
 
     def load_language_model_async(self, loader: Callable[[], Any], name: str = "bundled") -> None:
         """Load a model on a worker thread; the status bar says "loading model…" meanwhile."""
@@ -163,6 +171,11 @@ class AppController(QObject):
             except Exception as exc:  # reaches the UI, never swallowed
                 log.exception("language model failed to load")
                 self.bridge.on_error(f"Language model failed to load: {exc}")
+                return
+            if self._closed:  # the app closed while the model loaded: release it
+                close = getattr(model, "close", None)
+                if callable(close):
+                    close()
                 return
             self.bridge.on_model_loaded(model)
 
@@ -235,6 +248,7 @@ class AppController(QObject):
                 log.exception("engine stop failed")
         if self.worker is not None:
             self.worker.stop(timeout=5.0)
+        self._close_model()
         if self.autosaver is not None:
             self.autosaver.close()
         if self._loader is not None:

@@ -35,7 +35,7 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
     ``lm`` overrides the settings: ``bundled`` (default, loaded on a worker thread), ``wordfreq`` (fast, loaded
     at once) or ``none``.
     """
-    from bci_input.language import WordFreqModel, load_language_model
+    from bci_input.language import WordFreqModel
 
     choice = lm or {"local": "bundled", "http": "bundled", "wordfreq": "wordfreq", "none": "none"}.get(
         settings.language.backend, "bundled")
@@ -51,7 +51,10 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
 
         # Leave one core to the GUI thread: the flicker's frame deadlines matter more than LLM latency.
         lang = dataclasses.replace(lang, threads=max(1, (os.cpu_count() or 2) - 1))
-    return (lambda: load_language_model(lang)), name, False
+    from ._lm_process import ProcessLanguageModel
+
+    # The model runs in its own (lower-priority) process: its Python work cannot delay a flicker frame.
+    return (lambda: ProcessLanguageModel(lang)), name, False
 
 
 def _engine_config(settings: Any, prefs: Any) -> Any:
