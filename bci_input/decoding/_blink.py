@@ -62,6 +62,11 @@ class BlinkSwitch(EmgSwitch):
         Position of the threshold between the rest level and the blink level (log scale).
     rest_quantile : float
         Quantile of the rest envelope taken as its upper level.
+    polarity : {1, -1} | None
+        Sign of a blink on the band-passed channel mean; None learns it in :meth:`calibrate`
+        (and assumes +1, the usual sign on Fp1/Fp2 against an ear reference, without calibration).
+        Only deflections of this sign count, so the filter's rebound after a blink does not
+        lengthen it.
 
     Attributes
     ----------
@@ -88,6 +93,7 @@ class BlinkSwitch(EmgSwitch):
         channels: tuple[int, ...] | None = None,
         threshold_frac: float = 0.5,
         rest_quantile: float = 0.9,
+        polarity: int | None = None,
     ) -> None:
         self.sfreq = sfreq
         self.threshold = threshold
@@ -103,6 +109,7 @@ class BlinkSwitch(EmgSwitch):
         self.channels = channels
         self.threshold_frac = threshold_frac
         self.rest_quantile = rest_quantile
+        self.polarity = polarity
 
     def _filters(self) -> list[StreamingSOS]:
         fs = float(self.sfreq)
@@ -125,7 +132,44 @@ class BlinkSwitch(EmgSwitch):
             double_window_s=self.double_window_s, refractory_s=self.refractory_s, min_off_s=self.min_off_s,
         )  # fmt: skip
 
+    def _sign(self) -> float:
+        if self.polarity is not None:
+            if self.polarity not in (1, -1):
+                raise ConfigError(f"polarity must be 1, -1 or None, got {self.polarity!r}.")
+            return float(self.polarity)
+        return float(getattr(self, "polarity_", 1.0))
+
     def _power(self, x: NDArray[np.float64]) -> NDArray[Any]:
-        """Square of the channel mean: blinks share one sign across frontal channels."""
-        m = np.mean(x, axis=1)
+        """Square of the signed channel mean: blinks share one sign across frontal channels."""
+        m = np.maximum(np.mean(x, axis=1) * self._sign(), 0.0)
         return m * m
+
+    def calibrate(self, rest: Any, active: Any) -> BlinkSwitch:
+        """Learn the blink polarity (unless given), then set the threshold as :meth:`EmgSwitch.calibrate`.
+
+        Parameters
+        ----------
+        rest : array-like, shape (n_times, n_channels), or a sequence of them
+            No blinks (eyes open, fixating).
+        active : array-like, shape (n_times, n_channels), or a sequence of them
+            Several blinks.
+
+        Returns
+        -------
+        BlinkSwitch
+            self, with ``threshold_`` and ``polarity_`` set.
+        """
+        if self.polarity is None:
+            parts = [active] if isinstance(active, np.ndarray) and active.ndim == 2 else list(active)
+            best, sign = -1.0, 1.0
+            for part in parts:
+                x = self._pick(np.asarray(part))
+                for f in self._filters():
+                    x = f(x)
+                m = np.mean(x, axis=1)[int(0.5 * float(self.sfreq)):]
+                if m.size and float(np.max(np.abs(m))) > best:
+                    best = float(np.max(np.abs(m)))
+                    sign = 1.0 if m.max() >= -m.min() else -1.0
+            self.polarity_ = sign
+        super().calibrate(rest, active)
+        return self

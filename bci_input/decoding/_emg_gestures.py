@@ -154,7 +154,8 @@ class EmgGestureClassifier(ClassifierMixin, BaseEstimator):
         ndarray, shape (n_windows,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -155,8 +155,12 @@ class P300Decoder(ClassifierMixin, BaseEstimator):
         Xf = np.einsum("ntc,ck->ntk", X, state["filters"])
         if self.method != "xdawn_ts":
             return _decimate(Xf, self._block()).reshape(len(X), -1)
-        from pyriemann.utils.mean import mean_riemann
-        from pyriemann.utils.tangentspace import tangent_space
+        try:
+            from pyriemann.geometry.mean import mean_riemann
+            from pyriemann.geometry.tangentspace import tangent_space
+        except ImportError:  # pyriemann < 0.12
+            from pyriemann.utils.mean import mean_riemann
+            from pyriemann.utils.tangentspace import tangent_space
 
         proto = np.broadcast_to(state["proto"], Xf.shape)
         st = np.concatenate([proto, Xf], axis=2)  # super-trials (n, t, 2k)
@@ -187,7 +191,10 @@ class P300Decoder(ClassifierMixin, BaseEstimator):
         check_option("method", self.method, _METHODS)
         X, y = validate_windows_fit(self, X, y)
         if len(self.classes_) != 2:
-            raise ValueError(f"P300Decoder is binary (target vs non-target); y has classes {list(self.classes_)}.")
+            raise ValueError(
+                f"Only binary classification is supported. P300Decoder separates target from non-target; "
+                f"y has classes {list(self.classes_)}."
+            )
         target = y == self.classes_[1]
         state = self._fit_core(X, target)
         self.filters_ = state["filters"]
@@ -262,7 +269,8 @@ class P300Decoder(ClassifierMixin, BaseEstimator):
         ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int)]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

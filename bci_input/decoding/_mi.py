@@ -114,7 +114,11 @@ class MotorImageryDecoder(ClassifierMixin, BaseEstimator):
         """
         X, y = validate_windows_fit(self, X, y)
         if len(self.classes_) != 2:
-            raise ValueError(f"MotorImageryDecoder is binary; y has classes {list(self.classes_)}.")
+            raise ValueError(
+                f"Only binary classification is supported (a binary select); y has classes {list(self.classes_)}."
+            )
+        if X.shape[1] < 2:
+            raise ValueError("n_features = 1: a trial needs at least 2 samples to estimate its covariance.")
         self.filters_ = csp_filters(X, y, self.classes_, self.n_components, float(self.reg))
         self.lda_ = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(self._feats(X), y)
         return self
@@ -164,7 +168,8 @@ class MotorImageryDecoder(ClassifierMixin, BaseEstimator):
         ndarray, shape (n_trials,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

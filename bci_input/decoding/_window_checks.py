@@ -47,7 +47,7 @@ def validate_windows_fit(est: Any, X: Any, y: Any) -> tuple[NDArray[np.float64],
     est.classes_ = np.unique(y)
     if len(est.classes_) < 2:
         raise ValueError(
-            f"{type(est).__name__} needs at least 2 classes in y; got only class {est.classes_[0]!r}."
+            f"{type(est).__name__} needs at least 2 classes in y; got one class ({est.classes_[0]!r})."
         )
     return X, y
 
