@@ -227,13 +227,13 @@ class Autosaver:
             path = self._write(snap)
         except StorageError as exc:
             msg = str(exc)
+            log.warning("autosave failed: %s", msg)
+            if self.on_error is not None:  # before waking flush(), so callers see the report
+                self.on_error(msg)
             with self._cv:
                 self.last_error = msg
                 self._failures += 1
                 self._cv.notify_all()
-            log.warning("autosave failed: %s", msg)
-            if self.on_error is not None:
-                self.on_error(msg)
             return
         with self._cv:
             if self._pending is snap:

@@ -5,7 +5,7 @@ respond to what it attends; :func:`run_closed_loop` lets it write a text with
 the real engine, speller and document, faster than real time.
 """
 
-from ._closed_loop import ClosedLoopResult, edit_distance, run_closed_loop, wolpaw_itr
+from ._closed_loop import ClosedLoopResult, calibrate_decoder, edit_distance, run_closed_loop, wolpaw_itr
 from ._participant import DEFAULT_SNR, EEG_CHANNELS, EMG_CHANNELS, SimulatedParticipant, SubjectParams
 from ._typist import Typist
 
@@ -14,6 +14,7 @@ __all__ = [
     "SubjectParams",
     "Typist",
     "run_closed_loop",
+    "calibrate_decoder",
     "ClosedLoopResult",
     "edit_distance",
     "wolpaw_itr",

@@ -19,7 +19,7 @@ from ._calib_sim import calibrate_p300, calibrate_ssvep, calibrate_switches
 from ._participant import DEFAULT_SNR, SimulatedParticipant
 from ._typist import Typist
 
-__all__ = ["ClosedLoopResult", "run_closed_loop", "edit_distance", "wolpaw_itr"]
+__all__ = ["ClosedLoopResult", "run_closed_loop", "calibrate_decoder", "edit_distance", "wolpaw_itr"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,32 @@ class ClosedLoopResult:
         return asdict(self)
 
 
+def _calibrate(part: Any, paradigm: str, cfg: EngineConfig, ssvep_decoder: str, blocks: int) -> Any:
+    if paradigm == "p300":
+        return calibrate_p300(part, cfg)
+    if paradigm == "ssvep" and ssvep_decoder == "trca":
+        return calibrate_ssvep(part, cfg, n_blocks=blocks)
+    return None
+
+
+def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0, config: EngineConfig | None = None,
+                      calibration_blocks: int = 4) -> Any:
+    """Run the simulated calibration of participant ``seed`` once; pass the result to :func:`run_closed_loop`.
+
+    Returns
+    -------
+    estimator | None
+        The fitted decoder (``None`` for scanning, which calibrates only its switches).
+    """
+    from threadpoolctl import threadpool_limits
+
+    part = SimulatedParticipant(snr=snr, seed=seed + 500)
+    part.subject = SimulatedParticipant(seed=seed).subject  # same person, another session's noise
+    part.start()
+    with threadpool_limits(limits=1):
+        return _calibrate(part, paradigm, config or EngineConfig(), "trca", calibration_blocks)
+
+
 def _eeg_processors(paradigm: str, sfreq: float) -> list[Any]:
     try:
         from ..stream import BandPass
@@ -129,6 +155,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     participant_kwargs: dict[str, Any] | None = None,
     ssvep_decoder: str = "trca",
     calibration_blocks: int = 4,
+    decoder: Any = None,
 ) -> ClosedLoopResult:
     """Let a simulated participant write ``text`` with the real engine, speller and document.
 
@@ -166,6 +193,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         TRCA; ``'fbcca'``: training-free filter-bank CCA.
     calibration_blocks : int
         SSVEP calibration blocks (every target once per block; at least 2).
+    decoder : estimator | None
+        A decoder already calibrated for this participant (same ``seed``/``snr``; see
+        :func:`calibrate_decoder`); skips the simulated calibration.
 
     Returns
     -------
@@ -181,11 +211,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     part = SimulatedParticipant(snr=snr, seed=seed, base=base_source, realtime=realtime, **(participant_kwargs or {}))
     part.start()
     try:
-        decoder = None
-        if paradigm == "p300":
-            decoder = calibrate_p300(part, cfg)
-        elif paradigm == "ssvep" and ssvep_decoder == "trca":
-            decoder = calibrate_ssvep(part, cfg, n_blocks=calibration_blocks)
+        if decoder is None:
+            decoder = _calibrate(part, paradigm, cfg, ssvep_decoder, calibration_blocks)
         switches = calibrate_switches(part)
         processors = _eeg_processors(paradigm, part.sfreq)
         spl_lm = lm if lm is not None else SpellerLM(language_model)

@@ -109,7 +109,7 @@ class Typist:
                     new = text + ins + " "
                 else:
                     continue
-                ok = tgt.startswith(new) or new.rstrip() == tgt
+                ok = tgt.startswith(new)  # a suggestion that overshoots the target would need deleting
                 if ok and len(new) - len(text) > gain:
                     best, gain = t.id, len(new) - len(text)
             if best is not None:
