@@ -139,3 +139,22 @@ def test_emg_switch_done_criterion_on_eval(data_dir) -> None:  # noqa: ANN001
     assert s["detection_rate"] >= 0.95
     assert s["false_activations_per_min"] <= 1.0
     assert np.isfinite(s["median_onset_latency_s"])
+
+
+@pytest.mark.parametrize("cls", ["EmgSwitch", "BlinkSwitch"])
+def test_switches_follow_sklearn_parameter_conventions(cls: str) -> None:
+    """The switches are not classifiers (no fit/predict), so only the parameter checks apply."""
+    from sklearn.base import clone
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+    )
+
+    import bci_input.decoding as dec
+
+    est = getattr(dec, cls)(sfreq=FS)
+    check_no_attributes_set_in_init(cls, est)
+    check_get_params_invariance(cls, est)
+    check_parameters_default_constructible(cls, est)
+    assert clone(est).get_params() == est.get_params()
