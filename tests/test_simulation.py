@@ -135,3 +135,28 @@ def test_snr_calibration_matches_real_cca_accuracy(data_dir):
     sim = simulated_cca_accuracy(DEFAULT_SNR, n_trials=90)
     assert 0.6 < real < 0.85
     assert abs(sim - real) < 0.12
+
+
+@pytest.mark.slow
+def test_replay_mode_draws_real_ssvep_exo_trials(data_dir):
+    from bci_input.decoding._ssvep_cca import CCA
+    from bci_input.simulation import REPLAY_CHANNELS, load_replay_trials
+
+    trials = load_replay_trials(data_dir, subjects=("subject01",), max_sessions=1)
+    assert sorted(trials) == [13.0, 17.0, 21.0]
+    part = SimulatedParticipant(seed=9, replay=trials, replay_channels=REPLAY_CHANNELS)
+    targets = tuple(Target(f"f{int(f)}", str(f), "char", "x", f, 0.0) for f in (13.0, 17.0, 21.0))
+    layout = Layout("ssvep", targets, np.ones(3))
+    picks = [part.info.ch_names.index(c) for c in REPLAY_CHANNELS]
+    X, y = [], []
+    for k in range(12):
+        part.attend(targets[k % 3].id)
+        part.on_stimulus({"type": "ssvep_on", "layout": layout})
+        data, _ = _read(part, 4.0)
+        part.on_stimulus({"type": "ssvep_off"})
+        X.append(signal.detrend(data[int(1.0 * part.sfreq) : int(3.0 * part.sfreq), picks], axis=0))
+        y.append(k % 3)
+        # the replayed samples are the recorded ones
+        assert any(np.allclose(data[:100, picks], t[:100]) for t in trials[targets[k % 3].freq])
+    acc = np.mean(CCA(sfreq=part.sfreq, freqs=(13.0, 17.0, 21.0)).fit_targets(8).predict(np.stack(X)) == y)
+    assert acc > 0.34  # above chance on real recorded responses

@@ -6,7 +6,15 @@ the real engine, speller and document, faster than real time.
 """
 
 from ._closed_loop import ClosedLoopResult, calibrate_decoder, edit_distance, run_closed_loop, wolpaw_itr
-from ._participant import DEFAULT_SNR, EEG_CHANNELS, EMG_CHANNELS, SimulatedParticipant, SubjectParams
+from ._participant import (
+    DEFAULT_SNR,
+    EEG_CHANNELS,
+    EMG_CHANNELS,
+    REPLAY_CHANNELS,
+    SimulatedParticipant,
+    SubjectParams,
+    load_replay_trials,
+)
 from ._typist import Typist
 
 __all__ = [
@@ -21,4 +29,6 @@ __all__ = [
     "DEFAULT_SNR",
     "EEG_CHANNELS",
     "EMG_CHANNELS",
+    "REPLAY_CHANNELS",
+    "load_replay_trials",
 ]

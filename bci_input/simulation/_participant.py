@@ -15,7 +15,15 @@ from .._errors import ConfigError, check_option
 from .._types import Chunk, Source, StreamInfo
 from ._signals import BackgroundEEG, blink_waveform, emg_burst, erp_template, ssvep_response
 
-__all__ = ["SimulatedParticipant", "SubjectParams", "EEG_CHANNELS", "EMG_CHANNELS", "DEFAULT_SNR"]
+__all__ = [
+    "SimulatedParticipant",
+    "SubjectParams",
+    "EEG_CHANNELS",
+    "EMG_CHANNELS",
+    "DEFAULT_SNR",
+    "load_replay_trials",
+    "REPLAY_CHANNELS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +115,17 @@ class SimulatedParticipant(Source):
         Spontaneous blinks per second.
     p300_scale : float
         Multiplies the subject's P300 amplitude.
+    emg_rms : float
+        RMS of an EMG burst, µV.
+    line_freq : float
+        Mains frequency, Hz.
+    replay : dict[float, list of ndarray (n_times, n_replay_channels)] | None
+        Replay mode: real recorded trials per stimulus frequency (see
+        :func:`load_replay_trials`). While a target with one of these
+        frequencies is attended during an SSVEP trial, a random recorded trial
+        of that class replaces the ``replay_channels`` from the trial onset.
+    replay_channels : tuple of str
+        The channels the recorded trials hold (names of this participant's channels).
     clock : callable() -> float
         Wall clock for ``realtime`` pacing.
     """
@@ -125,6 +144,8 @@ class SimulatedParticipant(Source):
         p300_scale: float = 1.0,
         emg_rms: float = 60.0,
         line_freq: float = 50.0,
+        replay: dict[float, list[NDArray[np.floating]]] | None = None,
+        replay_channels: tuple[str, ...] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if snr < 0:
@@ -164,6 +185,13 @@ class SimulatedParticipant(Source):
         self.chunk = max(1, int(round(chunk_s * self.sfreq)))
         self._weights = self._spatial_weights()
         self._bg_cache = np.zeros((0, len(self.eeg_picks)))
+        self.replay = {float(f): [np.asarray(x, float) for x in v] for f, v in (replay or {}).items()}
+        if self.replay:
+            missing = [c for c in replay_channels if c not in self.info.ch_names]
+            if missing or not replay_channels:
+                raise ConfigError(f"replay_channels must name channels of this participant; missing {missing}.")
+        self._replay_picks = [self.info.ch_names.index(c) for c in replay_channels]
+        self._replay_trial: NDArray[np.float64] | None = None
         self._n = 0
         self._t0 = 0.0
         self._markers: list[int] = []
@@ -212,8 +240,10 @@ class SimulatedParticipant(Source):
             if layout is not None:
                 self._codes = {t.id: (t.freq, t.phase or 0.0) for t in layout.targets if t.freq is not None}
             self._ssvep_onset = self._n
+            self._replay_trial = None
         elif kind == "ssvep_off":
             self._ssvep_onset = None
+            self._replay_trial = None
         elif kind == "flash":
             targets = event.get("targets", ())
             self._add_erp(self._attended in targets)
@@ -309,8 +339,21 @@ class SimulatedParticipant(Source):
         # spontaneous blinks
         if self.blink_rate > 0 and self.rng.random() < self.blink_rate * n / self.sfreq:
             self._adds.append((self._n, np.outer(blink_waveform(self.sfreq), self._weights["blink"])))
+        # replay: a real recorded trial of the attended class replaces the recorded channels
+        replayed = False
+        if self._ssvep_onset is not None and self._attended in self._codes and self.replay:
+            f = self._codes[self._attended][0]
+            match = [k for k in self.replay if abs(k - f) < 0.05]
+            if match:
+                if self._replay_trial is None:
+                    trials = self.replay[match[0]]
+                    self._replay_trial = trials[int(self.rng.integers(len(trials)))]
+                a = self._n - self._ssvep_onset
+                seg = self._replay_trial[a : a + n]
+                out[: len(seg), self._replay_picks] = seg
+                replayed = True
         # SSVEP of the attended target, phase-locked to the trial onset
-        if self._ssvep_onset is not None and self._attended in self._codes and self.snr > 0:
+        if not replayed and self._ssvep_onset is not None and self._attended in self._codes and self.snr > 0:
             f, ph = self._codes[self._attended]
             t = (self._n - self._ssvep_onset + np.arange(n)) / self.sfreq
             s = self.subject
@@ -328,3 +371,47 @@ class SimulatedParticipant(Source):
         self._adds = keep
         self._n += n
         return out
+
+
+#: ssvep_exo's channels (all present in the simulated montage).
+REPLAY_CHANNELS = ("Oz", "O1", "O2", "PO3", "POz", "PO7", "PO8", "PO4")
+
+
+def load_replay_trials(
+    data_dir: Any = None, split: str = "dev", subjects: tuple[str, ...] | None = None, max_sessions: int | None = None
+) -> dict[float, list[NDArray[np.float64]]]:
+    """Read real SSVEPExo flicker trials (13, 17, 21 Hz) for the participant's replay mode.
+
+    Each trial runs from its onset for the full 5 s, band-limited by subtracting its mean
+    (the recording's DC offset); rest trials are left out.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        The recordings folder.
+    split : str
+        ``'dev'`` or ``'eval'``.
+    subjects : tuple of str | None
+        Subjects to use (default: all of the split).
+    max_sessions : int | None
+        Sessions per subject (default all).
+
+    Returns
+    -------
+    dict[float, list of ndarray (n_times, 8)]
+        Trials per stimulus frequency, channels in :data:`REPLAY_CHANNELS` order, µV.
+    """
+    from ..datasets._ssvep_exo import load_ssvep_exo, ssvep_exo_sessions, ssvep_exo_subjects
+
+    out: dict[float, list[NDArray[np.float64]]] = {}
+    for subj in subjects or tuple(ssvep_exo_subjects(split, data_dir)):
+        sessions = ssvep_exo_sessions(subj, data_dir, include_excluded=False)
+        for sess in sessions[:max_sessions]:
+            rec = load_ssvep_exo(subj, sess, data_dir)
+            picks = [rec.ch_names.index(c) for c in REPLAY_CHANNELS]
+            X, y = rec.epochs(0.0, rec.trial_s)
+            for x, lab in zip(X, y, strict=True):
+                if lab >= 0:
+                    trial = x[:, picks].astype(float)
+                    out.setdefault(float(rec.freqs[lab]), []).append(trial - trial.mean(axis=0))
+    return out
