@@ -61,7 +61,8 @@ def _load_ssvep_exo(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec,
     events = [(float(o) / rec.sfreq, int(lab) + 1) for o, lab in zip(rec.onsets[keep], rec.labels[keep], strict=True)]
     info = StreamInfo(rec.ch_names, ("eeg",) * len(rec.ch_names), rec.sfreq, name="g.Mobilab+ (SSVEPExo)")
     spec = get_spec("ssvep", freqs=rec.freqs, phases=(0.0,) * len(rec.freqs), tmin=0.0, tmax=rec.trial_s,
-                    win_start_s=1.0, cue_s=0.0, stim_s=rec.trial_s, rest_s=0.0, l_freq=6.0, h_freq=45.0)
+                    win_start_s=1.0, cue_s=0.0, stim_s=rec.trial_s, rest_s=0.0, l_freq=3.0, h_freq=90.0,
+                    line_freq=50.0)  # the preprocessing of 'bci-input evaluate' on this dataset
     details = {"dataset": "SSVEPExo", "subject": subject, "session": session,
                "rest trials": int((~keep).sum()), "excluded by dataset authors": rec.excluded}
     return Recording(rec.data, np.arange(len(rec.data)) / rec.sfreq, info, events, path), spec, details

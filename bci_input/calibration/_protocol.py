@@ -66,6 +66,8 @@ class ParadigmSpec:
         the response); windows of the accuracy-vs-length sweep start here.
     l_freq, h_freq : float | None
         Band-pass applied before epoching (``None`` = no filter on that side), Hz.
+    line_freq : float | None
+        Mains frequency to notch before the band-pass (``None``: no notch), Hz.
     reject_ptp_uv : float | None
         Reject an epoch whose peak-to-peak amplitude exceeds this on any channel, µV.
     flat_uv : float
@@ -97,6 +99,7 @@ class ParadigmSpec:
     win_start_s: float = 0.0
     l_freq: float | None = 1.0
     h_freq: float | None = 45.0
+    line_freq: float | None = None
     reject_ptp_uv: float | None = 200.0
     flat_uv: float = 0.1
     min_trials_per_class: int = 5
@@ -363,7 +366,8 @@ class Epochs:
         )
 
 
-def filter_continuous(data: NDArray[Any], sfreq: float, l_freq: float | None, h_freq: float | None) -> NDArray[Any]:
+def filter_continuous(data: NDArray[Any], sfreq: float, l_freq: float | None, h_freq: float | None,
+                      line_freq: float | None = None) -> NDArray[Any]:
     """Filter a continuous recording exactly as the engine filters it online.
 
     The stream's causal Butterworth filters (:mod:`bci_input.stream`, order 4, steady-state start)
@@ -378,17 +382,21 @@ def filter_continuous(data: NDArray[Any], sfreq: float, l_freq: float | None, h_
         Sampling rate, Hz.
     l_freq, h_freq : float | None
         Pass band edges, Hz (``None`` = open); with both ``None`` only the mean is removed.
+    line_freq : float | None
+        Mains frequency notched first (the stream's :class:`~bci_input.stream.Notch`), Hz.
 
     Returns
     -------
     ndarray, shape (n_times, n_channels)
     """
-    from ..stream import BandPass, HighPass, LowPass
+    from ..stream import BandPass, HighPass, LowPass, Notch
 
     x = np.asarray(data, np.float64)
     nan = ~np.isfinite(x)
     x = np.where(nan, 0.0, x)
     x = x - x.mean(axis=0, keepdims=True) if x.shape[0] else x
+    if line_freq is not None and line_freq < sfreq / 2:
+        x = Notch(sfreq, line_freq).process_array(x)
     hi = h_freq if h_freq is not None and h_freq < sfreq / 2 * 0.95 else None
     if l_freq is not None and hi is not None:
         filt: Any = BandPass(sfreq, l_freq, hi)
@@ -425,7 +433,7 @@ def extract_epochs(
     Epochs
         One epoch per stimulus marker whose window lies inside the recording.
     """
-    x = data if filtered else filter_continuous(data, sfreq, spec.l_freq, spec.h_freq)
+    x = data if filtered else filter_continuous(data, sfreq, spec.l_freq, spec.h_freq, spec.line_freq)
     n_s = int(round((spec.tmax - spec.tmin) * sfreq))
     off = int(round(spec.tmin * sfreq))
     Xs, ys, onsets, groups, items = [], [], [], [], []

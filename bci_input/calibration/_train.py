@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 #: Decoding methods per paradigm; the first is the default.
 METHODS: dict[str, tuple[str, ...]] = {
-    "ssvep": ("etrca", "trca", "fbcca", "cca", "riemann"),
+    "ssvep": ("etrca", "fbetrca", "trca", "fbtrca", "fbcca", "cca", "riemann", "riemann_mdm"),
     "p300": ("p300",),
     "emg": ("switch",),
     "blink": ("switch",),
@@ -118,14 +118,10 @@ def make_decoder(spec: ParadigmSpec, method: str, sfreq: float) -> Any:
     check_option("method", method, METHODS[spec.name])
     from .. import decoding as d
 
-    freqs = list(spec.freqs)
-    if spec.name == "ssvep":
-        cls = {"cca": "CCA", "fbcca": "FBCCA", "trca": "TRCA", "etrca": "EnsembleTRCA", "riemann": "RiemannSSVEP"}
-        name = cls[method]
-        if method == "riemann":
-            name = next((n for n in getattr(d, "__all__", ()) if "riemann" in n.lower()), name)
-        klass = getattr(d, name)
-        return _build(klass, sfreq=sfreq, freqs=freqs, phases=list(spec.phases) or None)
+    if spec.name == "ssvep":  # the same factory (and hyper-parameters) as 'bci-input evaluate'
+        from ..evaluation._ssvep_methods import make_ssvep_decoder
+
+        return make_ssvep_decoder(method, sfreq, list(spec.freqs))
     if spec.name == "p300":
         return _build(d.P300Decoder, sfreq=sfreq)
     if spec.name == "mi":

@@ -1,0 +1,63 @@
+"""``bci-input calibrate``: simulated sessions, errors, and training from real recordings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bci_input.calibration import load_profile
+from bci_input.cli import main
+
+
+def test_simulated_emg_calibration_saves_profile_report_and_recording(tmp_path: Path, capsys) -> None:
+    rec = tmp_path / "emg.csv"
+    code = main(["calibrate", "--paradigm", "emg", "--profile", "cli-1", "--simulated", "--trials", "6",
+                 "--record", str(rec), "--report", str(tmp_path / "r.html"), "--no-pdf"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "emg / switch: accuracy" in out and "threshold on_uv" in out
+    assert "[#########################] 100%" in err  # the progress bar reached the end
+    assert (tmp_path / "r.html").stat().st_size > 10_000
+    p = load_profile("cli-1")
+    assert p.paradigm("emg")["n_trials"] == 12 and p.paradigm("emg")["thresholds"]["on_uv"] > 0
+    # The recording (CSV + events + protocol sidecar) trains again from disk, with the same protocol.
+    assert rec.exists() and rec.with_name("emg.events.tsv").exists() and rec.with_name("emg.calibration.json").exists()
+    code = main(["calibrate", "--paradigm", "emg", "--profile", "cli-2", "--from-recording", str(rec), "--quiet"])
+    out2, err2 = capsys.readouterr()
+    assert code == 0, err2
+    assert load_profile("cli-2").paradigm("emg")["n_trials"] == 12
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--paradigm", "mi", "--profile", "x", "--simulated"], "cannot perform 'mi'"),
+        (["--paradigm", "ssvep", "--profile", "../x", "--simulated"], "Invalid profile name"),
+        (["--paradigm", "ssvep", "--profile", "x", "--from-recording", "/nonexistent.fif"], "Recording not found"),
+        (["--paradigm", "emg", "--profile", "x", "--simulated", "--trials", "2"], "Not enough clean trials"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(argv: list[str], match: str, capsys) -> None:
+    assert main(["calibrate", *argv, "--quiet", "--no-save"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("bci-input: error:") and match in err
+
+
+@pytest.mark.slow
+def test_from_recording_on_ssvep_exo_matches_evaluate(data_dir: Path, tmp_path: Path, capsys) -> None:
+    from bci_input.evaluation._ssvep_exo import evaluate_subject
+
+    root = data_dir / "ssvep_exo"
+    session = sorted((root / "subject01").glob("*_raw.fif"))[0]
+    code = main(["calibrate", "--paradigm", "ssvep", "--profile", "exo-1", "--from-recording", str(session),
+                 "--method", "fbcca", "--window", "2", "--folds", "4", "--quiet", "--report",
+                 str(tmp_path / "exo.html"), "--no-pdf"])
+    assert code == 0, capsys.readouterr().err
+    prof = load_profile("exo-1")
+    m = prof.paradigm("ssvep")["metrics"]
+    row = evaluate_subject(str(root), "subject01", (session.name[: -len("_raw.fif")],), "fbcca", 2.0, 3, 1.0)
+    assert m["n_trials"] == row["n_test"] == 24
+    assert abs(m["accuracy"] - row["accuracy"]) <= 0.05, (m["accuracy"], row["accuracy"])
+    assert prof.paradigm("ssvep")["settings"]["freqs"] == [13.0, 17.0, 21.0]
+    assert prof.meta["channels"]["names"][0] == "Oz"
