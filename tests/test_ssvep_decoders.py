@@ -9,6 +9,7 @@ from bci_input.decoding import (
     FBCCA,
     REST,
     TRCA,
+    CalibratedFBCCA,
     EnsembleTRCA,
     RiemannSSVEP,
     jfpm_grid,
@@ -53,6 +54,7 @@ PH3 = (0.0, 0.0, 0.0)
         TRCA(sfreq=SFREQ, freqs=FREQS3),
         EnsembleTRCA(sfreq=SFREQ, freqs=FREQS3, n_bands=1),
         RiemannSSVEP(sfreq=SFREQ, freqs=FREQS3, n_harmonics=2),
+        CalibratedFBCCA(sfreq=SFREQ, freqs=FREQS3, n_bands=3),
     ],
     ids=lambda e: type(e).__name__,
 )
@@ -120,6 +122,7 @@ def test_trca_shorter_window_than_calibration():
         EnsembleTRCA(sfreq=SFREQ, freqs=FREQS3),
         RiemannSSVEP(sfreq=SFREQ, freqs=FREQS3, n_harmonics=2),
         RiemannSSVEP(sfreq=SFREQ, freqs=FREQS3, classifier="mdm"),
+        CalibratedFBCCA(sfreq=SFREQ, freqs=FREQS3, n_bands=2),
     ],
     ids=lambda e: f"{type(e).__name__}",
 )
@@ -167,6 +170,7 @@ def _expected_failed(est):
         TRCA(freqs=(13.0, 17.0), n_bands=1),
         EnsembleTRCA(freqs=(13.0, 17.0), n_bands=1),
         RiemannSSVEP(freqs=(13.0, 17.0)),
+        CalibratedFBCCA(freqs=(13.0, 17.0), n_bands=2),
     ],
     expected_failed_checks=_expected_failed,
 )

@@ -12,6 +12,7 @@ from ._mi import MotorImageryDecoder, csp_filters
 from ._persist import load_decoder, register_decoder, registered_decoders, save_decoder
 from ._ssvep_cca import CCA, FBCCA
 from ._ssvep_common import REST, jfpm_grid, reference_signals
+from ._ssvep_fblr import CalibratedFBCCA
 from ._ssvep_riemann import RiemannSSVEP
 from ._ssvep_trca import TRCA, EnsembleTRCA
 from ._stopping import DynamicStopping, sweep_stopping_threshold
@@ -30,6 +31,7 @@ __all__ = [
     "TRCA",
     "EnsembleTRCA",
     "RiemannSSVEP",
+    "CalibratedFBCCA",
     "jfpm_grid",
     "reference_signals",
     # dynamic stopping

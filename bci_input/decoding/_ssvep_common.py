@@ -172,7 +172,7 @@ def cca_corr(X: NDArray[np.float64], refs: NDArray[np.float64]) -> NDArray[np.fl
     qx = _orth(X)
     qy = _orth(refs)
     # (n_windows, n_refs, n_channels, n_ref_cols)
-    m = np.einsum("wtc,rtk->wrck", qx, qy)
+    m = np.matmul(np.swapaxes(qx, 1, 2)[:, None], qy[None])
     s = np.linalg.svd(m, compute_uv=False)
     return np.clip(s[..., 0], 0.0, 1.0)
 

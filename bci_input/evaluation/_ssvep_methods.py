@@ -12,6 +12,7 @@ __all__ = ["SSVEP_METHODS", "make_ssvep_decoder", "TRAINING_FREE"]
 
 def _factories() -> dict[str, Callable[[float, Sequence[float]], Any]]:
     from ..decoding._ssvep_cca import CCA, FBCCA
+    from ..decoding._ssvep_fblr import CalibratedFBCCA
     from ..decoding._ssvep_riemann import RiemannSSVEP
     from ..decoding._ssvep_trca import TRCA, EnsembleTRCA
 
@@ -24,11 +25,22 @@ def _factories() -> dict[str, Callable[[float, Sequence[float]], Any]]:
         "fbetrca": lambda sf, fr: EnsembleTRCA(sfreq=sf, freqs=tuple(fr)),
         "riemann": lambda sf, fr: RiemannSSVEP(sfreq=sf, freqs=tuple(fr), n_harmonics=2),
         "riemann_mdm": lambda sf, fr: RiemannSSVEP(sfreq=sf, freqs=tuple(fr), n_harmonics=2, classifier="mdm"),
+        "fbcca_lr": lambda sf, fr: CalibratedFBCCA(sfreq=sf, freqs=tuple(fr)),
     }
 
 
 #: Method names accepted by the SSVEP evaluations, in table order (plain CCA is the reference).
-SSVEP_METHODS: tuple[str, ...] = ("cca", "fbcca", "trca", "fbtrca", "etrca", "fbetrca", "riemann", "riemann_mdm")
+SSVEP_METHODS: tuple[str, ...] = (
+    "cca",
+    "fbcca",
+    "trca",
+    "fbtrca",
+    "etrca",
+    "fbetrca",
+    "riemann",
+    "riemann_mdm",
+    "fbcca_lr",
+)
 
 #: Methods that need no calibration data (their fit only calibrates the softmax and rest threshold).
 TRAINING_FREE: frozenset[str] = frozenset({"cca", "fbcca"})

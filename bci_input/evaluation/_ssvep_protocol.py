@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from .._errors import ConfigError
 from ._metrics import classification_metrics, time_per_decision_ms
 from ._schema import subject_row
-from ._ssvep_methods import make_ssvep_decoder
+from ._ssvep_methods import TRAINING_FREE, make_ssvep_decoder
 
 __all__ = ["evaluate_recordings", "TRAIN_STEP_S"]
 
@@ -99,8 +99,9 @@ def evaluate_recordings(
             folds.append(([(0, tr)], [(0, te)]))
     ys, probas, n_train, compute = [], [], [], []
     classes_ = None
+    augment = method not in TRAINING_FREE  # training-free methods only calibrate their softmax
     for train, test in folds:
-        parts = [_cut(*recs[j], idx, window, skip, True, classes) for j, idx in train]
+        parts = [_cut(*recs[j], idx, window, skip, augment, classes) for j, idx in train]
         Xtr = np.concatenate([p[0] for p in parts])
         ytr = np.concatenate([p[1] for p in parts])
         parts = [_cut(*recs[j], idx, window, skip, False, classes) for j, idx in test]

@@ -1,0 +1,148 @@
+"""Benchmark ``decoders-ssvep``: every SSVEP method on SSVEPExo (dev and eval) and Muse SSVEP (eval).
+
+Writes the section ``decoders-ssvep`` of ``BENCHMARKS.md``. Hyper-parameters were fixed on the dev
+split; eval figures are written as they come out. Loaded recordings and per-subject results are
+cached in memory, so the variant without the excluded sessions only re-runs the affected subjects.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .._bench_report import machine_line, markdown_table, write_section
+from ._ssvep_methods import SSVEP_METHODS, TRAINING_FREE
+
+__all__ = ["run_bench", "CALIBRATED_WINNER"]
+
+log = logging.getLogger(__name__)
+
+WINDOWS: tuple[float, ...] = (1.0, 2.0, 3.0)
+#: The calibrated method chosen on dev (3 classes, 2 s) before eval was run.
+CALIBRATED_WINNER = "fbcca_lr"
+
+
+def _cell(res: dict[str, Any]) -> str:
+    acc = res["summary"]["accuracy"]
+    itr = res["summary"]["itr_bits_min"]["mean"]
+    return f"{acc['mean']:.3f} ± {acc['std']:.3f} ({itr:.1f})"
+
+
+def _table(results: dict[tuple, dict[str, Any]], methods: Sequence[str], splits: Sequence[str], key: tuple) -> str:
+    header = ["method"] + [f"{s} {w:g} s" for s in splits for w in WINDOWS]
+    rows = []
+    for m in methods:
+        row: list[object] = [m + (" (training-free)" if m in TRAINING_FREE else "")]
+        for s in splits:
+            for w in WINDOWS:
+                res = results.get((m, s, w, *key))
+                row.append(_cell(res) if res else "—")
+        rows.append(row)
+    return markdown_table(header, rows)
+
+
+def run_bench(
+    out: Path,
+    data_dir: str | Path | None = None,
+    methods: Sequence[str] | None = None,
+    splits: Sequence[str] = ("dev", "eval"),
+) -> None:
+    """Evaluate every SSVEP method and write the ``decoders-ssvep`` section.
+
+    Parameters
+    ----------
+    out : Path
+        The benchmarks file (``BENCHMARKS.md``).
+    data_dir : path-like | None
+        The recordings folder (default ``$BCI_INPUT_DATA`` or ``../shared/data``).
+    methods : sequence of str | None
+        Subset of methods (default: all).
+    splits : sequence of str
+        Splits of SSVEPExo to run.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from . import _muse_ssvep, _ssvep_exo
+
+    methods = tuple(methods or SSVEP_METHODS)
+    t0 = time.perf_counter()
+    results: dict[tuple, dict[str, Any]] = {}
+    with threadpool_limits(limits=1):
+        for split in splits:
+            for classes in (3, 4):
+                for incl in (True, False):
+                    for w in WINDOWS:
+                        for m in methods:
+                            t1 = time.perf_counter()
+                            res = _ssvep_exo.evaluate(split, m, w, data_dir, classes=classes, include_excluded=incl)
+                            results[(m, split, w, classes, incl)] = res
+                            log.info("%s %s %g s %d cls excl=%s: %.3f (%.0f s)", m, split, w, classes, not incl,
+                                     res["summary"]["accuracy"]["mean"], time.perf_counter() - t1)
+                            print(f"[decoders-ssvep] ssvep_exo {split} {classes} cls {w:g} s "
+                                  f"{'all' if incl else 'clean'} {m}: {_cell(res)}", flush=True)
+        muse: dict[tuple, dict[str, Any]] = {}
+        try:
+            for w in WINDOWS:
+                for m in methods:
+                    muse[(m, "eval", w)] = _muse_ssvep.evaluate("eval", m, w, data_dir)
+                    print(f"[decoders-ssvep] muse_ssvep eval {w:g} s {m}: {_cell(muse[(m, 'eval', w)])}", flush=True)
+        except Exception as exc:  # the Muse folder is optional; say so in the section
+            log.warning("muse_ssvep skipped: %s", exc)
+            muse = {}
+    elapsed = time.perf_counter() - t0
+    out_md = _markdown(results, muse, methods, splits, elapsed)
+    write_section("decoders-ssvep", out_md, out)
+
+
+def _markdown(
+    results: dict[tuple, dict[str, Any]],
+    muse: dict[tuple, dict[str, Any]],
+    methods: Sequence[str],
+    splits: Sequence[str],
+    elapsed: float,
+) -> str:
+    md = [
+        "## SSVEP decoders (`decoders-ssvep`)",
+        "",
+        machine_line() + f" Whole benchmark: {elapsed / 60:.1f} min, one BLAS thread.",
+        "",
+        "`bci-input evaluate --dataset ssvep_exo --split {dev,eval} --method M --window W --classes {3,4}`."
+        " Within-subject leave-one-session-out; test window starts 1 s after the trial onset; decision time = "
+        "1 s + window; ITR (Wolpaw, bits/min, in brackets) adds a 0.5 s gaze shift. Cells: accuracy mean ± std "
+        "over subjects (ITR). dev = subject01-08 (hyper-parameters fixed here), eval = subject09-12 (reported "
+        "as it came out). Plain CCA is the reference.",
+        "",
+    ]
+    for classes, title in ((3, "3 classes (13/17/21 Hz)"), (4, "4 classes (rest + 13/17/21 Hz)")):
+        for incl, what in ((True, "all sessions"), (False, "without the sessions excluded by the dataset's authors")):
+            md += [f"### SSVEPExo, {title}, {what}", "", _table(results, methods, splits, (classes, incl)), ""]
+    dev = {m: results.get((m, "dev", 2.0, 3, True)) for m in methods}
+    if dev.get("cca") and dev.get(CALIBRATED_WINNER):
+        ev_w = results.get((CALIBRATED_WINNER, "eval", 2.0, 3, True))
+        ev_c = results.get(("cca", "eval", 2.0, 3, True))
+        line = (
+            f"Done criterion (3 classes, 2 s, all sessions): on dev, `{CALIBRATED_WINNER}` "
+            f"{dev[CALIBRATED_WINNER]['summary']['accuracy']['mean']:.3f} vs CCA "
+            f"{dev['cca']['summary']['accuracy']['mean']:.3f}"
+        )
+        if ev_w and ev_c:
+            line += (
+                f"; on eval, `{CALIBRATED_WINNER}` {ev_w['summary']['accuracy']['mean']:.3f} vs CCA "
+                f"{ev_c['summary']['accuracy']['mean']:.3f}."
+            )
+        md += [line, ""]
+    if muse:
+        header = ["method"] + [f"eval {w:g} s" for w in WINDOWS]
+        rows = [[m] + [_cell(muse[(m, "eval", w)]) for w in WINDOWS] for m in methods]
+        md += [
+            "### Muse SSVEP (20 vs 30 Hz, TP9/AF7/AF8/TP10), eval only: cross-device check",
+            "",
+            "Same methods and dev-fixed hyper-parameters; window starts min(0.5, 3 - W) s after the marker; "
+            "leave-one-session-out, or CV grouped by run for single-session subjects.",
+            "",
+            markdown_table(header, rows),
+        ]
+    return "\n".join(md)
