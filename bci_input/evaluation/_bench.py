@@ -44,13 +44,30 @@ def _table(results: dict[tuple, dict[str, Any]], methods: Sequence[str], splits:
     return markdown_table(header, rows)
 
 
+def _plan(methods: Sequence[str], splits: Sequence[str]) -> list[tuple[str, int, bool, float]]:
+    """Return the configurations in priority order: 2 s first, then the other windows, then the variants."""
+    plan: list[tuple[str, int, bool, float]] = []
+    for w in (2.0, 1.0, 3.0):
+        for classes in (3, 4):
+            for split in splits:
+                plan.append((split, classes, True, w))
+    for w in (2.0, 1.0, 3.0):  # cheap: only subjects with an excluded session are re-run
+        for classes in (3, 4):
+            for split in splits:
+                plan.append((split, classes, False, w))
+    return plan
+
+
 def run_bench(
     out: Path,
     data_dir: str | Path | None = None,
     methods: Sequence[str] | None = None,
     splits: Sequence[str] = ("dev", "eval"),
+    time_budget_s: float | None = None,
 ) -> None:
     """Evaluate every SSVEP method and write the ``decoders-ssvep`` section.
+
+    The section is rewritten after every configuration, so an interrupted run keeps what it measured.
 
     Parameters
     ----------
@@ -62,6 +79,8 @@ def run_bench(
         Subset of methods (default: all).
     splits : sequence of str
         Splits of SSVEPExo to run.
+    time_budget_s : float | None
+        Stop starting new configurations after this many seconds (the table shows what is missing).
     """
     from threadpoolctl import threadpool_limits
 
@@ -70,31 +89,41 @@ def run_bench(
     methods = tuple(methods or SSVEP_METHODS)
     t0 = time.perf_counter()
     results: dict[tuple, dict[str, Any]] = {}
+    muse: dict[tuple, dict[str, Any]] = {}
+    plan = _plan(methods, splits)
+    done = 0
+
+    def flush(note: str = "") -> None:
+        md = _markdown(results, muse, methods, splits, time.perf_counter() - t0)
+        write_section("decoders-ssvep", md + note, out)
+
     with threadpool_limits(limits=1):
-        for split in splits:
-            for classes in (3, 4):
-                for incl in (True, False):
-                    for w in WINDOWS:
-                        for m in methods:
-                            t1 = time.perf_counter()
-                            res = _ssvep_exo.evaluate(split, m, w, data_dir, classes=classes, include_excluded=incl)
-                            results[(m, split, w, classes, incl)] = res
-                            log.info("%s %s %g s %d cls excl=%s: %.3f (%.0f s)", m, split, w, classes, not incl,
-                                     res["summary"]["accuracy"]["mean"], time.perf_counter() - t1)
-                            print(f"[decoders-ssvep] ssvep_exo {split} {classes} cls {w:g} s "
-                                  f"{'all' if incl else 'clean'} {m}: {_cell(res)}", flush=True)
-        muse: dict[tuple, dict[str, Any]] = {}
-        try:
-            for w in WINDOWS:
-                for m in methods:
-                    muse[(m, "eval", w)] = _muse_ssvep.evaluate("eval", m, w, data_dir)
-                    print(f"[decoders-ssvep] muse_ssvep eval {w:g} s {m}: {_cell(muse[(m, 'eval', w)])}", flush=True)
-        except Exception as exc:  # the Muse folder is optional; say so in the section
-            log.warning("muse_ssvep skipped: %s", exc)
-            muse = {}
-    elapsed = time.perf_counter() - t0
-    out_md = _markdown(results, muse, methods, splits, elapsed)
-    write_section("decoders-ssvep", out_md, out)
+        for split, classes, incl, w in plan:
+            if time_budget_s is not None and time.perf_counter() - t0 > time_budget_s:
+                break
+            for m in methods:
+                res = _ssvep_exo.evaluate(split, m, w, data_dir, classes=classes, include_excluded=incl)
+                results[(m, split, w, classes, incl)] = res
+                print(f"[decoders-ssvep] ssvep_exo {split} {classes} cls {w:g} s "
+                      f"{'all' if incl else 'clean'} {m}: {_cell(res)}", flush=True)
+            done += 1
+            flush()
+        if time_budget_s is None or time.perf_counter() - t0 <= time_budget_s:
+            try:
+                for w in WINDOWS:
+                    for m in methods:
+                        muse[(m, "eval", w)] = _muse_ssvep.evaluate("eval", m, w, data_dir)
+                        print(f"[decoders-ssvep] muse_ssvep eval {w:g} s {m}: {_cell(muse[(m, 'eval', w)])}",
+                              flush=True)
+            except Exception as exc:  # the Muse folder is optional; say so in the section
+                log.warning("muse_ssvep skipped: %s", exc)
+    note = ""
+    if done < len(plan) or not muse:
+        note = (
+            f"\n\nIncomplete run: {done} of {len(plan)} SSVEPExo configurations"
+            f"{'' if muse else ' and no Muse SSVEP figures'} (time budget); '—' = not measured.\n"
+        )
+    flush(note)
 
 
 def _markdown(
