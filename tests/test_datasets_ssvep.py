@@ -40,3 +40,17 @@ def test_read_one_session_in_microvolts(data_dir):
 def test_missing_folder_is_explained(tmp_path):
     with pytest.raises(DataFormatError, match="ssvep_exo"):
         ssvep_exo_subjects("dev", tmp_path / "nowhere")
+
+
+def test_muse_ssvep_run(data_dir):
+    from bci_input.datasets import MUSE_SSVEP_FREQS, load_muse_ssvep, muse_ssvep_runs, muse_ssvep_subjects
+
+    assert muse_ssvep_subjects(data_dir) == ["subject1", "subject3", "subject4"]
+    runs = muse_ssvep_runs("subject3", data_dir)
+    assert {s for s, _ in runs} == {"session1", "session2", "session3"}
+    rec = load_muse_ssvep("subject3", *runs[0], data_dir)
+    assert rec.ch_names == ("TP9", "AF7", "AF8", "TP10") and rec.sfreq == 256.0
+    assert rec.freqs == MUSE_SSVEP_FREQS and set(rec.labels.tolist()) == {0, 1}
+    assert len(rec.onsets) == len(rec.labels) > 10
+    # trials are about 3.6 s apart
+    assert 3.0 < np.median(np.diff(rec.onsets)) / rec.sfreq < 4.5
