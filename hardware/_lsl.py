@@ -162,6 +162,9 @@ class LslInletSource(Source):
         Marker stream name; default ``<name>-markers`` if such a stream exists.
     marker_timeout : float
         Seconds to look for the marker stream (it is optional unless ``marker_name`` is given).
+    marker_latency : float
+        With a marker stream, samples are held back until they are this many seconds old (LSL clock),
+        so a marker that travels on its own connection still finds its sample.
 
     Raises
     ------
@@ -177,8 +180,12 @@ class LslInletSource(Source):
         timeout: float = 5.0,
         marker_name: str | None = None,
         marker_timeout: float = 1.0,
+        marker_latency: float = 0.1,
     ) -> None:
         self._pylsl = _pylsl()
+        self.marker_latency = float(marker_latency)
+        self._held_data = np.zeros((0, 0), np.float32)
+        self._held_ts = np.zeros(0, np.float64)
         self.name = name
         self.stream_type = stream_type
         self.timeout = float(timeout)
@@ -270,6 +277,8 @@ class LslInletSource(Source):
             if inlet is not None:
                 inlet.close_stream()
         self._marker_inlet = None
+        self._held_data = np.zeros((0, 0), np.float32)
+        self._held_ts = np.zeros(0, np.float64)
 
     def read(self, timeout: float = 0.1) -> Chunk | None:
         """Pull the samples that arrived, waiting up to ``timeout`` seconds for the first one.
@@ -281,12 +290,39 @@ class LslInletSource(Source):
         """
         if not self._open:
             raise DeviceError(f"{self.info.name} is not open; call start() first.")
-        data, ts = self._inlet.pull_chunk(timeout=timeout, max_samples=4096, min_samples=1, as_numpy=True)
-        self._pull_markers()
-        if ts is None or len(ts) == 0:
-            return None
-        data = np.asarray(data, np.float32).reshape(len(ts), -1) * self._scale
-        ts = np.asarray(ts, np.float64)
+        deadline = time.monotonic() + max(float(timeout), 0.0)
+        wait = float(timeout)
+        while True:
+            data, ts = self._inlet.pull_chunk(timeout=wait, max_samples=4096, min_samples=1, as_numpy=True)
+            self._pull_markers()
+            if ts is not None and len(ts):
+                data = np.asarray(data, np.float32).reshape(len(ts), -1) * self._scale
+                if self._held_ts.size:
+                    data = np.concatenate([self._held_data, data])
+                    ts = np.concatenate([self._held_ts, ts])
+                self._held_data, self._held_ts = data, np.asarray(ts, np.float64)
+            if not self._held_ts.size:
+                return None
+            n = self._releasable()
+            if n:
+                return self._release(n)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            wait = min(left, 0.01)
+
+    def _releasable(self) -> int:
+        """Return how many held samples are old enough for their markers to have arrived."""
+        if self._marker_inlet is None or self.marker_latency <= 0:
+            return int(self._held_ts.size)
+        now = self._pylsl.local_clock()
+        if self._held_ts[-1] > now + 1.0:  # the sender's timestamps are not on our clock: do not wait
+            return int(self._held_ts.size)
+        return int(np.searchsorted(self._held_ts, now - self.marker_latency, side="right"))
+
+    def _release(self, n: int) -> Chunk:
+        data, ts = self._held_data[:n], self._held_ts[:n]
+        self._held_data, self._held_ts = self._held_data[n:], self._held_ts[n:]
         chunk = Chunk(data, ts, self._attach_markers(ts))
         self._last_ts = float(ts[-1])
         return chunk
