@@ -168,3 +168,64 @@ def test_scan_descend_and_back():
     sp.handle(Intent(IntentKind.SELECT, "scan:back", modality=Modality.EMG))
     assert sp.layout.groups == lay.groups
     doc.apply(InsertText("x"))
+
+
+def test_language_model_prior_and_suggestions():
+    from bci_input.language import WordFreqModel
+
+    doc = Document("thank you for your hel")
+    sp = Speller(doc, WordFreqModel(), "ssvep")
+    lay = sp.layout
+    p = dict(zip([t.id for t in lay.targets], lay.prior, strict=True))
+    assert p["char:p"] > 5 * p["char:q"]
+    words = [t.value for t in lay.targets if t.kind == "word" and t.value]
+    assert words and all(w.startswith("hel") for w in words)
+    assert abs(lay.prior.sum() - 1.0) < 1e-9
+    wid = next(t.id for t in lay.targets if t.value == words[0])
+    sp.select(wid)
+    assert doc.text == f"thank you for your {words[0]} "
+    sp.handle(Intent(IntentKind.UNDO, modality=Modality.EMG))
+    assert doc.text == "thank you for your hel"
+
+
+def test_async_answers_and_stale_ones_are_dropped():
+    from bci_input.language import Answer
+
+    asked = []
+    doc = Document("hi ")
+    sp = Speller(doc, object(), "ssvep", lm_mode="async",
+                 request_language=lambda kind, r, **kw: asked.append((kind, r)))
+    _ = sp.layout
+    assert {k for k, _ in asked} == {"next_symbols", "complete_word", "complete_phrase"}
+    rev = doc.revision
+    sp.on_language_answer(Answer([("there", 0.9)], rev, 0.01, "test", kind="complete_word"))
+    assert any(t.value == "there" for t in sp.layout.targets)
+    sp.select("char:t")
+    sp.on_language_answer(Answer([("stale", 0.9)], rev, 0.01, "test", kind="complete_word"))
+    assert not any(t.value == "stale" for t in sp.layout.targets)
+
+
+def test_lm_charge_only_counts_time_that_is_not_hidden():
+    from bci_input.engine import EngineConfig
+    from bci_input.simulation._closed_loop import lm_charge
+
+    cfg = EngineConfig(gaze_s=0.5, latency_s=0.14, min_window_s=0.5)
+    assert lm_charge({"complete_word": 0.01, "next_symbols": 0.5}, cfg) == 0.0
+    assert lm_charge({"complete_word": 0.0, "complete_phrase": 0.8}, cfg) == pytest.approx(0.3)
+    assert lm_charge({"complete_word": 0.1, "next_symbols": 1.5}, cfg) == pytest.approx(1.6 - 1.14)
+
+
+def test_rewrite_flow_accepts_a_candidate():
+    from bci_input.language import WordFreqModel
+
+    doc = Document("i has a apple")
+    sp = Speller(doc, WordFreqModel(), "ssvep")
+    sp.select("cmd:menu")
+    sp.select("cmd:rewrite_menu")
+    sp.select("cmd:select_sentence")
+    sp.select("cmd:rewrite_next")
+    sp.select("instr:fix_grammar")
+    cands = [t for t in sp.layout.targets if t.kind == "rewrite"]
+    assert cands, "the rule rewriter offers at least one candidate"
+    sp.select(cands[0].id)
+    assert doc.text == cands[0].value and sp.layout.page == "main"

@@ -87,6 +87,27 @@ class ClosedLoopResult:
         return asdict(self)
 
 
+def lm_charge(latencies: dict[str, float], cfg: EngineConfig) -> float:
+    """Return the seconds a language model's compute time delays the next selection.
+
+    The requests run one after another on the language worker: word, then phrase
+    suggestions (the user must see them before the next trial starts, after the
+    ``gaze_s`` pause), then the next-symbol prior (needed only at the first decision,
+    ``latency_s + min_window_s`` into the trial, since the engine fuses with the
+    newest prior at every step). Whatever is not ready in time delays the trial.
+
+    Parameters
+    ----------
+    latencies : dict[str, float]
+        Seconds per request kind (``complete_word``, ``complete_phrase``, ``next_symbols``).
+    cfg : EngineConfig
+        Timing of the engine.
+    """
+    visible = latencies.get("complete_word", 0.0) + latencies.get("complete_phrase", 0.0)
+    total = visible + latencies.get("next_symbols", 0.0)
+    return max(0.0, visible - cfg.gaze_s, total - (cfg.gaze_s + cfg.latency_s + cfg.min_window_s))
+
+
 def _calibrate(part: Any, paradigm: str, cfg: EngineConfig, ssvep_decoder: str, blocks: int) -> Any:
     if paradigm == "p300":
         return calibrate_p300(part, cfg)
@@ -182,8 +203,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     realtime : bool
         Pace the simulation with the wall clock (the demo).
     charge_lm_latency : bool
-        Add the language model's compute time beyond the gaze pause to the recorded time,
-        so a slow model is not free.
+        Delay the next trial by the language model's compute time that does not fit in the
+        pause before it is needed (see :func:`lm_charge`), so a slow model is not free.
     on_text : callable(t, text) | None
         Called whenever the document text changes.
     participant_kwargs : dict | None
@@ -249,11 +270,13 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
                 timeline.append((intent.decided_at, doc.text))
                 if on_text is not None:
                     on_text(intent.decided_at, doc.text)
-            if charge_lm_latency and speller.last_lm_latency > cfg.gaze_s:
-                extra = speller.last_lm_latency - cfg.gaze_s
-                engine.policy.next_at = max(engine.policy.next_at, intent.decided_at + speller.last_lm_latency)
-                stats["lm_charged"] += extra
+            if charge_lm_latency and speller.last_lm_latency > 0:
+                charge = lm_charge(speller.last_lm_latencies, cfg)
+                if charge > 0:
+                    engine.policy.next_at = max(engine.policy.next_at, intent.decided_at + cfg.gaze_s + charge)
+                    stats["lm_charged"] += charge
                 speller.last_lm_latency = 0.0
+                speller.last_lm_latencies = {}
             if not actions:  # nothing changed: plan again on the same layout
                 typist.plan(speller.layout, doc.text, doc.revision)
 

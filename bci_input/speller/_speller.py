@@ -120,6 +120,8 @@ class Speller:
         self.paused = False
         self.pending: Target | None = None
         self.last_lm_latency = 0.0
+        #: Seconds each language-model request of the last layout took (sync mode).
+        self.last_lm_latencies: dict[str, float] = {}
         self.n_selections = 0
         self.messages: list[str] = []
         self._symbols: dict[str, float] | None = None
@@ -157,22 +159,25 @@ class Speller:
         self._lm_revision = rev
         before, prefix = self._context()
         ctx = before[: len(before) - len(prefix)]
+        # Phrase suggestions are asked for at word starts only: mid-word, the word suggestions cover it.
+        want_phrase = prefix == ""
         if self.lm_mode == "async":
             if self.request_language is not None and self.lm.model is not None:
-                self.request_language("next_symbols", rev, context=before)
                 self.request_language("complete_word", rev, context=ctx, prefix=prefix, k=self.lm.k_words)
-                self.request_language("complete_phrase", rev, context=before, k=self.lm.k_phrases)
+                if want_phrase:
+                    self.request_language("complete_phrase", rev, context=before, k=self.lm.k_phrases)
+                self.request_language("next_symbols", rev, context=before)
+            if not want_phrase:
+                self._phrases = []
             return
-        t = 0.0
-        self._symbols, dt = self.lm.symbols(before)
-        t += dt
-        words, dt = self.lm.words(ctx, prefix)
-        t += dt
+        lat = {}
+        words, lat["complete_word"] = self.lm.words(ctx, prefix)
         self._words = self._useful_words(words, prefix)
-        phrases, dt = self.lm.phrases(before)
-        t += dt
+        phrases, lat["complete_phrase"] = self.lm.phrases(before) if want_phrase else ([], 0.0)
         self._phrases = [(p.strip(), q) for p, q in phrases if p.strip()]
-        self.last_lm_latency = t
+        self._symbols, lat["next_symbols"] = self.lm.symbols(before)
+        self.last_lm_latencies = lat
+        self.last_lm_latency = sum(lat.values())
 
     @staticmethod
     def _useful_words(words: list[tuple[str, float]], prefix: str) -> list[tuple[str, float]]:
