@@ -291,6 +291,7 @@ def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 300)
 
     text = corpus if corpus is not None else default_corpus()
     ks = (3, 5)
+    load_avg = os.getloadavg()[0]
     load = measure_load(cold=True)
     notices: list[str] = []
     model = load_language_model(on_notice=notices.append)
@@ -303,5 +304,9 @@ def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 300)
     if notices:
         md += "\nNotices while loading: " + " ".join(notices) + "\n"
     md += f"\nPeak RSS of the benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB.\n"
+    md += (
+        f"\nMachine load (1-min load average) at the start: {load_avg:.1f}, at the end: {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores. Latencies and start times scale with it.\n"
+    )
     write_section("language", md, out)
     log.info("language benchmark written to %s", out)
