@@ -65,6 +65,14 @@ def test_ssvep_session_records_markers_trains_and_beats_chance(tmp_path: Path) -
     eeg = session.source.info.picks("eeg")
     assert m["decoder_channels"] == [info.ch_names[i] for i in eeg]  # the engine gives the decoder EEG only
     assert result.decoder.predict_proba(result.epochs.X[:2, : int(0.5 * 256)][:, :, eeg]).shape == (2, 4)
+    # The profile tells the engine which window and stopping threshold to use.
+    from bci_input.calibration import engine_settings
+    from bci_input.engine import EngineConfig
+
+    prof = store_result(open_or_create_profile("ssvep-1", info, "simulated"), result)
+    cfg = EngineConfig(**engine_settings(load_profile("ssvep-1"), "ssvep"))
+    assert cfg.max_window_s == result.window_s and cfg.threshold == result.stopping_threshold
+    assert prof.decoder("ssvep") is result.decoder
 
 
 def test_emg_session_calibrates_the_switch_and_top_up_merges(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--profile", required=True, metavar="NAME", help="patient profile to create or update")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--simulated", action="store_true", help="use the simulated participant (runs on recorded time)")
-    src.add_argument("--from-recording", metavar="FILE", help="train from a recording with events (.csv/.fif/.edf)")
+    src.add_argument("--from-recording", metavar="FILE", nargs="+",
+                     help="train from recordings with events (.csv/.fif/.edf/.bdf); several files are merged")
     add_board_arguments(p, default="synthetic")
     p.add_argument("--trials", type=int, default=None, metavar="N",
                    help="trials per class (P300: cued trials); default depends on the paradigm")
@@ -108,17 +109,28 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     details: dict[str, Any] = {}
     if args.from_recording:
-        recording, spec, details = fr.load_calibration_recording(Path(args.from_recording), args.paradigm)
+        from ..calibration._protocol import Epochs
+
+        parts, rejected = [], {}
+        for i, f in enumerate(args.from_recording):
+            bar(f"reading {Path(f).name}", 0.1 * i / len(args.from_recording))
+            rec_i, spec_i, det_i = fr.load_calibration_recording(Path(f), args.paradigm)
+            if i == 0:
+                recording, spec, details = rec_i, spec_i, det_i
+            elif rec_i.info.ch_names != recording.info.ch_names or rec_i.info.sfreq != recording.info.sfreq:
+                raise ConfigError(f"{Path(f).name} has other channels or another sampling rate than "
+                                  f"{Path(args.from_recording[0]).name}; merge only recordings of one montage.")
+            clean_i, rej_i = reject_artifacts(extract_epochs(spec, rec_i.data, rec_i.info.sfreq, rec_i.events), spec)
+            parts.append(clean_i)
+            rejected = {k: rejected.get(k, 0) + v for k, v in rej_i.items()}
+        if len(parts) > 1:
+            details = {**details, "files": ", ".join(Path(f).name for f in args.from_recording)}
         profile = open_or_create_profile(args.profile, recording.info, recording.info.name)
         board = recording.info.name
-        bar("cutting epochs", 0.05)
-        epochs = extract_epochs(spec, recording.data, recording.info.sfreq, recording.events)
-        clean, rejected = reject_artifacts(epochs, spec)
+        clean = Epochs.concatenate(parts)
         if args.top_up:
             prev = previous_epochs(profile, spec)
             if prev is not None:
-                from ..calibration._protocol import Epochs
-
                 clean = Epochs.concatenate([prev, clean])
         result = train_calibration(clean, spec, method=args.method, n_folds=args.folds, seed=args.seed,
                                    rejected=rejected, window_s=args.window,

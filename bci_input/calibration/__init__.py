@@ -30,7 +30,7 @@ from ._session import CalibrationSession, Recording, SessionCallbacks
 from ._simulate import participant_cue_handler
 from ._stats import chance_level, confusion_matrix, itr_bits_per_trial, wilson_interval
 from ._train import METHODS, CalibrationResult, train_calibration
-from ._workflow import open_or_create_profile, previous_epochs, store_result
+from ._workflow import engine_settings, open_or_create_profile, previous_epochs, store_result
 
 __all__ = [
     # profiles
@@ -68,6 +68,7 @@ __all__ = [
     "store_result",
     "previous_epochs",
     "open_or_create_profile",
+    "engine_settings",
     # report
     "build_report",
     "html_to_pdf",

@@ -118,6 +118,9 @@ class ParadigmSpec:
             raise ConfigError(f"SSVEP needs one frequency per class: {len(self.freqs)} for {len(self.classes)}.")
         if not self.tmax > self.tmin:
             raise ConfigError(f"Epoch window must have tmax > tmin, got ({self.tmin}, {self.tmax}).")
+        if not self.tmin <= self.win_start_s < self.tmax:
+            raise ConfigError(f"The decoding window start {self.win_start_s} s must lie in the epoch "
+                              f"({self.tmin}, {self.tmax}) s.")
 
     @property
     def n_classes(self) -> int:
@@ -167,7 +170,8 @@ PARADIGM_SPECS: dict[str, ParadigmSpec] = {
     ),
     "mi": ParadigmSpec(
         "mi", ("left hand", "right hand"), (1, 2), cue_s=1.0, stim_s=4.0, rest_s=2.0, tmin=0.5, tmax=3.5,
-        l_freq=8.0, h_freq=30.0, reject_ptp_uv=200.0, min_trials_per_class=10, default_trials_per_class=20,
+        win_start_s=0.5, l_freq=8.0, h_freq=30.0, reject_ptp_uv=200.0, min_trials_per_class=10,
+        default_trials_per_class=20,
     ),
 }
 

@@ -238,7 +238,10 @@ def _train_window_decoder(
     # (decoders compare a window with the start of their templates), as the engine does while a trial grows.
     longest = crop(epochs, spec.win_start_s, max(grid))
     views = [longest[:, : int(round(w * sf))] for w in grid]
-    _, probas = cross_val_proba(factory, longest, y, n_folds=n_folds, seed=seed, extra_X=views)
+    if spec.name == "ssvep":
+        _, probas = cross_val_proba(factory, longest, y, n_folds=n_folds, seed=seed, extra_X=views)
+    else:  # other decoders (CSP) need windows of their training length: one model per window length
+        probas = [cross_val_proba(factory, v, y, n_folds=n_folds, seed=seed)[0] for v in views]
     sweep = []
     for w, proba in zip(grid, probas, strict=True):
         pred = proba.argmax(1)
@@ -275,7 +278,7 @@ def _train_window_decoder(
     if progress:
         progress("training the final decoder", 0.8)
     # Fitted on the longest window, as in cross-validation: the engine decodes growing windows up to it.
-    decoder = factory().fit(longest, y)
+    decoder = factory().fit(longest if spec.name == "ssvep" else crop(epochs, spec.win_start_s, w), y)
     return decoder, metrics, recs
 
 

@@ -124,8 +124,14 @@ def train_p300(
         if not ok:
             recs.append("Item selection did not reach 70 % even with every repetition: record more trials.")
     else:  # oddball recording: flash-level evaluation only
+        from ._stats import wilson_interval
+
         metrics = _summary(y, (scores > 0).astype(np.int64), 2)
-        metrics["accuracy_note"] = "accuracy is per flash (target vs non-target); see balanced accuracy and AUC"
+        # Targets are rare, so plain accuracy would reward saying "non-target": report balanced accuracy.
+        k = int(round(bacc * len(y)))
+        metrics.update(accuracy=bacc, n_correct=k, ci95=list(wilson_interval(k, len(y))),
+                       above_chance=bool(bacc >= metrics["chance_significant"]),
+                       accuracy_note="balanced accuracy per flash (target vs non-target)")
         metrics["labels"] = list(spec.classes)
     metrics.update(flash_auc=auc, flash_balanced_accuracy=bacc, n_flashes=int(len(y)),
                    n_target_flashes=int(y.sum()), cv=f"group {len(decoders)}-fold (trials kept together)")

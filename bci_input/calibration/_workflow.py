@@ -15,7 +15,7 @@ from ._profile import Profile, load_profile, save_profile
 from ._protocol import Epochs, ParadigmSpec
 from ._train import CalibrationResult
 
-__all__ = ["store_result", "previous_epochs", "open_or_create_profile"]
+__all__ = ["store_result", "previous_epochs", "open_or_create_profile", "engine_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +121,31 @@ def store_result(
     if save:
         save_profile(profile, root)
     return profile
+
+
+def engine_settings(profile: Profile, paradigm: str) -> dict[str, Any]:
+    """Return the :class:`~bci_input.engine.EngineConfig` fields a profile recommends for a paradigm.
+
+    Parameters
+    ----------
+    profile : Profile
+        A calibrated profile.
+    paradigm : str
+        ``ssvep`` or ``p300``.
+
+    Returns
+    -------
+    dict
+        ``threshold`` (dynamic stopping), and ``max_window_s`` (SSVEP) or ``max_repetitions`` (P300),
+        for the calibrations that recommend them; pass them as ``EngineConfig(**settings)``.
+    """
+    entry = profile.paradigm(paradigm)
+    out: dict[str, Any] = {}
+    if entry["stopping_threshold"] is not None:
+        out["threshold"] = float(entry["stopping_threshold"])
+    if paradigm == "ssvep" and entry["window_s"] is not None:
+        out["max_window_s"] = float(entry["window_s"])
+    reps = entry["metrics"].get("recommended_repetitions")
+    if paradigm == "p300" and reps:
+        out["max_repetitions"] = int(reps)
+    return out
