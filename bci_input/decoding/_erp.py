@@ -337,7 +337,7 @@ def flash_log_likelihoods(
         member = groups
     else:
         member = np.zeros((len(s), n), dtype=bool)
-        seq = list(groups)  # type: ignore[arg-type]
+        seq: list[Any] = list(groups)  # type: ignore[arg-type]
         if len(seq) != len(s):
             raise ConfigError(f"flash_groups has {len(seq)} entries for {len(s)} scores.")
         for i, g in enumerate(seq):

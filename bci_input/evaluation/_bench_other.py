@@ -119,7 +119,7 @@ def run_bench(out: Path, data_dir: str | Path | None = None) -> None:
     md: list[str] = [f"## Decoders: ERP/P300, EMG, blink/jaw, motor imagery, dynamic stopping\n\n{machine_line()}\n"]
     with threadpool_limits(limits=1):
         # ---- P300
-        rows = []
+        rows: list[list[object]] = []
         eval_scores = None
         for method in _muse_p300.METHODS:
             dev = _muse_p300.evaluate("dev", method, None, root)
