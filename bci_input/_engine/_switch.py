@@ -114,5 +114,9 @@ class EnvelopeSwitch:
 
 
 def make_emg_switch(sfreq: float, channel: int, rest: NDArray[np.floating], active: NDArray[np.floating]) -> Any:
-    """Return a calibrated switch for EMG column ``channel``: helper C's ``EmgSwitch`` if present."""
-    return EnvelopeSwitch(sfreq, channel).calibrate(rest, active)
+    """Return a calibrated switch for EMG column ``channel``: the decoding package's ``EmgSwitch`` if present."""
+    try:
+        from ..decoding import EmgSwitch
+    except ImportError:  # pragma: no cover - older checkouts
+        return EnvelopeSwitch(sfreq, channel).calibrate(rest, active)
+    return EmgSwitch(sfreq=sfreq, channels=(int(channel),)).calibrate(rest, active)

@@ -97,7 +97,7 @@ def calibrate_switches(part: Any) -> list[Any]:
     out = []
     for sw, ch in enumerate(part.emg_picks):
         part.press("long_clench", sw)
-        active = record(part, 1.5).data[int(0.2 * part.sfreq) : int(1.1 * part.sfreq)]
+        active = record(part, 1.5).data[: int(1.3 * part.sfreq)]
         out.append(make_emg_switch(part.sfreq, ch, rest, active))
     record(part, 1.0)
     return out

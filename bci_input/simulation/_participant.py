@@ -273,7 +273,7 @@ class SimulatedParticipant(Source):
         check_option("press kind", kind, ("clench", "double_clench", "long_clench"))
         ch = self.emg_picks[min(switch, len(self.emg_picks) - 1)]
         start = self._n + int(round(delay_s * self.sfreq))
-        parts = {"clench": [(0.0, 0.3)], "double_clench": [(0.0, 0.2), (0.4, 0.2)], "long_clench": [(0.0, 1.3)]}[kind]
+        parts = {"clench": [(0.0, 0.3)], "double_clench": [(0.0, 0.25), (0.6, 0.25)], "long_clench": [(0.0, 1.3)]}[kind]
         for off, dur in parts:
             n = int(round(dur * self.sfreq))
             w = np.zeros((n, self.info.n_channels))
