@@ -174,5 +174,14 @@ def _expected_failed(est):
     ],
     expected_failed_checks=_expected_failed,
 )
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Small matrices: one BLAS thread is much faster than several on a shared 2-core machine."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
