@@ -96,8 +96,9 @@ def run_bench(out: Path, *, sentences: tuple[str, ...] = SENTENCES, lms: tuple[s
         "ensemble TRCA after a simulated 4-block calibration, growing windows 0.5-4 s, threshold 0.9. P300: 5x8 "
         "row/column flashes, SOA 0.25 s, xDAWN+LDA. Scan: one-switch, 1 s per step, EMG clench selects, double "
         "clench undoes. chars/min counts correct characters of the final text (target length minus edit "
-        "distance) over the total time; words/min = chars/min / 5; keystroke savings = 1 - selections / "
-        "characters (negative when corrections cost more than suggestions save).",
+        "distance) over the total time; words/min = chars/min / 5; keystroke savings = 1 - committed "
+        "selections (scan: not counting group steps) / characters (negative when corrections cost more than "
+        "suggestions save).",
         "",
         markdown_table(header, rows),
         "",

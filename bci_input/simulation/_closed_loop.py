@@ -240,7 +240,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         doc = Document()
         typist = Typist(text, part, rng, use_suggestions=spl_lm.model is not None,
                         undo_gesture=paradigm == "scan", switch_preset=cfg.switch_preset)
-        stats = {"sel": 0, "ok": 0, "corr": 0, "n_targets": [], "lm_charged": 0.0}
+        stats = {"sel": 0, "ok": 0, "corr": 0, "commits": 0, "n_targets": [], "lm_charged": 0.0}
         timeline: list[tuple[float, str]] = []
         engine_box: list[Engine] = []
 
@@ -263,6 +263,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
                                           else (lay.n_targets if lay else 0))
             before = doc.text
             actions = speller.handle(intent)
+            if intent.kind == IntentKind.SELECT and actions and actions != ["scan_descend"]:
+                stats["commits"] += 1
             if any(a in ("delete_char", "delete_word", "undo") for a in actions):
                 stats["corr"] += 1
             if doc.text != before:
@@ -317,8 +319,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         n_selections=n_sel,
         selection_accuracy=acc,
         itr_bits_per_min=wolpaw_itr(n_mean, acc, duration / n_sel) if n_sel else 0.0,
-        keystroke_savings=1.0 - n_sel / max(1, len(text)),
-        n_corrections=stats["corr"] + typist.n_gestures * 0,
+        keystroke_savings=1.0 - stats["commits"] / max(1, len(text)),
+        n_corrections=stats["corr"],
         edit_distance=dist,
         snr=snr,
         seed=seed,
