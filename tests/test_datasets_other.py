@@ -90,3 +90,24 @@ def test_real_readers(data_dir) -> None:  # noqa: ANN001
     assert rec.timestamps[-1] >= OPENBCI_BLINKS_JAW_EXPECTED["jaw"][-1][1] - 1.0
     raw = read_eegbci_run(data_dir, 4)
     assert raw.info["sfreq"] == 160.0 and "C3" in raw.ch_names and len(raw.ch_names) == 64
+
+
+@pytest.mark.data
+def test_evaluate_cli_for_switch_datasets(data_dir, tmp_path, capsys) -> None:  # noqa: ANN001
+    import json
+
+    from bci_input.cli import main
+    from bci_input.evaluation import evaluate, validate_result
+
+    res = evaluate("openbci_blinks_jaw", "dev", "jaw_switch", data_dir=data_dir)
+    validate_result(res)
+    assert res["subjects"][0]["events_in_alpha"] == 0
+    out = tmp_path / "myo.json"
+    rc = main(["evaluate", "--dataset", "myo_emg", "--split", "dev", "--method", "switch",
+               "--data-dir", str(data_dir), "--json", str(out)])
+    assert rc == 0
+    assert "myo_emg" in capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    validate_result(doc)
+    assert doc["switch_summary"]["detection_rate"] >= 0.95
+    assert len(doc["subjects"]) == 3
