@@ -11,10 +11,11 @@ def _res(acc):
 
 
 def test_plan_puts_two_seconds_first_and_covers_everything():
-    plan = _plan(("cca",), ("dev", "eval"))
-    assert plan[0] == ("dev", 3, True, 2.0)
-    assert len(plan) == len(WINDOWS) * 2 * 2 * 2
-    assert len(set(plan)) == len(plan)
+    plan = _plan(("cca", "trca"), ("dev", "eval"))
+    assert plan[0] == ("dev", 3, True, 2.0, ("cca", "trca"))
+    cells = {(split, c, incl, w, m) for split, c, incl, w, ms in plan for m in ms}
+    assert len(cells) == len(WINDOWS) * 2 * 2 * 2 * 2  # every method, split, classes, variant and window
+    assert sum(len(ms) for *_, ms in plan) == len(cells)
 
 
 def test_markdown_has_reference_and_criterion_and_dashes():
