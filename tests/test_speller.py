@@ -229,3 +229,14 @@ def test_rewrite_flow_accepts_a_candidate():
     assert cands, "the rule rewriter offers at least one candidate"
     sp.select(cands[0].id)
     assert doc.text == cands[0].value and sp.layout.page == "main"
+
+
+def test_p300_rsvp_flashes_single_targets_most_likely_first():
+    from bci_input.language import WordFreqModel
+
+    doc = Document("thank you for your hel")
+    lay = Speller(doc, WordFreqModel(), "p300", p300_mode="rsvp").layout
+    assert all(len(g) == 1 for g in lay.groups)
+    order = [g[0] for g in lay.groups]
+    assert lay.prior[order[0]] == max(lay.prior[i] for i in order)
+    assert sorted(order) == sorted(i for i, t in enumerate(lay.targets) if t.enabled)

@@ -179,11 +179,14 @@ def finish_layout(
     columns: int,
     scan_subset: Sequence[int] | None = None,
     max_groups: int = 8,
+    p300_mode: str = "grid",
 ) -> Layout:
-    """Attach paradigm-specific groups (P300 rows/columns, scan groups) and build the layout."""
+    """Attach paradigm-specific groups (P300 rows/columns or RSVP singletons, scan groups) and build the layout."""
     groups = None
     enabled = [i for i, t in enumerate(targets) if t.enabled]
-    if paradigm == "p300":
+    if paradigm == "p300" and p300_mode == "rsvp":  # one target at a time, most likely first
+        groups = tuple((i,) for i in sorted(enabled, key=lambda i: -prior[i]))
+    elif paradigm == "p300":
         groups = grid_groups(len(targets), columns)
     elif paradigm == "scan":
         subset = [i for i in (scan_subset if scan_subset is not None else enabled) if targets[i].enabled]

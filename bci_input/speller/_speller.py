@@ -84,6 +84,11 @@ class Speller:
         Most groups per scan level.
     k_rewrites : int
         Rewrite candidates to request.
+    lm : SpellerLM | None
+        A cached model wrapper to share between spellers (overrides ``language_model``).
+    p300_mode : str
+        ``'grid'`` (rows and columns of a 5x8 grid flash) or ``'rsvp'`` (one target at a time
+        in the centre, rapid serial visual presentation).
     """
 
     def __init__(
@@ -101,10 +106,13 @@ class Speller:
         max_scan_groups: int = 8,
         k_rewrites: int = 3,
         lm: SpellerLM | None = None,
+        p300_mode: str = "grid",
     ) -> None:
         check_option("paradigm", paradigm, PARADIGMS)
         check_option("lm_mode", lm_mode, ("sync", "async"))
         check_option("confirm", confirm, ("none", "emg"))
+        check_option("p300_mode", p300_mode, ("grid", "rsvp"))
+        self.p300_mode = p300_mode
         self.document = document
         self.paradigm = paradigm
         self.lm = lm if lm is not None else SpellerLM(language_model)
@@ -248,7 +256,7 @@ class Speller:
             prior = np.append(prior, 1e-3)
         return finish_layout(
             self.paradigm, targets, prior, page=self.page, revision=rev, columns=cols,
-            scan_subset=self._scan_subset, max_groups=self.max_scan_groups,
+            scan_subset=self._scan_subset, max_groups=self.max_scan_groups, p300_mode=self.p300_mode,
         )
 
     def _page_targets(self) -> tuple[Target, ...]:
