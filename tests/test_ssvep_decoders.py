@@ -18,6 +18,16 @@ from bci_input.decoding import (
 )
 from bci_input.simulation._signals import BackgroundEEG, ssvep_response
 
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Small matrices: one BLAS thread is much faster than several on a shared 2-core machine."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 SFREQ = 250.0
 # occipital channels carry the response, the others less
 WEIGHTS = np.array([1.0, 0.9, 0.9, 0.6, 0.8, 0.5, 0.5, 0.3])
@@ -175,13 +185,5 @@ def _expected_failed(est):
     expected_failed_checks=_expected_failed,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """Small matrices: one BLAS thread is much faster than several on a shared 2-core machine."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

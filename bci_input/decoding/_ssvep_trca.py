@@ -74,15 +74,18 @@ class _BaseTRCA(_ScoreSSVEP):
         step = float(self.band_step) if self.band_step is not None else max(2.0, min(self.freqs) - 2.0)
         return filter_bank(float(self.sfreq), int(self.n_bands), step)
 
-    def _learn(self, X: NDArray[np.float64], y: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    def _filtered(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Return X in every sub-band, shape (n_bands, n_windows, n_times, n_channels)."""
+        return np.stack([apply_sos(sos, X) for sos in self._bank()])
+
+    def _learn(self, Xb: NDArray[np.float64], y: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Return filters (n_bands, n_channels, n_targets) and templates (n_bands, n_targets, n_times, n_channels)."""
-        bank = self._bank()
-        filters = np.empty((len(bank), X.shape[2], len(self.targets_)))
-        templates = np.empty((len(bank), len(self.targets_), X.shape[1], X.shape[2]))
-        for m, sos in enumerate(bank):
-            Xf = apply_sos(sos, X)
+        n_bands, _, n_times, n_ch = Xb.shape
+        filters = np.empty((n_bands, n_ch, len(self.targets_)))
+        templates = np.empty((n_bands, len(self.targets_), n_times, n_ch))
+        for m in range(n_bands):
             for k, lab in enumerate(self.targets_):
-                trials = Xf[y == lab]
+                trials = Xb[m][y == lab]
                 if len(trials) < 2:
                     raise ValueError(f"TRCA needs at least 2 calibration windows of target {lab!r}, got {len(trials)}.")
                 filters[m, :, k] = _trca_filter(trials)
@@ -90,40 +93,44 @@ class _BaseTRCA(_ScoreSSVEP):
         return filters, templates
 
     def _score_with(
-        self, X: NDArray[np.float64], filters: NDArray[np.float64], templates: NDArray[np.float64]
+        self, Xb: NDArray[np.float64], filters: NDArray[np.float64], templates: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        bank = self._bank()
-        n_t = min(X.shape[1], templates.shape[2])
-        w = fb_weights(len(bank), self.a, self.b)
-        rho = np.zeros((len(X), len(self.targets_)))
-        for m, sos in enumerate(bank):
-            Xf = apply_sos(sos, X)[:, :n_t]
+        n_bands, n_win = Xb.shape[:2]
+        n_t = min(Xb.shape[2], templates.shape[2])
+        w = fb_weights(n_bands, self.a, self.b)
+        rho = np.zeros((n_win, len(self.targets_)))
+        for m in range(n_bands):
+            Xf = Xb[m][:, :n_t]
             for k in range(len(self.targets_)):
                 W = filters[m] if self._ensemble else filters[m, :, k : k + 1]
-                a = (Xf @ W).reshape(len(X), -1)
+                a = (Xf @ W).reshape(n_win, -1)
                 b = (templates[m, k, :n_t] @ W).reshape(1, -1)
                 rho[:, k] += w[m] * _corr(a, b)[:, 0]
         return rho / w.sum()
 
     def _fit_model(self, X: NDArray[np.float64], y: NDArray) -> None:
-        self.filters_, self.templates_ = self._learn(X, y)
+        self._Xb = self._filtered(X)  # reused by _train_scores, then dropped
+        self.filters_, self.templates_ = self._learn(self._Xb, y)
 
     def _train_scores(self, X: NDArray[np.float64], y: NDArray) -> NDArray[np.float64]:
         # out-of-fold scores, so the softmax is calibrated on windows the templates have not seen
+        Xb = self.__dict__.pop("_Xb", None)
+        if Xb is None:
+            Xb = self._filtered(X)
         n_min = int(np.min(np.unique(y, return_counts=True)[1]))
         k = min(int(self.n_calibration_folds), n_min)
         if k < 2:
-            return self._scores(X)
+            return self._score_with(Xb, self.filters_, self.templates_)
         out = np.empty((len(X), len(self.targets_)))
         cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=0)
         for tr, te in cv.split(X, y):
-            filters, templates = self._learn(X[tr], y[tr])
-            out[te] = self._score_with(X[te], filters, templates)
+            filters, templates = self._learn(Xb[:, tr], y[tr])
+            out[te] = self._score_with(Xb[:, te], filters, templates)
         return out
 
     def _scores(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         # shorter windows are compared with the start of the templates
-        return self._score_with(X, self.filters_, self.templates_)
+        return self._score_with(self._filtered(X), self.filters_, self.templates_)
 
 
 @register_decoder
