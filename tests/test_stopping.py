@@ -92,3 +92,18 @@ def test_sweep_trades_accuracy_for_time() -> None:
     assert rows[1]["mean_time_s"] == pytest.approx(steps[1] * 0.5)
     assert all(r["itr_bits_per_min"] > 0 for r in rows)
     assert 0.0 <= rows[2]["forced"] <= 1.0
+
+
+def test_virtual_p300_speller_gains_accuracy_with_repetitions() -> None:
+    from bci_input.evaluation._bench_other import virtual_p300_speller
+
+    rng = np.random.default_rng(1)
+    y = (rng.random(3000) < 0.15).astype(int)
+    scores = rng.normal(0.0, 1.0, y.size) + 1.0 * y  # d' = 1, like a weak single-flash P300
+    fixed, sweep = virtual_p300_speller(scores, y, (0.0, 1.0, 1.0, 1.0), n_trials=120, step_s=2.0)
+    accs = dict(fixed)
+    assert accs[1] < accs[5] < accs[10] or accs[10] == 1.0
+    assert accs[10] > 0.8
+    assert [r["threshold"] for r in sweep] == [0.7, 0.8, 0.9, 0.95, 0.99]
+    assert sweep[0]["mean_steps"] <= sweep[-1]["mean_steps"]
+    assert sweep[-1]["mean_time_s"] == pytest.approx(2.0 * sweep[-1]["mean_steps"])
