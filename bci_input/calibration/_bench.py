@@ -169,7 +169,7 @@ def run_bench(out: Path, *, snrs: tuple[float, ...] | None = None, seeds: tuple[
                 layout = _layout(tuple(spec_freqs), tuple(spec_phases))
                 t_cal = time.perf_counter() - t0
                 runs: dict[str, dict[str, float]] = {}
-                for name in ("profile (eTRCA)", "CCA", "FBCCA"):
+                for name in ("profile (FB-eTRCA)", "CCA", "FBCCA"):
                     part = SimulatedParticipant(snr=snr, seed=seed + 100)
                     part.subject = cal_part.subject  # the same person, fresh noise
                     n_eeg = len(part.eeg_picks)
@@ -185,8 +185,8 @@ def run_bench(out: Path, *, snrs: tuple[float, ...] | None = None, seeds: tuple[
                                                         seed=seed + 7)
                 m = result.metrics
                 best_free = max(runs["CCA"]["itr_bits_per_min"], runs["FBCCA"]["itr_bits_per_min"])
-                wins += int(runs["profile (eTRCA)"]["itr_bits_per_min"] > best_free
-                            and runs["profile (eTRCA)"]["accuracy"] >= runs["CCA"]["accuracy"])
+                wins += int(runs["profile (FB-eTRCA)"]["itr_bits_per_min"] > best_free
+                            and runs["profile (FB-eTRCA)"]["accuracy"] >= runs["CCA"]["accuracy"])
                 for name, r in runs.items():
                     rows.append([f"{snr:.3g}", seed, name,
                                  f"{m['accuracy']:.3f} ({m['ci95'][0]:.2f}-{m['ci95'][1]:.2f})" if name.startswith(
@@ -204,8 +204,9 @@ def run_bench(out: Path, *, snrs: tuple[float, ...] | None = None, seeds: tuple[
         "flicker 3 s, rest 0.5 s; causal 6-45 Hz band-pass as online), cross-validated, stored in a profile and "
         "loaded back. Then the same simulated person (same subject parameters, fresh noise) makes "
         f"{n_selections} cued selections on the 40-target page through the real engine (growing windows from "
-        "0.5 s in 0.5 s steps, dynamic stopping, 0.5 s gaze pause): with the profile's ensemble-TRCA decoder and "
-        "its recommended window and stopping threshold, and with untrained CCA / FBCCA at the engine defaults. "
+        "0.5 s in 0.5 s steps, dynamic stopping, 0.5 s gaze pause): with the profile's filter-bank "
+        "ensemble-TRCA decoder and its recommended window and stopping threshold, and with untrained "
+        "CCA / FBCCA at the engine defaults. "
         "Selection time includes the gaze pause; ITR is Wolpaw's with 40 classes.\n\n"
         + markdown_table(["SNR", "seed", "decoder", "calibration CV accuracy (95% CI)", "max window / threshold",
                           "closed-loop accuracy", "s per selection", "ITR bits/min"], rows)

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 #: Decoding methods per paradigm; the first is the default.
 METHODS: dict[str, tuple[str, ...]] = {
-    "ssvep": ("etrca", "fbetrca", "trca", "fbtrca", "fbcca", "cca", "riemann", "riemann_mdm"),
+    "ssvep": ("fbetrca", "etrca", "trca", "fbtrca", "fbcca", "cca", "riemann", "riemann_mdm"),
     "p300": ("p300",),
     "emg": ("switch",),
     "blink": ("switch",),
@@ -257,7 +257,7 @@ def _train_window_decoder(
         if ok:
             break
     best = max(ok, key=lambda s: (s["itr_bits_per_min"], s["accuracy"])) if ok else max(
-        sweep, key=lambda s: (s["accuracy"], -s["window_s"]))
+        sweep, key=lambda s: (s["accuracy"], s["window_s"]))
     w = float(best["window_s"])
     metrics = _summary(y, best["_pred"], n_classes)
     metrics.update(itr_bits_per_min=best["itr_bits_per_min"], itr_bits_per_trial=itr_bits_per_trial(
