@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bci_input.ui.calibration_wizard import CalibrationWizard
+
 from bci_input.calibration import load_profile, participant_cue_handler
 from bci_input.simulation import SimulatedParticipant
-from bci_input.ui.calibration_wizard import CalibrationWizard
 
 
 def test_wizard_runs_a_simulated_emg_calibration_and_saves(qtbot, tmp_path: Path) -> None:
