@@ -299,7 +299,7 @@ def save_decoder(est: Any, path: str | Path) -> Path:
     try:
         jpath.parent.mkdir(parents=True, exist_ok=True)
         tmp_n = npath.with_name(npath.name + ".tmp.npz")
-        np.savez(tmp_n, **enc.arrays)
+        np.savez(tmp_n, **enc.arrays)  # type: ignore[arg-type]
         tmp_j = jpath.with_name(jpath.name + ".tmp")
         tmp_j.write_text(json.dumps(doc, indent=1), encoding="utf-8")
         tmp_n.replace(npath)

@@ -224,7 +224,7 @@ def check_labels(y: object, n_windows: int) -> NDArray:
         raise ValueError("This SSVEP decoder requires y to be passed, but the target y is None.")
     from sklearn.utils import assert_all_finite
 
-    y = column_or_1d(y, warn=True)
+    y = np.asarray(column_or_1d(y, warn=True))
     if y.dtype.kind == "f":
         assert_all_finite(y, input_name="y")
     check_classification_targets(y)
@@ -233,7 +233,7 @@ def check_labels(y: object, n_windows: int) -> NDArray:
     n_classes = len(np.unique(y))
     if n_classes < 2:
         raise ValueError(f"Need at least 2 classes to fit, got {n_classes} class (one class: {np.unique(y).tolist()}).")
-    return y
+    return np.asarray(y)
 
 
 def softmax_scores(

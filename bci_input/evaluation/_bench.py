@@ -165,13 +165,14 @@ def _markdown(
         for incl, what in ((True, "all sessions"), (False, "without the sessions excluded by the dataset's authors")):
             md += [f"### SSVEPExo, {title}, {what}", "", _table(results, methods, splits, (classes, incl)), ""]
     dev = {m: results.get((m, "dev", 2.0, 3, True)) for m in methods}
-    if dev.get("cca") and dev.get(CALIBRATED_WINNER):
+    dev_c, dev_w = dev.get("cca"), dev.get(CALIBRATED_WINNER)
+    if dev_c and dev_w:
         ev_w = results.get((CALIBRATED_WINNER, "eval", 2.0, 3, True))
         ev_c = results.get(("cca", "eval", 2.0, 3, True))
         line = (
             f"Done criterion (3 classes, 2 s, all sessions): on dev, `{CALIBRATED_WINNER}` "
-            f"{dev[CALIBRATED_WINNER]['summary']['accuracy']['mean']:.3f} vs CCA "
-            f"{dev['cca']['summary']['accuracy']['mean']:.3f}"
+            f"{dev_w['summary']['accuracy']['mean']:.3f} vs CCA "
+            f"{dev_c['summary']['accuracy']['mean']:.3f}"
         )
         if ev_w and ev_c:
             line += (
@@ -181,7 +182,7 @@ def _markdown(
         md += [line, ""]
     if muse:
         header = ["method"] + [f"eval {w:g} s" for w in WINDOWS]
-        rows = [[m] + [_cell(muse[(m, "eval", w)]) for w in WINDOWS] for m in methods]
+        rows: list[list[object]] = [[m, *(_cell(muse[(m, "eval", w)]) for w in WINDOWS)] for m in methods]
         md += [
             "### Muse SSVEP (20 vs 30 Hz, TP9/AF7/AF8/TP10), eval only: cross-device check",
             "",

@@ -38,7 +38,8 @@ class Processor:
 
     def process(self, chunk: Chunk) -> Chunk:
         """Process one chunk and return the processed chunk (same timestamps and markers)."""
-        return Chunk(self.process_array(np.asarray(chunk.data, np.float64)), chunk.timestamps, chunk.markers)
+        out = self.process_array(np.asarray(chunk.data, np.float64)).astype(np.float32)
+        return Chunk(out, chunk.timestamps, chunk.markers)
 
     def process_array(self, data: NDArray[np.floating]) -> NDArray[np.float64]:  # pragma: no cover - abstract
         """Process samples of shape (n_times, n_channels) in float64 and return the same shape."""
