@@ -56,7 +56,7 @@ def run_bench(out: Path, *, sentences: tuple[str, ...] = SENTENCES, lms: tuple[s
             res = []
             for k, sentence in enumerate(sentences):
                 r = run_closed_loop(sentence, paradigm, lm=wrappers[lm_name], snr=DEFAULT_SNR, seed=SEED + k,
-                                    max_minutes=max_minutes, config=cfg, decoder=decoder)
+                                    subject_seed=SEED, max_minutes=max_minutes, config=cfg, decoder=decoder)
                 print(f"[closed-loop] {paradigm:5s} {lm_name:8s} {sentence!r}: {r.chars_per_min:5.1f} chars/min, "
                       f"acc {r.selection_accuracy:.2f}, final {r.final_text!r} (wall {r.wall_s:.0f} s)", flush=True)
                 res.append(r)
@@ -87,7 +87,8 @@ def run_bench(out: Path, *, sentences: tuple[str, ...] = SENTENCES, lms: tuple[s
         machine_line(),
         "",
         f"Command: `bci-input bench closed-loop` (or `bci-input simulate --paradigm P --lm L --text ...`). "
-        f"Sentences: {', '.join(repr(s) for s in sentences)}; seed {SEED} (+ sentence index); SSVEP SNR "
+        f"Sentences: {', '.join(repr(s) for s in sentences)}; one simulated subject (seed {SEED}), calibrated "
+        f"once per paradigm, noise seed {SEED} + sentence index; SSVEP SNR "
         f"{DEFAULT_SNR} (calibrated so that CCA on simulated 2 s windows scores what it scores on ssvep_exo dev). "
         "Times are recorded (simulated) time, not wall time; the language model's compute time (measured on "
         "this machine) delays the next trial when suggestions are not ready after the 0.5 s gaze pause or the "

@@ -16,7 +16,7 @@ from ..document import Document
 from ..engine import Engine, EngineCallbacks, EngineConfig
 from ..speller import Speller, SpellerLM
 from ._calib_sim import calibrate_p300, calibrate_ssvep, calibrate_switches
-from ._participant import DEFAULT_SNR, SimulatedParticipant
+from ._participant import DEFAULT_SNR, SimulatedParticipant, SubjectParams
 from ._typist import Typist
 
 __all__ = ["ClosedLoopResult", "run_closed_loop", "calibrate_decoder", "edit_distance", "wolpaw_itr"]
@@ -128,7 +128,7 @@ def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0,
     from threadpoolctl import threadpool_limits
 
     part = SimulatedParticipant(snr=snr, seed=seed + 500)
-    part.subject = SimulatedParticipant(seed=seed).subject  # same person, another session's noise
+    part.subject = SubjectParams.draw(np.random.default_rng(seed + 1000))  # same person, another session's noise
     part.start()
     with threadpool_limits(limits=1):
         return _calibrate(part, paradigm, config or EngineConfig(), "trca", calibration_blocks)
@@ -177,6 +177,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     ssvep_decoder: str = "trca",
     calibration_blocks: int = 4,
     decoder: Any = None,
+    subject_seed: int | None = None,
 ) -> ClosedLoopResult:
     """Let a simulated participant write ``text`` with the real engine, speller and document.
 
@@ -217,6 +218,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     decoder : estimator | None
         A decoder already calibrated for this participant (same ``seed``/``snr``; see
         :func:`calibrate_decoder`); skips the simulated calibration.
+    subject_seed : int | None
+        Draw the subject (SSVEP phases and amplitudes, P300) from this seed instead of ``seed``,
+        so several runs with different noise share one person and one calibration.
 
     Returns
     -------
@@ -230,6 +234,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     cfg = config or EngineConfig()
     rng = np.random.default_rng(seed + 7)
     part = SimulatedParticipant(snr=snr, seed=seed, base=base_source, realtime=realtime, **(participant_kwargs or {}))
+    if subject_seed is not None:
+        part.subject = SubjectParams.draw(np.random.default_rng(subject_seed + 1000))
     part.start()
     try:
         if decoder is None:
