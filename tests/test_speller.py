@@ -240,3 +240,19 @@ def test_p300_rsvp_flashes_single_targets_most_likely_first():
     order = [g[0] for g in lay.groups]
     assert lay.prior[order[0]] == max(lay.prior[i] for i in order)
     assert sorted(order) == sorted(i for i, t in enumerate(lay.targets) if t.enabled)
+
+
+@pytest.mark.slow
+def test_bundled_model_gives_a_sane_prior_and_suggestions():
+    from bci_input.language import load_language_model
+
+    notices = []
+    model = load_language_model(on_notice=notices.append)
+    assert model.name.startswith("local"), f"bundled model did not load: {notices}"
+    doc = Document("i would like a cup of co")
+    lay = Speller(doc, model, "ssvep").layout
+    p = dict(zip([t.id for t in lay.targets], lay.prior, strict=True))
+    assert p["char:f"] + p["char:c"] + p["char:l"] + sum(
+        lay.prior[i] for i, t in enumerate(lay.targets) if t.kind == "word" and t.value.startswith("co")
+    ) > 0.2
+    assert p["char:z"] < 0.01
