@@ -209,8 +209,9 @@ def test_synthetic_board_p300_needs_calibration() -> None:
 @pytest.mark.slow
 def test_language_model_in_its_own_process(qtbot) -> None:
     """The app's model proxy: same protocol, answers over a pipe, the child ends with the app."""
-    from bci_input.settings import LanguageSettings
     from bci_input.ui._lm_process import ProcessLanguageModel
+
+    from bci_input.settings import LanguageSettings
 
     window, ctrl = build_app(AppOptions(board="none", lm="none"))
     qtbot.addWidget(window)
@@ -225,3 +226,18 @@ def test_language_model_in_its_own_process(qtbot) -> None:
     qtbot.waitUntil(lambda: any(t.value == "help" for t in ctrl.speller.layout.targets), timeout=10000)
     window.close()
     assert not proc.is_alive()
+
+
+@pytest.mark.slow
+def test_developer_scan_participant_presses_its_switch(qtbot) -> None:
+    """Scan mode: the simulated participant clenches when its target's group lights up; EMG switch decodes it."""
+    window, ctrl = build_app(AppOptions(board="simulated", lm="none", mode="scan"))
+    qtbot.addWidget(window)
+    window.show()
+    ctrl.start()
+    qtbot.keyClick(window.scan, "o")  # developer mode: the key names the target to attend
+    assert ctrl.participant.attended == "char:o"
+    qtbot.waitUntil(lambda: ctrl.document.text != "", timeout=40000)
+    assert ctrl.document.text == "o"
+    assert window.scan.n_steps > 0  # the highlight followed the engine's scan steps
+    window.close()

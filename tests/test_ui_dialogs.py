@@ -152,3 +152,17 @@ def test_session_setup_rebuilds_the_session_in_place(qtbot) -> None:
     assert ctrl.document.text == "h" and ctrl.speller.paradigm == "scan"
     assert any(t.id == "scan:back" for t in window.scan.targets)
     window.close()
+
+
+def test_autosave_failure_is_visible_and_text_stays(qtbot, tmp_path) -> None:
+    from bci_input.ui._controller import AppController
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")  # the autosave folder cannot be created: writes fail
+    window = MainWindow(AccessibilityPrefs(), "ssvep")
+    qtbot.addWidget(window)
+    ctrl = AppController(window, documents_dir=tmp_path / "docs", autosave_dir=blocker / "autosave")
+    ctrl.speller.select("char:a")
+    qtbot.waitUntil(lambda: "autosave failed" in window.status.autosave.text(), timeout=5000)
+    assert ctrl.document.text == "a"  # typing goes on in memory
+    ctrl.shutdown()
