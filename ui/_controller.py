@@ -263,9 +263,9 @@ class AppController(QObject):
         """Apply one decoded intent (GUI thread): speller → document → view."""
         if self._closed:
             return []
+        target = self.speller.layout.get(str(intent.payload)) if intent.kind == IntentKind.SELECT else None
         names = self.speller.handle(intent)
         self.intents_handled += 1
-        target = self.speller.layout.get(str(intent.payload)) if intent.kind == IntentKind.SELECT else None
         label = getattr(target, "label", None) or (str(intent.payload) if intent.payload is not None else intent.kind)
         self.window.status.set_confidence(str(label), float(intent.confidence))
         if intent.kind == IntentKind.SELECT and not isinstance(intent.payload, (tuple, list)):

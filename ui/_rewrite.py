@@ -44,10 +44,12 @@ class RewritePanel(QFrame):
         self.setObjectName("panel")
         self.theme = theme
         self.step = QLabel("")
-        self.step.setObjectName("title")
+        self.step.setStyleSheet("font-size: 17px; font-weight: 600;")
         self.original = QLabel("")
         self.original.setWordWrap(True)
+        self.original.setStyleSheet("font-size: 18px;")
         self.candidates = QLabel("")
+        self.candidates.setStyleSheet("font-size: 21px;")
         self.candidates.setWordWrap(True)
         self.candidates.setTextFormat(Qt.TextFormat.RichText)
         lay = QVBoxLayout(self)

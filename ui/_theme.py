@@ -77,8 +77,12 @@ def stylesheet(theme: Theme) -> str:
     QLabel#title {{ font-size: 15px; font-weight: 600; color: {t.muted.name()}; }}
     QLabel#modeBadge {{ background: {t.accent.name()}; color: #0b0e12; border-radius: 9px; padding: 2px 10px;
                         font-weight: 700; font-size: 13px; }}
-    QTextEdit#editor {{ background: {t.paper.name()}; color: {t.ink.name()}; border: none; border-radius: 10px;
-                        padding: 14px; }}
+    QTextEdit#editor {{ background: {t.paper.name()}; color: {t.ink.name()}; border-radius: 10px; padding: 14px;
+                        border: {"2px solid " + t.muted.name() if t.paper == t.window else "none"}; }}
+    QScrollBar:vertical {{ background: transparent; width: 10px; margin: 4px 2px; }}
+    QScrollBar::handle:vertical {{ background: {t.muted.name()}; border-radius: 3px; min-height: 30px; }}
+    QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
+    QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: transparent; }}
     QListWidget {{ background: {t.panel.name()}; color: {t.text.name()}; border: none; font-size: 15px; }}
     QPushButton {{ background: #242b35; color: {t.text.name()}; border: 1px solid #333c48; border-radius: 6px;
                    padding: 6px 14px; }}
