@@ -9,17 +9,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bci_input.ui._controller import AppController
+from bci_input.ui._prefs import AccessibilityPrefs
+from bci_input.ui._window import MainWindow
 from PyQt6.QtWidgets import QApplication
 
 from bci_input._types import Intent, IntentKind
 from bci_input.document import Document
 from bci_input.language import WordFreqModel
-from bci_input.ui._controller import AppController
-from bci_input.ui._prefs import AccessibilityPrefs
-from bci_input.ui._window import MainWindow
 
 
 def main(out: str = "docs/img/app-rewrite.png") -> None:
+    """Drive the rewrite flow with intents and save a PNG of the window to ``out``."""
     app = QApplication(sys.argv[:1])
     window = MainWindow(AccessibilityPrefs(), "ssvep")
     tmp = Path(tempfile.mkdtemp())
