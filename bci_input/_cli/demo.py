@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "grows. This is what 'make run' does without a display.",
     )
     p.add_argument("--duration", type=float, default=60.0, help="seconds to run (default %(default)s)")
-    p.add_argument("--paradigm", default="scan", help="scan (EMG switch, default) or ssvep (training-free FBCCA)")
+    p.add_argument("--paradigm", default="scan", help="scan (EMG switch, default) or ssvep (training-free CCA)")
     p.add_argument("--text", default="hello, how are you?", help="what the participant writes")
     p.add_argument("--lm", default="wordfreq", help="language model: wordfreq (default), bundled or none")
     p.add_argument("--board", default="synthetic", help="synthetic (BrainFlow, default) or simulated")
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     where = "BrainFlow synthetic board + simulated participant" if base is not None else "simulated participant"
     print(f"[demo] {args.paradigm} on the {where}, {args.duration:.0f} s, target {text!r}", flush=True)
     if args.paradigm == "ssvep":
-        print("[demo] SSVEP uses training-free FBCCA and a strong simulated response (no calibration in a demo).")
+        print("[demo] SSVEP uses training-free CCA and a strong simulated response (no calibration in a demo).")
     print("[demo] calibrating the switches (rest, then a held clench) ...", flush=True)
 
     def show(t: float, current: str) -> None:
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         realtime=True,
         charge_lm_latency=False,
         on_text=show,
-        ssvep_decoder="fbcca",
+        ssvep_decoder="cca",
         **({"snr": 0.8} if args.paradigm == "ssvep" else {}),
     )
     print(

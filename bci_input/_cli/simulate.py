@@ -33,7 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
     p.add_argument("--max-minutes", type=float, default=10.0, help="stop after this much recorded time")
     p.add_argument("--switch-preset", default="one-switch", help="scan: one-switch or two-switch")
-    p.add_argument("--ssvep-decoder", default="trca", help="ssvep: trca (simulated calibration) or fbcca")
+    p.add_argument("--ssvep-decoder", default="trca",
+                   help="ssvep: trca (simulated calibration), fbcca or cca (training-free)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the figures to this JSON file")
     p.set_defaults(func=run)
 
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_option("paradigm", args.paradigm, ("ssvep", "p300", "scan"))
     check_option("switch-preset", args.switch_preset, ("one-switch", "two-switch"))
-    check_option("ssvep-decoder", args.ssvep_decoder, ("trca", "fbcca"))
+    check_option("ssvep-decoder", args.ssvep_decoder, ("trca", "fbcca", "cca"))
     if args.max_minutes <= 0:
         raise ConfigError(f"--max-minutes must be positive, got {args.max_minutes}.")
     text = read_target_text(args)

@@ -113,7 +113,23 @@ def _calibrate(part: Any, paradigm: str, cfg: EngineConfig, ssvep_decoder: str, 
         return calibrate_p300(part, cfg)
     if paradigm == "ssvep" and ssvep_decoder == "trca":
         return calibrate_ssvep(part, cfg, n_blocks=blocks)
+    if paradigm == "ssvep" and ssvep_decoder == "cca":
+        return _fundamental_cca(part.sfreq, len(part.decoder_picks))
     return None
+
+
+def _fundamental_cca(sfreq: float, n_channels: int) -> Any:
+    """Return a factory of training-free CCA with the fundamental only (robust to harmonics of board sines)."""
+    try:
+        from ..decoding import CCA
+    except ImportError:  # not re-exported yet
+        from ..decoding._ssvep_cca import CCA
+
+    def factory(layout: Any) -> Any:
+        freqs = [f if np.isfinite(f) else 8.0 for f in layout.freqs]
+        return CCA(sfreq=sfreq, freqs=freqs, n_harmonics=1).fit_targets(n_channels)
+
+    return factory
 
 
 def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0, config: EngineConfig | None = None,
@@ -212,7 +228,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         Extra arguments of :class:`SimulatedParticipant`.
     ssvep_decoder : str
         ``'trca'``: run a simulated calibration (40 targets x 4 blocks) and decode with ensemble
-        TRCA; ``'fbcca'``: training-free filter-bank CCA.
+        TRCA; ``'fbcca'``: training-free filter-bank CCA; ``'cca'``: training-free CCA on the
+        fundamental only (what the demo uses on the synthetic board, whose channels carry sines).
     calibration_blocks : int
         SSVEP calibration blocks (every target once per block; at least 2).
     decoder : estimator | None
@@ -229,7 +246,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     import time as _time
 
     check_option("paradigm", paradigm, ("ssvep", "p300", "scan"))
-    check_option("ssvep_decoder", ssvep_decoder, ("trca", "fbcca"))
+    check_option("ssvep_decoder", ssvep_decoder, ("trca", "fbcca", "cca"))
     wall0 = _time.perf_counter()
     cfg = config or EngineConfig()
     rng = np.random.default_rng(seed + 7)
@@ -293,7 +310,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
             typist.on_stimulus(event)
 
         engine = Engine(part, decoder, paradigm, EngineCallbacks(on_intent, on_stimulus), config=cfg,
-                        processors=processors, switches=switches, eeg_picks=part.eeg_picks, seed=seed)
+                        processors=processors, switches=switches, eeg_picks=part.decoder_picks, seed=seed)
         engine_box.append(engine)
         t_begin = part.now
         on_layout(speller.layout)

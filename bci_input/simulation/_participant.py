@@ -182,6 +182,9 @@ class SimulatedParticipant(Source):
             self.eeg_picks = [i for i in eeg if i not in self.emg_picks]
             self._bg = None
         self.sfreq = float(self.info.sfreq)
+        occipital = [i for i in self.eeg_picks if self.info.ch_names[i].upper().startswith(("O", "PO", "P"))]
+        #: Channels an SSVEP/P300 decoder should use (occipito-parietal ones when the montage names them).
+        self.decoder_picks = occipital if len(occipital) >= 3 and base is not None else list(self.eeg_picks)
         self.chunk = max(1, int(round(chunk_s * self.sfreq)))
         self._weights = self._spatial_weights()
         self._bg_cache = np.zeros((0, len(self.eeg_picks)))
@@ -212,9 +215,14 @@ class SimulatedParticipant(Source):
             if self.base is None:
                 for i, name in enumerate(EEG_CHANNELS):
                     w[i] = table[name]
-            else:  # unknown montage: spread over the EEG channels, strongest on the last (occipital-like) ones
+            else:  # another montage: use its 10-20 names when they are there
                 picks = self.eeg_picks
-                w[picks] = np.linspace(0.4, 1.0, len(picks)) if key != "blink" else np.linspace(1.0, 0.0, len(picks))
+                names = [self.info.ch_names[i] for i in picks]
+                for j, i in enumerate(picks):
+                    w[i] = table.get(names[j], 0.0)
+                if not w.any():  # unknown names: strongest on the last (occipital-like) channels
+                    ramp = np.linspace(0.4, 1.0, len(picks))
+                    w[picks] = ramp if key != "blink" else ramp[::-1]
             out[key] = w
         return out
 
