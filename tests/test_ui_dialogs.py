@@ -166,3 +166,23 @@ def test_autosave_failure_is_visible_and_text_stays(qtbot, tmp_path) -> None:
     qtbot.waitUntil(lambda: "autosave failed" in window.status.autosave.text(), timeout=5000)
     assert ctrl.document.text == "a"  # typing goes on in memory
     ctrl.shutdown()
+
+
+def test_ghost_text_is_accepted_word_by_word(qtbot) -> None:
+    from bci_input._types import Intent, IntentKind
+
+    window, ctrl = build_app(AppOptions(board="none", lm="none"))
+    qtbot.addWidget(window)
+    from bci_input.language import Answer
+
+    for tid in ("char:h", "char:i", "char:space"):
+        ctrl.speller.select(tid)
+    answer = Answer([("how are you", 0.9)], ctrl.document.revision, 0.0, "test", kind="complete_phrase")
+    ctrl.speller.on_language_answer(answer, "complete_phrase")
+    ctrl._refresh()
+    assert ctrl.ghost_text() == "how are you"
+    assert window.editor.toPlainText() == "hi how are you"  # shown inline, not in the document
+    assert ctrl.document.text == "hi "
+    ctrl.handle_intent(Intent(IntentKind.COMMAND, "accept_word"))
+    assert ctrl.document.text == "hi how "
+    window.close()

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 __all__ = ["AppController", "APP_COMMANDS"]
 
 #: Commands the app performs itself (registered as speller hooks).
-APP_COMMANDS = ("save", "export", "new_document", "open_recent", "read_back")
+APP_COMMANDS = ("save", "export", "new_document", "open_recent", "read_back", "accept_word")
 
 
 class AppController(QObject):
@@ -399,6 +399,18 @@ class AppController(QObject):
             return self.document.path.with_suffix("")
         self.documents_dir.mkdir(parents=True, exist_ok=True)
         return self.documents_dir / time.strftime("document-%Y%m%d-%H%M%S")
+
+    def cmd_accept_word(self) -> str:
+        """Accept the first word of the ghost text (word-by-word acceptance of the continuation)."""
+        import re
+
+        from bci_input.document import InsertText
+
+        m = re.match(r"\s*\S+", self.ghost_text())
+        if m is None:
+            return ""
+        self.document.apply(InsertText(m.group(0) + " "))
+        return m.group(0)
 
     def cmd_save(self) -> Path:
         """Save the document (as ``.txt`` in the documents folder if it has no path yet)."""

@@ -212,7 +212,7 @@ class FlickerGrid(TargetGrid):
         self._freqs = np.array([np.nan if t.freq is None or not getattr(t, "enabled", True) else float(t.freq)
                                 for t in targets], dtype=np.float64)
         self._phases = np.array([0.0 if t.phase is None else float(t.phase) for t in targets], dtype=np.float64)
-        self._lum = luminance(self._freqs, self._phases, 0.0) if self.clock.running else np.full(len(targets), 0.35)
+        self._lum = luminance(self._freqs, self._phases, 0.0) if self.clock.running else self._steady()
         super().set_targets(targets)
 
     def start(self) -> None:
@@ -222,8 +222,12 @@ class FlickerGrid(TargetGrid):
     def stop(self) -> None:
         """Stop flickering and show every target steady."""
         self.clock.stop()
-        self._lum = np.full(len(self.targets), 0.35)
+        self._lum = self._steady()
         self.update()
+
+    def _steady(self) -> np.ndarray:
+        """Luminance between trials: mid-grey targets, dim empty slots."""
+        return np.where(np.isfinite(self._freqs), 0.35, 0.12)
 
     def trial_onset(self) -> None:
         """Restart the phase so that frame 0 coincides with a trial onset."""
