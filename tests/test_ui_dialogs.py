@@ -186,3 +186,14 @@ def test_ghost_text_is_accepted_word_by_word(qtbot) -> None:
     ctrl.handle_intent(Intent(IntentKind.COMMAND, "accept_word"))
     assert ctrl.document.text == "hi how "
     window.close()
+
+
+def test_calibration_wizard_opens_from_the_session_menu(qtbot) -> None:
+    window, ctrl = build_app(AppOptions(board="none", lm="none"))
+    qtbot.addWidget(window)
+    window.calibration_requested.emit()
+    wiz = ctrl.shell.wizard
+    assert wiz is not None and wiz.isVisible()
+    qtbot.addWidget(wiz)
+    window.close()
+    assert ctrl.shell.wizard is None

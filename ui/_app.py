@@ -135,6 +135,8 @@ class AppShell:
         self.scope: Any = None
         window.setup_requested.connect(self.open_setup)
         window.prefs_requested.connect(self.open_prefs)
+        window.calibration_requested.connect(self.open_calibration)
+        self.wizard: Any = None
         window.scope_toggled.connect(self.toggle_scope)
         window.closing.connect(self.close)
 
@@ -157,6 +159,33 @@ class AppShell:
         factory, participant, name = build_engine_factory(settings, settings.acquisition.board, paradigm, profile,
                                                           prefs=self.controller.prefs)
         self.controller.reconfigure(paradigm, factory, participant, name)
+
+    def open_calibration(self) -> Any:
+        """Open the calibration wizard on the current board; the session resumes with the new profile after."""
+        from bci_input.calibration import participant_cue_handler
+
+        from .calibration_wizard import CalibrationWizard
+
+        board = self.settings.acquisition.board
+        self.controller.reconfigure(self.controller.paradigm, None, None, board)  # free the device
+        if board in ("simulated", "synthetic", "none"):
+            from bci_input.simulation import SimulatedParticipant
+
+            def factory() -> Any:
+                return SimulatedParticipant(seed=0, realtime=True)
+
+            on_cue = participant_cue_handler
+        else:
+            from bci_input.hardware import open_source
+
+            def factory() -> Any:
+                return open_source(self.settings.acquisition)
+
+            on_cue = None
+        self.wizard = CalibrationWizard(factory, board=board, on_cue=on_cue)
+        self.wizard.finished.connect(lambda _result: self.apply_setup(self.settings, self.profile))
+        self.wizard.show()
+        return self.wizard
 
     def open_prefs(self) -> None:
         """Show the accessibility dialog; store the result in the profile and apply it."""
@@ -190,7 +219,11 @@ class AppShell:
             self.close()
 
     def close(self) -> None:
-        """Close the scope with the main window."""
+        """Close the scope (and the calibration wizard) with the main window."""
+        if self.wizard is not None:
+            self.wizard.stop()
+            self.wizard.close()
+            self.wizard = None
         if self.scope is not None:
             scope, self.scope = self.scope, None
             scope.close()

@@ -38,8 +38,8 @@ class MainWindow(QMainWindow):
     -------
     closing()
         The window is closing (the controller shuts the session down).
-    setup_requested(), prefs_requested()
-        The caregiver opened the session setup or accessibility dialog.
+    setup_requested(), prefs_requested(), calibration_requested()
+        The caregiver opened the session setup, accessibility or calibration dialog.
     scope_toggled(bool), developer_toggled(bool)
         The scope window or developer mode was switched.
 
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
     closing = pyqtSignal()
     setup_requested = pyqtSignal()
     prefs_requested = pyqtSignal()
+    calibration_requested = pyqtSignal()
     scope_toggled = pyqtSignal(bool)
     developer_toggled = pyqtSignal(bool)
 
@@ -126,13 +127,15 @@ class MainWindow(QMainWindow):
         setup.triggered.connect(self.setup_requested.emit)
         prefs = QAction("Accessibility…", self)
         prefs.triggered.connect(self.prefs_requested.emit)
+        calib = QAction("Calibrate…", self)
+        calib.triggered.connect(self.calibration_requested.emit)
         self.scope_action = QAction("Signal scope", self, checkable=True)
         self.scope_action.toggled.connect(self.scope_toggled.emit)
         self.dev_action = QAction("Developer mode (click = attend)", self, checkable=True)
         self.dev_action.toggled.connect(self.developer_toggled.emit)
         quit_ = QAction("Quit", self)
         quit_.triggered.connect(self.close)
-        for a in (setup, prefs, self.scope_action, self.dev_action):
+        for a in (setup, calib, prefs, self.scope_action, self.dev_action):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(quit_)
