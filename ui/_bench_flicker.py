@@ -180,7 +180,10 @@ def run_bench(out: Path) -> None:
         "figures measure the app's own scheduling and painting, not a monitor's refresh. The scope plots 16 "
         "channels × 5 s at 10 Hz; \"scope updates\" counts redraws (same thread) or updates sent (own process). "
         f"The machine was shared (load average {load_before:.1f} before, {load_after:.1f} after, on "
-        f"{os.cpu_count()} cores), which inflates every row's std and p99 alike; compare rows, not absolutes.\n\n"
+        f"{os.cpu_count()} cores), which inflates every row's std and p99 alike; compare rows, not absolutes. "
+        "The scope and the language model run in their own processes; the engine (simulated participant, "
+        "filters, FBCCA) still runs as a thread of the app's process, and the \"+ engine thread\" rows show what "
+        "that costs: moving the engine to its own process is the next step for stimulus timing.\n\n"
         + markdown_table(["condition", "frames", "mean (ms)", "std (ms)", "p99 (ms)", "max (ms)", "dropped",
                           "scope updates"], rows)
     )
