@@ -48,6 +48,12 @@ class _Policy:
     def abort(self, t: float) -> None:
         """Stop the current trial (targets changed)."""
 
+    def on_marker(self, t: float, code: int) -> None:
+        """Note a stimulus marker seen in the data."""
+
+    def tick(self, t: float) -> None:
+        """Advance the schedule and decode what is due, at source time ``t``."""
+
     def decided(self, t: float) -> None:
         self.waiting_since = t
 
@@ -178,7 +184,7 @@ class P300Policy(_Policy):
         self.rng = np.random.default_rng(engine.seed)
         self.order: list[int] = []
         self.next_flash = -np.inf
-        self.pending: list[tuple[int, float | None]] = []  # (group, marker time) awaiting its epoch
+        self.pending: list[tuple[int, float]] = []  # (group, marker time) awaiting its epoch
         self.sent: list[int] = []
         self.loglik: NDArray[np.float64] | None = None
         self.n_flashes = 0

@@ -146,6 +146,6 @@ def calibrate_ssvep(part: Any, cfg: Any, *, n_blocks: int = 4, n_targets: int = 
     while length <= cfg.max_window_s + 1e-9:
         lengths.append(int(round(length * part.sfreq)))
         length += cfg.step_s
-    dec = GrowingWindowTRCA(part.sfreq, freqs, lengths).fit(Xa, ya)
+    dec = GrowingWindowTRCA(part.sfreq, freqs, lengths).fit(Xa.astype(np.float64), ya)
     log.info("SSVEP calibration: out-of-fold accuracy by window %s", dec.oof_accuracy_)
     return dec

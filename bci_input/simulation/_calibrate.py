@@ -47,7 +47,7 @@ def real_cca_accuracy(data_dir: str | Path | None = None, window_s: float = 2.0,
     """
     from ..datasets._ssvep_exo import load_ssvep_exo, ssvep_exo_sessions, ssvep_exo_subjects
 
-    hits, total = 0, 0
+    hits, total = 0.0, 0
     for subj in ssvep_exo_subjects("dev", data_dir):
         for sess in ssvep_exo_sessions(subj, data_dir, include_excluded=False):
             rec = load_ssvep_exo(subj, sess, data_dir)
@@ -71,7 +71,7 @@ def simulated_cca_accuracy(snr: float, *, n_trials: int = 60, window_s: float = 
     targets = tuple(Target(f"t{k}", str(f), "char", str(k), f, 0.0) for k, f in enumerate(_FREQS))
     layout = Layout("ssvep", targets, np.ones(3))
     picks = [EEG_CHANNELS.index(c) for c in EXO_CHANNELS]
-    hits = 0
+    hits = 0.0
     n_all = 0
     for seed in seeds:
         sim = SimulatedParticipant(snr=snr, seed=seed, sfreq=256.0)
@@ -82,11 +82,12 @@ def simulated_cca_accuracy(snr: float, *, n_trials: int = 60, window_s: float = 
             sim.attend(f"t{k}")
             sim.on_stimulus({"type": "ssvep_on", "layout": layout})
             n = int((tmin + window_s + 0.5) * sim.sfreq)
-            chunks = []
-            while sum(len(c.data) for c in chunks) < n:
-                chunks.append(sim.read())
-            data = np.concatenate([c.data for c in chunks])[:, picks]
-            data = _bandpass(data, sim.sfreq)
+            chunks: list[NDArray[np.float32]] = []
+            while sum(len(c) for c in chunks) < n:
+                chunk = sim.read()
+                if chunk is not None:
+                    chunks.append(chunk.data)
+            data = _bandpass(np.concatenate(chunks)[:, picks], sim.sfreq)
             a = int(tmin * sim.sfreq)
             Xs.append(data[a : a + int(window_s * sim.sfreq)])
             ys.append(k)

@@ -263,7 +263,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         doc = Document()
         typist = Typist(text, part, rng, use_suggestions=spl_lm.model is not None,
                         undo_gesture=paradigm == "scan", switch_preset=cfg.switch_preset)
-        stats = {"sel": 0, "ok": 0, "corr": 0, "commits": 0, "n_targets": [], "lm_charged": 0.0}
+        stats: dict[str, Any] = {"sel": 0, "ok": 0, "corr": 0, "commits": 0, "n_targets": [], "lm_charged": 0.0}
         timeline: list[tuple[float, str]] = []
         engine_box: list[Engine] = []
 

@@ -76,9 +76,9 @@ class GrowingWindowTRCA:
             rho += self._w[m] * (a @ b.T)
         return rho / self._w.sum()
 
-    def fit(self, X: NDArray[np.floating], y: NDArray[np.int64]) -> GrowingWindowTRCA:
+    def fit(self, X: NDArray[np.float64], y: NDArray[np.int64]) -> GrowingWindowTRCA:
         """Learn filters/templates on windows (n_windows, n_times, n_channels) and one temperature per length."""
-        X = np.asarray(X, float)
+        X = np.asarray(X, np.float64)  # type: ignore[assignment]
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         idx = np.searchsorted(self.classes_, y)
@@ -93,9 +93,9 @@ class GrowingWindowTRCA:
         self.oof_accuracy_ = {n: float(np.mean(np.argmax(oof[n], 1) == idx)) for n in self.lengths}
         return self
 
-    def predict_proba(self, X: NDArray[np.floating]) -> NDArray[np.float64]:
+    def predict_proba(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return probabilities (n_windows, n_classes) using the temperature of the longest fitted length <= window."""
-        X = np.asarray(X, float)
+        X = np.asarray(X, np.float64)  # type: ignore[assignment]
         fits = [n for n in self.lengths if n <= X.shape[1]]
         n = fits[-1] if fits else self.lengths[0]
         scores = self._score(X[:, :n], self.filters_, self.templates_, min(n, X.shape[1]))

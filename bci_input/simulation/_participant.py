@@ -180,7 +180,7 @@ class SimulatedParticipant(Source):
             # No EMG channels: jaw clenches show up strongest on frontal/temporal electrodes, the first ones here.
             self.emg_picks = emg[:2] if emg else eeg[:2]
             self.eeg_picks = [i for i in eeg if i not in self.emg_picks]
-            self._bg = None
+            self._bg = None  # type: ignore[assignment]
         self.sfreq = float(self.info.sfreq)
         occipital = [i for i in self.eeg_picks if self.info.ch_names[i].upper().startswith(("O", "PO", "P"))]
         #: Channels an SSVEP/P300 decoder should use (occipito-parietal ones when the montage names them).

@@ -182,7 +182,7 @@ def finish_layout(
     p300_mode: str = "grid",
 ) -> Layout:
     """Attach paradigm-specific groups (P300 rows/columns or RSVP singletons, scan groups) and build the layout."""
-    groups = None
+    groups: tuple[tuple[int, ...], ...] | None = None
     enabled = [i for i, t in enumerate(targets) if t.enabled]
     if paradigm == "p300" and p300_mode == "rsvp":  # one target at a time, most likely first
         groups = tuple((i,) for i in sorted(enabled, key=lambda i: -prior[i]))

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import BciInputError, check_option
-from .._types import Intent, IntentKind
+from .._types import Intent, IntentKind, Modality
 from ..document import (
     ClearSelection,
     DeleteBackward,
@@ -189,7 +189,7 @@ class Speller:
 
     @staticmethod
     def _useful_words(words: list[tuple[str, float]], prefix: str) -> list[tuple[str, float]]:
-        out = []
+        out: list[tuple[str, float]] = []
         for w, p in words:
             w = w.strip().lower()
             if w.startswith(prefix) and len(w) > len(prefix) + 1 and all(w != x for x, _ in out):
@@ -336,10 +336,11 @@ class Speller:
             if not payload:
                 return []
             payload = payload[0]
-        target = self.layout.get(str(payload))
-        if target is None:
+        found = self.layout.get(str(payload))
+        if found is None:
             log.warning("ignoring selection of %r: not on the %s page", payload, self.page)
             return []
+        target = found
         if not target.enabled:
             return []
         self.n_selections += 1
@@ -357,7 +358,7 @@ class Speller:
 
     def select(self, target_id: str) -> list[str]:
         """Select a target by id (a convenience for keyboards and tests)."""
-        return self.handle(Intent(IntentKind.SELECT, target_id, modality="keyboard"))
+        return self.handle(Intent(IntentKind.SELECT, target_id, modality=Modality.KEYBOARD))
 
     def _act(self, t: Target) -> list[str]:
         doc = self.document
