@@ -44,3 +44,29 @@ def test_one_switch_scan_writes_a_sentence():
 def test_two_switch_scan_writes_the_text():
     r = run_closed_loop("ok", "scan", seed=4, max_minutes=3, config=EngineConfig(switch_preset="two-switch"))
     assert r.final_text == "ok" and r.completed
+
+
+def test_simulate_cli_reports_figures_and_writes_json(tmp_path, capsys):
+    import json
+
+    from bci_input.cli import main
+
+    out = tmp_path / "r.json"
+    rc = main(["simulate", "--paradigm", "scan", "--lm", "none", "--text", "Hi!", "--json", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "chars/min" in text and "'hi'" in text
+    d = json.loads(out.read_text())
+    assert d["final_text"] == "hi" and d["completed"] and d["chars_per_min"] > 0
+    assert main(["simulate", "--paradigm", "mouse", "--text", "x"]) == 2
+
+
+@pytest.mark.slow
+def test_headless_demo_types_on_the_synthetic_board(capsys):
+    from bci_input.cli import main
+
+    assert main(["demo", "--duration", "14", "--text", "yes"]) == 0
+    out = capsys.readouterr().out
+    assert "BrainFlow synthetic board" in out
+    assert "[demo] y|" in out  # the text grows while the session runs
+    assert "[demo] final text" in out
