@@ -39,6 +39,7 @@ class LoadedModel:
     name: str
     load_s: float
     from_cache: bool
+    cache_dir: Path | None = None
 
 
 def bundled_gguf() -> Path:
@@ -183,7 +184,7 @@ def load_transformers(
     if reason is None:
         try:
             m, tok = _from_pretrained(str(folder), dtype)
-            return LoadedModel(m, tok, BUNDLED_NAME, time.perf_counter() - t0, True)
+            return LoadedModel(m, tok, BUNDLED_NAME, time.perf_counter() - t0, True, folder.parent)
         except Exception as exc:
             reason = f"it does not load ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})"
     if folder.exists():
@@ -201,4 +202,4 @@ def load_transformers(
             f"{str(exc).splitlines()[0][:200] if str(exc) else ''}. Check free disk space and that the gguf and "
             "accelerate packages are installed."
         ) from exc
-    return LoadedModel(m, tok, BUNDLED_NAME, time.perf_counter() - t0, False)
+    return LoadedModel(m, tok, BUNDLED_NAME, time.perf_counter() - t0, False, folder.parent)
