@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     if args.from_recording:
         from ..calibration._protocol import Epochs
 
-        parts, rejected = [], {}
+        parts: list[Any] = []
+        rejected: dict[str, int] = {}
         for i, f in enumerate(args.from_recording):
             bar(f"reading {Path(f).name}", 0.1 * i / len(args.from_recording))
             rec_i, spec_i, det_i = fr.load_calibration_recording(Path(f), args.paradigm)
@@ -150,8 +151,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"Calibrating {args.paradigm} for {args.profile!r} on {board}: {len(session.plan)} cues, "
               f"{session.duration_s:.0f} s of recording{how}.", file=sys.stderr)
         result = session.run()
+        assert session.recording is not None
         recording = session.recording
-        assert recording is not None
         fr.write_spec_sidecar(record, spec, {"profile": args.profile, "board": board})
         details = {"recording": str(record), "trials per class requested": session.trials_per_class,
                    "top-up merged epochs": 0 if prev is None else len(prev)}

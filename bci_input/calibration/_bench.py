@@ -68,7 +68,7 @@ def closed_loop_selections(
     cfg = config or EngineConfig()
     rng = np.random.default_rng(seed)
     want = [int(k) for k in rng.integers(0, layout.n_targets, n_selections)]
-    state = {"i": 0, "ok": 0, "windows": []}
+    state: dict[str, Any] = {"i": 0, "ok": 0, "windows": []}
 
     def on_intent(intent: Any) -> None:
         if state["i"] >= n_selections:

@@ -138,16 +138,19 @@ def fig_psd_snr(epochs: Epochs, spec: ParadigmSpec, info: StreamInfo) -> tuple[A
     if not spec.freqs:
         return fig, snr_at
     cmap = plt.get_cmap("tab10")
-    own, other = [], []
+    own: list[float] = []
+    other: list[float] = []
     for k, fr in enumerate(spec.freqs):
         sel = epochs.y == k
         if not sel.any():
-            own.append(np.nan), other.append(np.nan)
+            own.append(np.nan)
+            other.append(np.nan)
             continue
         j = int(np.argmin(np.abs(f - fr)))
         snr = snr_spectrum(p[sel].mean(axis=0)).mean(axis=1)
         snr_o = snr_spectrum(p[~sel].mean(axis=0)).mean(axis=1) if (~sel).any() else np.full_like(snr, np.nan)
-        own.append(float(snr[j])), other.append(float(snr_o[j]))
+        own.append(float(snr[j]))
+        other.append(float(snr_o[j]))
         snr_at[f"{fr:g}"] = float(snr[j])
         if k < 5:
             axes[1].plot(f, snr, lw=0.8, color=cmap(k), label=f"looking at {fr:g} Hz")

@@ -100,18 +100,22 @@ def _load_muse(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict
 
 
 def _load_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
+    import warnings
+
     import mne
 
     suffix = path.suffix.lower()
     try:
-        if suffix == ".fif":
-            raw = mne.io.read_raw_fif(path, preload=True, verbose="error")
-        elif suffix == ".edf":
-            raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
-        else:
-            raw = mne.io.read_raw_bdf(path, preload=True, verbose="error")
-    except (OSError, ValueError) as exc:
-        raise DataFormatError(f"Cannot read {path}: {exc}") from None
+        with warnings.catch_warnings():  # a damaged header makes MNE warn before (or instead of) failing
+            warnings.simplefilter("ignore")
+            if suffix == ".fif":
+                raw = mne.io.read_raw_fif(path, preload=True, verbose="error")
+            elif suffix == ".edf":
+                raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
+            else:
+                raw = mne.io.read_raw_bdf(path, preload=True, verbose="error")
+    except Exception as exc:  # MNE raises many types (AssertionError, struct.error, ...) for a bad file
+        raise DataFormatError(f"Cannot read {path}: {exc or type(exc).__name__}. Is it a complete file?") from None
     mne.datasets.eegbci.standardize(raw)
     spec = get_spec(paradigm)
     mapping: dict[str, int] | None = None

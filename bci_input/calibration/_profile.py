@@ -387,7 +387,7 @@ def _write_folder(profile: Profile, folder: Path) -> None:
     text = json.dumps(profile.meta, indent=2, sort_keys=True, allow_nan=False)
     _write_atomic(folder / _JSON, text.encode("utf-8"))
     buf = io.BytesIO()
-    np.savez(buf, **profile.arrays)
+    np.savez(buf, **profile.arrays)  # type: ignore[arg-type]
     _write_atomic(folder / _NPZ, buf.getvalue())
     for paradigm, entry in profile.meta["paradigms"].items():
         if entry["decoder"] is None:
@@ -454,10 +454,11 @@ def load_profile(name_or_path: str | Path, root: Path | None = None, info: Strea
     npz_path = folder / _NPZ
     if npz_path.exists():
         try:
-            with np.load(npz_path, allow_pickle=False) as npz:
+            with open(npz_path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-            raise ProfileError(f"Profile arrays {npz_path} are corrupt or unsafe ({exc}).") from None
+        except Exception as exc:  # numpy/zipfile/zlib raise many types for a damaged archive
+            raise ProfileError(f"Profile arrays {npz_path} are corrupt or unsafe ({exc or type(exc).__name__})."
+                               ) from None
     for key in arrays:
         if _SEP not in key or key.split(_SEP, 1)[0] not in meta["paradigms"]:
             raise ProfileError(f"Profile arrays {npz_path} hold an unexpected entry {key!r}; the profile is corrupt.")

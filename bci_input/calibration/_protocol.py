@@ -136,7 +136,7 @@ class ParadigmSpec:
     def from_settings(cls, d: dict[str, Any]) -> ParadigmSpec:
         """Rebuild a spec from :meth:`settings_dict` output (e.g. read from a profile)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in names}
+        kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in names}
         return cls(**kw)
 
     def trial_s(self) -> float:
@@ -286,8 +286,8 @@ def make_cue_plan(spec: ParadigmSpec, trials_per_class: int, seed: int = 0) -> l
         n_trials = trials_per_class
         targets = np.resize(np.arange(spec.n_items), n_trials)
         rng.shuffle(targets)
-        for i, tgt in enumerate(targets):
-            tgt = int(tgt)
+        for i, tgt_np in enumerate(targets):
+            tgt = int(tgt_np)
             plan.append(Cue("cue", t, spec.cue_s, tgt, P300_CUE_OFFSET + tgt, f"Count the flashes of item {tgt + 1}",
                             trial=i))
             t += spec.cue_s
@@ -301,8 +301,8 @@ def make_cue_plan(spec: ParadigmSpec, trials_per_class: int, seed: int = 0) -> l
         return plan
     labels = np.repeat(np.arange(spec.n_classes), trials_per_class)
     rng.shuffle(labels)
-    for i, lab in enumerate(labels):
-        lab = int(lab)
+    for i, lab_np in enumerate(labels):
+        lab = int(lab_np)
         name = spec.classes[lab]
         text = {"ssvep": f"Look at the {name} target", "emg": "Clench and hold until the cue ends" if lab else "Relax",
                 "blink": "Blink twice" if lab else "Relax, do not blink",
@@ -440,7 +440,11 @@ def extract_epochs(
     x = data if filtered else filter_continuous(data, sfreq, spec.l_freq, spec.h_freq, spec.line_freq)
     n_s = int(round((spec.tmax - spec.tmin) * sfreq))
     off = int(round(spec.tmin * sfreq))
-    Xs, ys, onsets, groups, items = [], [], [], [], []
+    Xs: list[NDArray[Any]] = []
+    ys: list[int] = []
+    onsets: list[float] = []
+    groups: list[int] = []
+    items: list[int] = []
     trial, cued = -1, None
     code_to_label = {c: i for i, c in enumerate(spec.codes)}
     for onset, code in events:

@@ -92,7 +92,7 @@ class CalibrationResult:
 
 def _build(cls: type, **kwargs: Any) -> Any:
     """Instantiate ``cls`` with the keyword arguments its ``__init__`` accepts."""
-    params = inspect.signature(cls.__init__).parameters
+    params = inspect.signature(cls).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return cls(**kwargs)
     return cls(**{k: v for k, v in kwargs.items() if k in params})
@@ -188,7 +188,7 @@ def cross_val_proba(
     extra : list of ndarray, each shape (n_epochs, n_classes)
     """
     proba: NDArray[np.float64] | None = None
-    extra = [None] * len(extra_X or [])
+    extra: list[Any] = [None] * len(extra_X or [])
     for train, test in _splitter(y, groups, n_folds, seed):
         est = factory().fit(X[train], y[train])
         p = np.asarray(est.predict_proba(X[test]), float)
