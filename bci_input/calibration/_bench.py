@@ -129,8 +129,53 @@ def simulated_profile(name: str, snr: float, seed: int, *, n_targets: int = 40, 
     return load_profile(name, root, info=sim.info), result, sim
 
 
+def _bench_case(snr: float, seed: int, n_selections: int, trials: int) -> tuple[list[list[object]], bool]:
+    """Run one (SNR, seed) case; return its table rows and whether the profile won."""
+    import tempfile
+
+    from ..decoding import CCA, FBCCA
+    from ..engine import EngineConfig
+    from ..simulation import SimulatedParticipant
+
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        profile, result, cal_part = simulated_profile(f"bench-{seed}", snr, seed, trials=trials, root=Path(tmp))
+        profile_decoder = profile.decoder("ssvep")  # loaded back from the saved profile (JSON + npz)
+    entry = profile.paradigm("ssvep")
+    freqs, phases = entry["settings"]["freqs"], entry["settings"]["phases"]
+    layout = _layout(tuple(freqs), tuple(phases))
+    t_cal = time.perf_counter() - t0
+    runs: dict[str, dict[str, float]] = {}
+    for name in ("profile (FB-eTRCA)", "CCA", "FBCCA"):
+        part = SimulatedParticipant(snr=snr, seed=seed + 100)
+        part.subject = cal_part.subject  # the same person, fresh noise
+        if name.startswith("profile"):
+            dec = profile_decoder
+            cfg = EngineConfig(threshold=float(entry["stopping_threshold"] or 0.9),
+                               max_window_s=float(entry["window_s"]))
+        else:
+            cls = CCA if name == "CCA" else FBCCA
+            dec = cls(sfreq=part.sfreq, freqs=list(freqs), phases=list(phases)).fit_targets(len(part.eeg_picks))
+            cfg = EngineConfig()
+        runs[name] = closed_loop_selections(part, dec, layout, n_selections=n_selections, config=cfg, seed=seed + 7)
+    m = result.metrics
+    best_free = max(runs["CCA"]["itr_bits_per_min"], runs["FBCCA"]["itr_bits_per_min"])
+    prof = runs["profile (FB-eTRCA)"]
+    won = prof["itr_bits_per_min"] > best_free and prof["accuracy"] >= runs["CCA"]["accuracy"]
+    rows: list[list[object]] = []
+    for name, r in runs.items():
+        mine = name.startswith("profile")
+        rows.append([f"{snr:.3g}", seed, name,
+                     f"{m['accuracy']:.3f} ({m['ci95'][0]:.2f}-{m['ci95'][1]:.2f})" if mine else "-",
+                     f"{entry['window_s']:g} s / {entry['stopping_threshold']}" if mine else "4 s / 0.9 (defaults)",
+                     r["accuracy"], r["mean_time_s"], r["itr_bits_per_min"]])
+    log.info("calibration bench snr %.3g seed %d: %.0f s (calibration %.0f s)", snr, seed,
+             time.perf_counter() - t0, t_cal)
+    return rows, won
+
+
 def run_bench(out: Path, *, snrs: tuple[float, ...] | None = None, seeds: tuple[int, ...] = (0, 1),
-              n_selections: int = 30, trials: int = 5) -> None:
+              n_selections: int = 30, trials: int = 5, n_jobs: int = 1) -> None:
     """Run the calibration benchmark and write the ``calibration`` section of ``out``.
 
     Parameters
@@ -146,56 +191,24 @@ def run_bench(out: Path, *, snrs: tuple[float, ...] | None = None, seeds: tuple[
         Closed-loop selections per decoder.
     trials : int
         Calibration trials per target.
+    n_jobs : int
+        Cases run in parallel processes.
     """
-    import tempfile
-
     from .._bench_report import machine_line, markdown_table, write_section
-    from ..decoding import CCA, FBCCA
-    from ..engine import EngineConfig
-    from ..simulation import DEFAULT_SNR, SimulatedParticipant
+    from ..simulation import DEFAULT_SNR
 
     snrs = snrs or (DEFAULT_SNR, 2 * DEFAULT_SNR)
-    rows: list[list[object]] = []
-    wins = 0
+    cases = [(snr, seed) for snr in snrs for seed in seeds]
     t_start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        for snr in snrs:
-            for seed in seeds:
-                t0 = time.perf_counter()
-                profile, result, cal_part = simulated_profile(f"bench-{seed}", snr, seed, trials=trials, root=root)
-                entry = profile.paradigm("ssvep")
-                spec_freqs, spec_phases = entry["settings"]["freqs"], entry["settings"]["phases"]
-                layout = _layout(tuple(spec_freqs), tuple(spec_phases))
-                t_cal = time.perf_counter() - t0
-                runs: dict[str, dict[str, float]] = {}
-                for name in ("profile (FB-eTRCA)", "CCA", "FBCCA"):
-                    part = SimulatedParticipant(snr=snr, seed=seed + 100)
-                    part.subject = cal_part.subject  # the same person, fresh noise
-                    n_eeg = len(part.eeg_picks)
-                    if name.startswith("profile"):
-                        dec = profile.decoder("ssvep")
-                        cfg = EngineConfig(threshold=float(entry["stopping_threshold"] or 0.9),
-                                           max_window_s=float(entry["window_s"]))
-                    else:
-                        cls = CCA if name == "CCA" else FBCCA
-                        dec = cls(sfreq=part.sfreq, freqs=list(spec_freqs), phases=list(spec_phases)).fit_targets(n_eeg)
-                        cfg = EngineConfig()
-                    runs[name] = closed_loop_selections(part, dec, layout, n_selections=n_selections, config=cfg,
-                                                        seed=seed + 7)
-                m = result.metrics
-                best_free = max(runs["CCA"]["itr_bits_per_min"], runs["FBCCA"]["itr_bits_per_min"])
-                wins += int(runs["profile (FB-eTRCA)"]["itr_bits_per_min"] > best_free
-                            and runs["profile (FB-eTRCA)"]["accuracy"] >= runs["CCA"]["accuracy"])
-                for name, r in runs.items():
-                    rows.append([f"{snr:.3g}", seed, name,
-                                 f"{m['accuracy']:.3f} ({m['ci95'][0]:.2f}-{m['ci95'][1]:.2f})" if name.startswith(
-                                     "profile") else "-",
-                                 f"{entry['window_s']:g} s / {entry['stopping_threshold']}" if name.startswith(
-                                     "profile") else "4 s / 0.9 (defaults)",
-                                 r["accuracy"], r["mean_time_s"], r["itr_bits_per_min"]])
-                log.info("calibration bench snr %.3g seed %d: %.0f s (calibration %.0f s)", snr, seed,
-                         time.perf_counter() - t0, t_cal)
+    if n_jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(n_jobs, len(cases))) as pool:
+            outs = list(pool.map(_bench_case, *zip(*[(a, b, n_selections, trials) for a, b in cases], strict=True)))
+    else:
+        outs = [_bench_case(a, b, n_selections, trials) for a, b in cases]
+    rows = [row for r, _ in outs for row in r]
+    wins = sum(int(w) for _, w in outs)
     n_cases = len(snrs) * len(seeds)
     md = (
         "## Calibration: calibrated profile vs training-free decoders in closed loop\n\n"
