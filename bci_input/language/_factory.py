@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .._errors import BciInputError
+from .._errors import BciInputError, ModelLoadError
 from ..settings import LanguageSettings
 from ._types import SYMBOLS, Answer, LanguageModel, Rewrite
 from ._wordfreq import BaseModel, WordFreqModel
@@ -103,7 +103,10 @@ def load_language_model(
             from ._local import LocalModel
 
             model = LocalModel.load(s, on_notice=on_notice)
-        except (BciInputError, ImportError, OSError, MemoryError) as exc:
+        except Exception as exc:  # any failure degrades to the fallback, with a message that says why
+            if not isinstance(exc, BciInputError):
+                log.debug("language model load failed", exc_info=True)
+                exc = ModelLoadError(f"{type(exc).__name__}: {exc}.")
             _notify(on_notice, f"The language model could not be loaded: {exc} Using word-frequency predictions.")
             model = WordFreqModel()
     if s.personal_vocabulary and s.backend != "none":

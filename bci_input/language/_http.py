@@ -15,6 +15,7 @@ call is answered by the word-frequency model with a notice, and the server is tr
 from __future__ import annotations
 
 import collections
+import http.client
 import json
 import logging
 import os
@@ -175,7 +176,7 @@ class HttpModel(BaseModel):
                 last = f"HTTP {exc.code} {exc.reason}"
                 if exc.code < 500 and exc.code != 429:
                     raise _ServerError(last) from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+            except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
                 reason = getattr(exc, "reason", exc)
                 last = f"{type(exc).__name__}: {reason}"
             except ValueError as exc:
