@@ -254,7 +254,7 @@ def fig_confusion(confusion: list[list[int]], labels: list[str]) -> Any:
     cm = np.asarray(confusion, float)
     rows = cm / np.maximum(cm.sum(1, keepdims=True), 1)
     n = len(labels)
-    size = min(9.0, 2.0 + 0.5 * n)
+    size = min(9.0, max(4.8, 2.0 + 0.5 * n))
     fig, ax = plt.subplots(figsize=(size, size * 0.85), layout="constrained")
     im = ax.imshow(rows, vmin=0, vmax=1, cmap="Blues")
     if n <= 12:

@@ -177,7 +177,9 @@ def build_report(
         xl = "flash repetitions" if spec.name == "p300" else "window length (s)"
         add_fig(F.fig_window_sweep(m, xl), SECTIONS[7])
     else:
-        add_html(_na("a switch is not decoded in fixed windows"), SECTIONS[7])
+        why = ("a switch is not decoded in fixed windows" if spec.name in ("emg", "blink") else
+               "this recording has no cued selections to sweep (flash-level evaluation only)")
+        add_html(_na(why), SECTIONS[7])
 
     # 9. ITR
     itr_rows = [("ITR at the recommended setting", f"{m.get('itr_bits_per_min', 0.0):.2f} bits/min"),
