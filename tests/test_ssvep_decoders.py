@@ -187,3 +187,12 @@ def _expected_failed(est):
 
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_filter_bank_drops_sub_bands_above_the_top_edge():
+    from bci_input.decoding._ssvep_common import filter_bank
+
+    assert len(filter_bank(256.0, 5, 18.0)) == 4  # 90 Hz would exceed 88 Hz
+    X, _ = make_ssvep((20.0, 30.0), (0.0, 0.0), 2, 1.0, seed=9)
+    est = FBCCA(sfreq=SFREQ, freqs=(20.0, 30.0), n_bands=5).fit_targets()
+    assert est.predict_proba(X).shape == (4, 2)

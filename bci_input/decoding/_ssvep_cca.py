@@ -243,7 +243,7 @@ class FBCCA(_TrainingFree):
     def _scores(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         step = float(self.band_step) if self.band_step is not None else max(2.0, min(self.freqs) - 2.0)
         bank = filter_bank(float(self.sfreq), int(self.n_bands), step)
-        w = fb_weights(int(self.n_bands), self.a, self.b)
+        w = fb_weights(len(bank), self.a, self.b)
         refs = self._target_refs(X.shape[1])
         rho = sum(wm * cca_corr(apply_sos(sos, X), refs) ** 2 for wm, sos in zip(w, bank, strict=True))
         return np.asarray(rho) / float(w.sum())

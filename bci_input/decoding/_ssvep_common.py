@@ -95,7 +95,8 @@ def filter_bank(
 ) -> list[NDArray[np.float64]]:
     """Return Chebyshev type I band-pass SOS filters of a filter bank (Chen et al. 2015).
 
-    Sub-band ``m`` (1-based) passes ``[m * band_step, high]`` Hz.
+    Sub-band ``m`` (1-based) passes ``[m * band_step, high]`` Hz. Sub-bands that would start within
+    2 Hz of the upper edge are left out (high stimulus frequencies get fewer sub-bands).
 
     Parameters
     ----------
@@ -120,10 +121,12 @@ def filter_bank(
     for m in range(1, n_bands + 1):
         lo = m * band_step
         if lo >= hi - 2:
-            raise ConfigError(
-                f"Filter-bank sub-band {m} starts at {lo:.1f} Hz, above its upper edge {hi:.1f} Hz; "
-                "use fewer bands or a smaller band_step."
-            )
+            if m == 1:
+                raise ConfigError(
+                    f"Filter-bank sub-band 1 starts at {lo:.1f} Hz, above its upper edge {hi:.1f} Hz; "
+                    "use a smaller band_step."
+                )
+            break
         out.append(signal.cheby1(order, 0.5, [lo / nyq, hi / nyq], btype="bandpass", output="sos"))
     return out
 
