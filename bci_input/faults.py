@@ -66,6 +66,10 @@ class SignalGuard:
         Fraction of channels that may be bad before the whole chunk is refused.
     gap_tolerance : float
         Allowed deviation of the inter-sample interval, in sample periods, before a gap is reported.
+    jitter_s : float
+        Timestamp jitter always tolerated, in seconds. Boards such as BrainFlow's stamp samples
+        per USB/Bluetooth packet from the host clock, so consecutive steps of 10-20 ms are normal;
+        a real gap (dropped packets, a clock reset) is larger.
     """
 
     def __init__(
@@ -75,11 +79,13 @@ class SignalGuard:
         saturation_uv: float = 10_000.0,
         max_bad_fraction: float = 0.25,
         gap_tolerance: float = 1.5,
+        jitter_s: float = 0.1,
     ) -> None:
         self.info = info
         self.saturation_uv = float(saturation_uv)
         self.max_bad_fraction = float(max_bad_fraction)
         self.gap_tolerance = float(gap_tolerance)
+        self.jitter_s = float(jitter_s)
         self.n_gaps = 0
         self.n_refused = 0
         self._last_ts: float | None = None
@@ -120,9 +126,8 @@ class SignalGuard:
         steps = np.diff(ts) if ts.size > 1 else np.zeros(0)
         if self._last_ts is not None:
             steps = np.concatenate([[ts[0] - self._last_ts], steps])
-        if steps.size and (
-            np.any(steps > (1.0 + self.gap_tolerance) * period) or np.any(steps <= 0.0)
-        ):
+        max_step = max((1.0 + self.gap_tolerance) * period, self.jitter_s)
+        if steps.size and (np.any(steps > max_step) or np.any(steps < -self.jitter_s)):
             gap = True
             self.n_gaps += 1
             worst = float(steps.max()) if np.any(steps > 0) else float(steps.min())
@@ -146,16 +151,19 @@ class Fault:
     start_s : float
         Stream time (seconds of samples delivered so far) when the fault starts.
     duration_s : float
-        How long it lasts, in stream time. For ``'disconnect'``, the number of
-        failed reads is ``max(1, round(duration_s / 0.1))``.
+        How long it lasts, in stream time (not used by ``'disconnect'``).
     jump_s : float
         For ``'time_jump'``: seconds added to every later timestamp.
+    failed_restarts : int
+        For ``'disconnect'``: the device stays unreachable, every read failing, until the source
+        is restarted (``stop()`` then ``start()``); this many restarts fail first.
     """
 
     kind: str
     start_s: float
     duration_s: float = 1.0
     jump_s: float = 5.0
+    failed_restarts: int = 0
 
     def __post_init__(self) -> None:
         check_option("fault kind", self.kind, FAULT_KINDS)
@@ -180,7 +188,9 @@ class FaultInjectingSource(Source):
         self.info: StreamInfo = base.info
         self._n_delivered = 0
         self._offset = 0.0
-        self._failed_reads: dict[int, int] = {}
+        self._disconnected: Fault | None = None
+        self._restarts_failed = 0
+        self._done_disconnects: set[int] = set()
 
     @property
     def stream_time(self) -> float:
@@ -188,8 +198,13 @@ class FaultInjectingSource(Source):
         return self._n_delivered / self.info.sfreq
 
     def start(self) -> None:
-        """Start the wrapped source."""
+        """Start the wrapped source (fails while an injected disconnection asks it to)."""
+        fault = self._disconnected
+        if fault is not None and self._restarts_failed < fault.failed_restarts:
+            self._restarts_failed += 1
+            raise DeviceError(f"Injected: {self.info.name} is still unreachable (restart {self._restarts_failed}).")
         self.base.start()
+        self._disconnected = None
 
     def stop(self) -> None:
         """Stop the wrapped source."""
@@ -208,13 +223,11 @@ class FaultInjectingSource(Source):
         """Read from the wrapped source, then apply the faults due now."""
         t = self.stream_time
         for i, f in enumerate(self.faults):
-            if f.kind != "disconnect" or f.start_s > t:
-                continue
-            n_fail = max(1, round(f.duration_s / 0.1))
-            done = self._failed_reads.get(i, 0)
-            if done < n_fail:
-                self._failed_reads[i] = done + 1
-                raise DeviceError(f"Injected disconnection ({done + 1}/{n_fail}) of {self.info.name}.")
+            if f.kind == "disconnect" and f.start_s <= t and i not in self._done_disconnects:
+                self._done_disconnects.add(i)
+                self._disconnected, self._restarts_failed = f, 0
+        if self._disconnected is not None:
+            raise DeviceError(f"Injected disconnection of {self.info.name}: no data until it is restarted.")
         chunk = self.base.read(timeout)
         if chunk is None:
             return None

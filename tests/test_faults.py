@@ -41,10 +41,17 @@ def test_guard_refuses_widespread_saturation_but_tolerates_one_channel():
 def test_guard_detects_dropped_samples_and_clock_reset():
     g = SignalGuard(INFO)
     assert not g.check(_chunk(0, 25)).gap
-    assert g.check(_chunk(40, 25)).gap  # 15 samples missing
-    assert not g.check(_chunk(65, 25)).gap
+    assert g.check(_chunk(65, 25)).gap  # 40 samples (160 ms) missing
+    assert not g.check(_chunk(90, 25)).gap
     assert g.check(_chunk(10, 25)).gap  # time went backwards
     assert g.n_gaps == 2
+
+
+def test_guard_tolerates_packet_timestamp_jitter():
+    g = SignalGuard(INFO)
+    # BrainFlow stamps packets from the host clock: 15 ms steps inside a chunk are normal.
+    ts = np.repeat(np.arange(5) * 0.02, 5) + np.tile(np.arange(5) * 0.001, 5)
+    assert not g.check(Chunk(np.zeros((25, 8)), np.sort(ts))).gap
 
 
 def test_fault_validation():

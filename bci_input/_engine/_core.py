@@ -13,6 +13,8 @@ import numpy as np
 
 from .._errors import ConfigError, check_option
 from .._types import Chunk, Intent, IntentKind, Modality, Source
+from ..acquisition import AcquisitionStatus, AcquisitionThread, RingBuffer
+from ..faults import GuardReport, SignalGuard
 from ..speller import PARADIGMS, Layout
 from ._buffer import SampleBuffer
 from ._config import EngineCallbacks, EngineConfig
@@ -111,6 +113,12 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._started_source = False
         self.error: str | None = None
+        self.guard = SignalGuard(info)
+        #: Reasons decoding is suspended (bad signal, device stalled); empty when decoding runs.
+        self.faults: tuple[str, ...] = ()
+        self.n_fault_chunks = 0
+        self._device_fault = ""
+        self.acquisition: AcquisitionThread | None = None
 
     # ------------------------------------------------------------------ control
     @property
@@ -140,7 +148,10 @@ class Engine:
         self.paused = False
 
     def start(self, *, start_source: bool = True) -> None:
-        """Run on a worker thread until :meth:`stop`.
+        """Run on worker threads until :meth:`stop`.
+
+        An :class:`~bci_input.acquisition.AcquisitionThread` reads the source into a ring buffer
+        (detecting stalls and reconnecting with back-off); the engine thread consumes the buffer.
 
         Parameters
         ----------
@@ -153,12 +164,23 @@ class Engine:
             self.source.start()
             self._started_source = True
         self._stop.clear()
+        ring = RingBuffer(self.source.info.n_channels, int(30 * self.sfreq))
+        self.acquisition = AcquisitionThread(
+            self.source,
+            ring,
+            on_error=lambda exc: self._error(f"Device error: {exc}. Decoding is paused while it reconnects."),
+            on_status=self._on_acquisition_status,
+        )
+        self.acquisition.start()
         self._thread = threading.Thread(target=self._run, name="bci-engine", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the worker thread (join with ``timeout``) and the source if :meth:`start` started it."""
+        """Stop the worker threads (join with ``timeout``) and the source if :meth:`start` started it."""
         self._stop.set()
+        if self.acquisition is not None:
+            self.acquisition.stop(timeout)
+            self.acquisition = None
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
@@ -177,14 +199,32 @@ class Engine:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        acq = self.acquisition
+        assert acq is not None
         try:
             while not self._stop.is_set():
-                chunk = self.source.read(timeout=0.1)
-                if chunk is not None and chunk.n_times:
+                chunk = acq.buffer.read()
+                if chunk.n_times:
                     self.feed(chunk)
+                else:
+                    self._stop.wait(0.01)
+                if acq.state == "failed":
+                    self._error(
+                        "The device stopped delivering data and could not be reconnected. "
+                        "Check its power and connection, then restart the session. Your text is kept."
+                    )
+                    return
         except Exception as exc:
             log.debug("engine worker failed:\n%s", traceback.format_exc())
             self._error(f"Engine stopped: {type(exc).__name__}: {exc}")
+
+    def _on_acquisition_status(self, status: AcquisitionStatus) -> None:
+        """Suspend decoding while the device is stalled or reconnecting (acquisition thread)."""
+        if status.state in ("stalled", "reconnecting"):
+            self._device_fault = status.message
+        elif status.state in ("recovered", "running"):
+            self._device_fault = ""
+        self._status({"type": "device", "state": status.state, "message": status.message})
 
     # --------------------------------------------------------------- processing
     def feed(self, chunk: Chunk) -> None:
@@ -200,6 +240,8 @@ class Engine:
         t_start = float(chunk.timestamps[0]) if chunk.n_times else self.now
         if new is not None:
             self.policy.set_layout(new, max(self.now, t_start) if np.isfinite(self.now) else t_start)
+        if not self._signal_ok(self.guard.check(chunk), t_start):
+            return
         raw = chunk
         for proc in self.processors:
             chunk = proc.process(chunk)
@@ -212,6 +254,35 @@ class Engine:
                 self._on_switch(which, ev)
         if not self.paused:
             self.policy.tick(self.now)
+
+    def _signal_ok(self, report: GuardReport, t_start: float) -> bool:
+        """Gate decoding on the signal guard; return False when this chunk must not be processed.
+
+        Garbage (NaN, widespread saturation) never reaches the filters, whose state it would
+        poison, nor a decoder or a switch. A gap (dropped samples, clock jump) aborts the running
+        trial, so no decision uses a window that spans it.
+        """
+        t = self.now if np.isfinite(self.now) else t_start
+        if report.gap:
+            self.policy.abort(t)
+        faults = tuple(report.reasons) + ((self._device_fault,) if self._device_fault else ())
+        if faults != self.faults:
+            if faults and not self.faults:
+                self.policy.abort(t)
+                log.warning("Decoding suspended: %s", "; ".join(faults))
+            elif not faults:
+                log.info("Decoding resumed: the signal is clean again.")
+            self.faults = faults
+            self._status({"type": "signal", "ok": not faults, "faults": list(faults)})
+        if report.ok and not self._device_fault:
+            return True
+        self.n_fault_chunks += 1
+        for proc in self.processors:  # restart the filters from clean data afterwards
+            proc.reset()
+        for sw in self.switches:
+            if hasattr(sw, "reset"):
+                sw.reset()
+        return False
 
     def _on_switch(self, which: int, ev: Any) -> None:
         kind = getattr(ev, "kind", "clench")
