@@ -287,6 +287,11 @@ def _load_meta(meta_path: Path) -> dict:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         meta["layout"] = CsvLayout(**{**meta["layout"], "channel_rows": tuple(meta["layout"]["channel_rows"])})
         StreamInfo(tuple(meta["ch_names"]), tuple(meta["ch_types"]), float(meta["sfreq"]))
+        lay = meta["layout"]
+        rows = [lay.n_rows, *lay.channel_rows, lay.timestamp_row, lay.marker_row]
+        if not all(isinstance(r, int) and not isinstance(r, bool) for r in rows):
+            raise ValueError(f"layout rows must be integers, got {rows}")
+        lay.validate(len(meta["ch_names"]))
     except FileNotFoundError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -326,8 +331,12 @@ def _read_csv_rows(path: Path, n_rows: int | None) -> NDArray[np.float64]:
 def _read_events(path: Path, n_times: int) -> NDArray[np.int64]:
     if not path.exists():
         return np.zeros((0, 2), np.int64)
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"Cannot read the events file {path}: it is not an ASCII TSV file ({exc}).") from exc
     out = []
-    for i, ln in enumerate(path.read_text(encoding="ascii").splitlines(), 1):
+    for i, ln in enumerate(text.splitlines(), 1):
         if i == 1 or not ln.strip():
             if i == 1 and ln.split("\t")[:3] != ["onset_s", "sample", "code"]:
                 raise DataFormatError(
