@@ -58,14 +58,22 @@ def _codes_from_descriptions(descriptions: list[str]) -> tuple[list[int], dict[s
 def _load_mne(path: Path) -> tuple[Recording, dict[str, int]]:
     import warnings
 
+    try:
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore")
+            return _read_mne(path)
+    except DataFormatError:
+        raise
+    except Exception as exc:  # MNE raises many types for a bad file (also after reading: channel types, events)
+        raise DataFormatError(
+            f"Cannot read {path} as an EEG file: {exc or type(exc).__name__}. Is it a complete FIF/EDF/BDF file?"
+        ) from exc
+
+
+def _read_mne(path: Path) -> tuple[Recording, dict[str, int]]:
     import mne
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            raw = mne.io.read_raw(path, preload=True, verbose="error")
-    except Exception as exc:  # MNE raises many types for a bad file
-        raise DataFormatError(f"Cannot read {path} as an EEG file: {exc}. Is it a complete FIF/EDF/BDF file?") from exc
+    raw = mne.io.read_raw(path, preload=True, verbose="error")
     allowed = set(UV_TYPES) | {"misc", "stim", "resp", "bio"}
     types = [t if t in allowed else "misc" for t in raw.get_channel_types()]
     # EDF/BDF readers call every channel EEG; a channel whose stored unit is not a voltage is not EEG.
