@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import ConfigError, DataFormatError
+from .._errors import BciInputError, ConfigError, DataFormatError
 from .._types import StreamInfo
 from ._protocol import ParadigmSpec, get_spec
 from ._session import Recording
@@ -100,6 +100,19 @@ def _load_muse(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict
 
 
 def _load_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
+    import warnings
+
+    try:
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore")
+            return _read_mne(path, paradigm)
+    except BciInputError:
+        raise
+    except Exception as exc:  # a damaged file can also fail after reading (channel type codes, events, values)
+        raise DataFormatError(f"Cannot read {path}: {exc or type(exc).__name__}. Is it a complete file?") from None
+
+
+def _read_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
     import warnings
 
     import mne
