@@ -25,6 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--lm", default="wordfreq", help="language model: wordfreq (default), bundled or none")
     p.add_argument("--board", default="synthetic", help="synthetic (BrainFlow, default) or simulated")
     p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--autosave", metavar="DIR", default=None, help="autosave the document into DIR after every change")
     p.set_defaults(func=run)
 
 
@@ -56,21 +57,33 @@ def run(args: argparse.Namespace) -> int:
     def show(t: float, current: str) -> None:
         print(f"[demo] {current}|", flush=True)
 
+    document, saver = None, None
+    if args.autosave:
+        from ..document import Autosaver, Document
+
+        document = Document()
+        saver = Autosaver(args.autosave, name="demo", on_error=lambda msg: print(f"[demo] autosave: {msg}", flush=True))
+        saver.attach(document)
     calib_s = 6.0
-    result = run_closed_loop(
-        text,
-        args.paradigm,
-        language_model=model,
-        seed=args.seed,
-        max_minutes=max(0.05, (args.duration - calib_s) / 60.0),
-        config=EngineConfig(),
-        base_source=base,
-        realtime=True,
-        charge_lm_latency=False,
-        on_text=show,
-        ssvep_decoder="cca",
-        **({"snr": 0.8} if args.paradigm == "ssvep" else {}),
-    )
+    try:
+        result = run_closed_loop(
+            text,
+            args.paradigm,
+            language_model=model,
+            seed=args.seed,
+            max_minutes=max(0.05, (args.duration - calib_s) / 60.0),
+            config=EngineConfig(),
+            base_source=base,
+            realtime=True,
+            charge_lm_latency=False,
+            on_text=show,
+            ssvep_decoder="cca",
+            document=document,
+            **({"snr": 0.8} if args.paradigm == "ssvep" else {}),
+        )
+    finally:
+        if saver is not None:
+            saver.close()
     print(
         f"[demo] final text {result.final_text!r} after {result.duration_s:.0f} s: "
         f"{result.chars_per_min:.1f} chars/min, {result.n_selections} selections, "

@@ -193,6 +193,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     ssvep_decoder: str = "trca",
     calibration_blocks: int = 4,
     decoder: Any = None,
+    document: Document | None = None,
     subject_seed: int | None = None,
 ) -> ClosedLoopResult:
     """Let a simulated participant write ``text`` with the real engine, speller and document.
@@ -224,6 +225,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         pause before it is needed (see :func:`lm_charge`), so a slow model is not free.
     on_text : callable(t, text) | None
         Called whenever the document text changes.
+    document : Document | None
+        Write into this document (for example one with an autosaver attached); default a new one.
     participant_kwargs : dict | None
         Extra arguments of :class:`SimulatedParticipant`.
     ssvep_decoder : str
@@ -260,7 +263,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         switches = calibrate_switches(part)
         processors = _eeg_processors(paradigm, part.sfreq)
         spl_lm = lm if lm is not None else SpellerLM(language_model)
-        doc = Document()
+        doc = document if document is not None else Document()
         typist = Typist(text, part, rng, use_suggestions=spl_lm.model is not None,
                         undo_gesture=paradigm == "scan", switch_preset=cfg.switch_preset)
         stats: dict[str, Any] = {"sel": 0, "ok": 0, "corr": 0, "commits": 0, "n_targets": [], "lm_charged": 0.0}
