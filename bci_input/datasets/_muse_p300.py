@@ -8,6 +8,7 @@ flash, 1 a non-target, 0 no event. Split: dev = session1 + session2, eval = sess
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,8 +83,11 @@ def read_muse_csv(path: str | Path) -> MuseRecording:
     p = Path(path)
     if not p.is_file():
         raise DataFormatError(f"Muse recording not found: {p}")
-    with p.open(encoding="utf-8") as fh:
-        header = [h.strip() for h in fh.readline().split(",")]
+    try:
+        with p.open(encoding="utf-8") as fh:
+            header = [h.strip() for h in fh.readline().split(",")]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"{p.name}: not a readable UTF-8 CSV file ({exc}).") from exc
     marker = next((m for m in ("Marker0", "Marker") if m in header), None)
     missing = [c for c in ("timestamps", *MUSE_EEG_CHANNELS) if c not in header]
     if marker is None or missing:
@@ -92,11 +96,18 @@ def read_muse_csv(path: str | Path) -> MuseRecording:
             f"found {', '.join(header)}."
         )
     try:
-        raw = np.loadtxt(p, delimiter=",", skiprows=1, ndmin=2)
-    except ValueError as exc:
+        with warnings.catch_warnings():  # an empty table warns; it is refused below
+            warnings.simplefilter("ignore", UserWarning)
+            raw = np.loadtxt(p, delimiter=",", skiprows=1, ndmin=2, encoding="utf-8")
+    except ValueError as exc:  # also UnicodeDecodeError
         raise DataFormatError(f"{p.name}: unreadable numeric data ({exc}).") from exc
     if raw.shape[1] != len(header) or raw.shape[0] < 2:
-        raise DataFormatError(f"{p.name}: {raw.shape[1]} columns for {len(header)} header names.")
+        raise DataFormatError(
+            f"{p.name}: {raw.shape[0]} samples of {raw.shape[1]} columns for {len(header)} header names "
+            "(at least 2 samples are needed)."
+        )
+    if not np.all(np.isfinite(raw[:, header.index(marker)])):
+        raise DataFormatError(f"{p.name}: the {marker} column holds non-finite values (NaN or infinity).")
     data = raw[:, [header.index(c) for c in MUSE_EEG_CHANNELS]].astype(np.float32)
     codes = np.rint(raw[:, header.index(marker)]).astype(np.int64)
     idx = np.flatnonzero(codes != 0)

@@ -9,6 +9,7 @@ electrodes). ``Right AUX`` is not used.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -72,18 +73,22 @@ def load_muse_ssvep(subject: str, session: str, run: str, data_dir: str | Path |
     try:
         with open(path, encoding="utf-8") as fh:
             header = [h.strip() for h in fh.readline().split(",")]
-        table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-    except (OSError, ValueError) as exc:
+        with warnings.catch_warnings():  # an empty table warns; it is refused below
+            warnings.simplefilter("ignore", UserWarning)
+            table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, encoding="utf-8")
+    except (OSError, ValueError) as exc:  # ValueError includes UnicodeDecodeError
         raise DataFormatError(f"Cannot read Muse CSV {path}: {exc}") from exc
     marker_col = next((c for c in ("Marker0", "Marker") if c in header), None)
     missing = [c for c in ("timestamps", *MUSE_SSVEP_CHANNELS) if c not in header]
-    if marker_col is None or missing or table.shape[1] != len(header):
+    if marker_col is None or missing or table.shape[1] != len(header) or len(table) < 2:
         raise DataFormatError(
             f"{path} does not have the Muse columns timestamps, TP9, AF7, AF8, TP10 and Marker0/Marker "
             f"(header: {header})."
         )
     ts = table[:, header.index("timestamps")]
     data = table[:, [header.index(c) for c in MUSE_SSVEP_CHANNELS]].astype(np.float32)
+    if not np.all(np.isfinite(table[:, header.index(marker_col)])):
+        raise DataFormatError(f"{path}: the {marker_col} column holds non-finite values (NaN or infinity).")
     marks = table[:, header.index(marker_col)].astype(int)
     # timestamps are rounded to ms, so estimate the rate over the whole run and keep the nominal one
     est = (len(ts) - 1) / max(ts[-1] - ts[0], 1e-9)

@@ -9,6 +9,7 @@ Split: dev = participants 12345, 21547, 45612; eval = 54321, 78945.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,11 +76,17 @@ def read_myo_file(path: str | Path) -> tuple[NDArray[np.float32], NDArray[np.int
     if not p.is_file():
         raise DataFormatError(f"Myo EMG file not found: {p}")
     try:
-        raw = np.loadtxt(p, delimiter=",", ndmin=2)
-    except ValueError as exc:
+        with warnings.catch_warnings():  # an empty file warns; it is refused below
+            warnings.simplefilter("ignore", UserWarning)
+            raw = np.loadtxt(p, delimiter=",", ndmin=2, encoding="utf-8")
+    except ValueError as exc:  # also UnicodeDecodeError
         raise DataFormatError(f"{p}: unreadable numeric data ({exc}).") from exc
-    if raw.shape[1] != 9:
-        raise DataFormatError(f"{p}: expected 8 EMG columns and a label column, found {raw.shape[1]} columns.")
+    if raw.shape[1] != 9 or raw.shape[0] == 0:
+        raise DataFormatError(
+            f"{p}: expected lines of 8 EMG values and a label, found {raw.shape[0]} lines of {raw.shape[1]} columns."
+        )
+    if not np.all(np.isfinite(raw[:, 8])):
+        raise DataFormatError(f"{p}: the label column holds non-finite values (NaN or infinity).")
     return raw[:, :8].astype(np.float32), np.rint(raw[:, 8]).astype(np.int64)
 
 

@@ -103,6 +103,8 @@ def read_openbci_txt(path: str | Path) -> OpenBciRecording:
                 raise DataFormatError(f"{p.name}: malformed sample line {len(rows) + 1} ({exc}).") from exc
     if sfreq is None or header is None or not rows:
         raise DataFormatError(f"{p.name}: not an OpenBCI GUI file (needs a '%Sample Rate = ...' header and samples).")
+    if not (np.isfinite(sfreq) and sfreq > 0):
+        raise DataFormatError(f"{p.name}: invalid sample rate {sfreq} Hz in the header; it must be a positive number.")
     data = np.asarray(rows, dtype=np.float32)
     ts = np.arange(len(data)) / sfreq
     return OpenBciRecording(data, ts, sfreq, tuple(header[i] for i in picks), p)
