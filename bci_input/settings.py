@@ -299,6 +299,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Settings file {p} is not valid TOML: {exc}.") from None
+    except RecursionError:
+        raise ConfigError(f"Settings file {p} is not valid TOML: it nests arrays or tables too deeply.") from None
     return settings_from_dict(data)
 
 
