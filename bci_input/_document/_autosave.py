@@ -287,7 +287,7 @@ def _read_versions(directory: Path) -> list[AutosaveVersion]:
             continue
         try:
             d = json.loads(p.read_text(encoding="utf-8"))
-            if d.get("format") != _FORMAT or not isinstance(d.get("text"), str):
+            if not isinstance(d, dict) or d.get("format") != _FORMAT or not isinstance(d.get("text"), str):
                 raise ValueError("not an autosave file")
             out.append(
                 AutosaveVersion(
@@ -295,7 +295,7 @@ def _read_versions(directory: Path) -> list[AutosaveVersion]:
                     int(d.get("revision", 0)), float(d.get("saved_at", 0.0)), str(d.get("document_path", "")),
                 )
             )
-        except (OSError, ValueError, TypeError) as exc:  # a corrupt version is skipped, the others still count
+        except (OSError, ValueError, TypeError, OverflowError, RecursionError) as exc:  # a corrupt version is skipped, the others still count
             log.warning("skipping unreadable autosave %s: %s", p, exc)
     out.sort(key=lambda v: (v.saved_at, v.seq), reverse=True)
     return out
