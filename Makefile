@@ -20,8 +20,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Without a display the app cannot open: say so and fall back to the headless live session.
 run: setup
-	$(BCI) app
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(BCI) app; \
+	else \
+		echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): running the headless session 'bci-input demo' instead."; \
+		$(BCI) demo; \
+	fi
 
 demo: setup
 	$(BCI) demo

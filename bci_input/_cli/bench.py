@@ -20,7 +20,7 @@ BENCHMARKS: dict[str, str] = {
     "closed-loop": "bci_input.simulation._bench",
     "calibration": "bci_input.calibration._bench",
     "flicker": "bci_input.ui._bench_flicker",
-    "soak": "bci_input._soak",
+    "soak": "bci_input._cli._soak",
 }
 
 #: What ``bench all`` runs (the soak takes an hour and runs alone, via ``make soak``).
