@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -622,7 +623,7 @@ def import_profile(
                     )
                 shutil.rmtree(dest)
             tmp.rename(dest)
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # damaged compressed data
             raise ProfileError(f"Profile archive {archive} is corrupt ({exc}).") from None
         finally:
             if tmp.exists():
