@@ -347,7 +347,7 @@ def load_decoder(path: str | Path) -> Any:
             f"{FORMAT_VERSION}. Re-run the calibration to make a new model."
         )
     try:
-        with np.load(npath, allow_pickle=False) as z:
+        with open(npath, "rb") as fh, np.load(fh, allow_pickle=False) as z:  # closed even if np.load fails
             arrays = {k: z[k] for k in z.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise DataFormatError(f"Decoder arrays {npath} are unreadable or unsafe ({exc}).") from exc
