@@ -295,7 +295,8 @@ def _read_versions(directory: Path) -> list[AutosaveVersion]:
                     int(d.get("revision", 0)), float(d.get("saved_at", 0.0)), str(d.get("document_path", "")),
                 )
             )
-        except (OSError, ValueError, TypeError, OverflowError, RecursionError) as exc:  # a corrupt version is skipped, the others still count
+        # A corrupt version is skipped; the others still count.
+        except (OSError, ValueError, TypeError, OverflowError, RecursionError) as exc:
             log.warning("skipping unreadable autosave %s: %s", p, exc)
     out.sort(key=lambda v: (v.saved_at, v.seq), reverse=True)
     return out
