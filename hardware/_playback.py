@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bci_input._errors import ConfigError, DataFormatError
+from bci_input._fif import check_fif_chain
 from bci_input._types import Chunk, Source, StreamInfo
 from bci_input.recording import UV_TYPES, Recording, read_recording
 
@@ -73,6 +74,8 @@ def _load_mne(path: Path) -> tuple[Recording, dict[str, int]]:
 def _read_mne(path: Path) -> tuple[Recording, dict[str, int]]:
     import mne
 
+    if path.suffix.lower() == ".fif":
+        check_fif_chain(path)  # a corrupt tag chain would make MNE loop forever
     raw = mne.io.read_raw(path, preload=True, verbose="error")
     allowed = set(UV_TYPES) | {"misc", "stim", "resp", "bio"}
     types = [t if t in allowed else "misc" for t in raw.get_channel_types()]

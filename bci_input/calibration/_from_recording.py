@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import BciInputError, ConfigError, DataFormatError
+from .._fif import check_fif_chain
 from .._types import StreamInfo
 from ._protocol import ParadigmSpec, get_spec
 from ._session import Recording
@@ -77,7 +78,7 @@ def _load_bci_csv(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, d
     if side.exists():
         try:
             spec = ParadigmSpec.from_settings(json.loads(side.read_text(encoding="utf-8"))["spec"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
             raise DataFormatError(f"Calibration sidecar {side} is malformed ({exc}).") from None
         if spec.name != paradigm:
             raise ConfigError(f"{path.name} is a {spec.name} calibration recording; use --paradigm {spec.name}.")
@@ -122,6 +123,7 @@ def _read_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[
         with warnings.catch_warnings():  # a damaged header makes MNE warn before (or instead of) failing
             warnings.simplefilter("ignore")
             if suffix == ".fif":
+                check_fif_chain(path)  # a corrupt tag chain would make MNE loop forever
                 raw = mne.io.read_raw_fif(path, preload=True, verbose="error")
             elif suffix == ".edf":
                 raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
@@ -137,6 +139,7 @@ def _read_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[
         mapping = {"T1": 1, "T2": 2}
     eve_path = path.with_name(path.name.replace("_raw.fif", "-eve.fif"))
     if suffix == ".fif" and eve_path.exists() and eve_path != path:
+        check_fif_chain(eve_path)
         ev = mne.read_events(eve_path, verbose="error")
         ev[:, 0] -= raw.first_samp
     elif descs:

@@ -7,6 +7,7 @@ Files: ``ssvep_exo/subjectNN/record-[date]_raw.fif`` (signal, volts) and ``recor
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import DataFormatError, check_option
+from .._fif import check_fif_chain
 from ..decoding._ssvep_common import REST
 
 __all__ = [
@@ -209,11 +211,24 @@ def load_ssvep_exo(subject: str, session: str, data_dir: str | Path | None = Non
             f"Missing SSVEPExo files for {subject}/{session}: need {raw_path.name} and {eve_path.name}."
         )
     try:
-        raw = mne.io.read_raw_fif(raw_path, preload=True, verbose="error")
-        events = mne.read_events(eve_path, verbose="error")
-    except (OSError, ValueError) as exc:
-        raise DataFormatError(f"Cannot read {raw_path}: {exc}") from exc
-    data = (raw.get_data().T * 1e6).astype(np.float32)
+        # MNE raises many exception types (and warns) for a damaged FIF file, some only after the header is read.
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore")
+            check_fif_chain(raw_path)  # a corrupt tag chain would make MNE loop forever
+            check_fif_chain(eve_path)
+            raw = mne.io.read_raw_fif(raw_path, preload=True, verbose="error")
+            events = mne.read_events(eve_path, verbose="error")
+            data = (raw.get_data().T * 1e6).astype(np.float32)
+    except DataFormatError:
+        raise
+    except Exception as exc:
+        raise DataFormatError(
+            f"Cannot read {subject}/{session}: {exc or type(exc).__name__}. Is the FIF file complete?"
+        ) from exc
+    if not np.isfinite(data).all():
+        raise DataFormatError(f"{raw_path} holds NaN or infinite samples (or values too large for float32).")
+    if events.ndim != 2 or events.shape[1] != 3:
+        raise DataFormatError(f"{eve_path} is not an MNE events file (expected 3 columns).")
     unknown = sorted(set(events[:, 2].tolist()) - set(_EVENT_TO_LABEL))
     if unknown:
         raise DataFormatError(f"{eve_path} has unknown event ids {unknown}; expected 1 (rest), 2, 3, 4.")

@@ -1,0 +1,212 @@
+"""Fuzz tests (hypothesis) for the dataset readers: Muse CSV (P300 and SSVEP), Myo TXT, OpenBCI TXT, SSVEPExo FIF.
+
+Every mutated file must either load into a consistent object or raise the project's own error with a
+message: never another exception type, never a warning, never a hang.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bci_input import BciInputError
+from bci_input.datasets import load_muse_ssvep, load_ssvep_exo, read_muse_csv, read_myo_file, read_openbci_txt
+
+pytestmark = pytest.mark.timeout(60)
+
+FUZZ = settings(
+    deadline=None,
+    max_examples=40,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def expect_clean(fn: Callable[[], Any]) -> Any:
+    """Call ``fn``; it may return or raise a BciInputError with a message, nothing else."""
+    try:
+        return fn()
+    except BciInputError as exc:
+        assert str(exc).strip(), f"{type(exc).__name__} without a message"
+        return None
+
+
+@st.composite
+def mutated(draw: st.DrawFn, valid: bytes) -> bytes:
+    """Truncate, corrupt, insert, splice nasty numbers or non-UTF-8 bytes into ``valid``, or replace it."""
+    kind = draw(st.sampled_from(["truncate", "flip", "insert", "empty", "random", "token", "duplicate"]))
+    n = len(valid)
+    if kind == "truncate":
+        return valid[: draw(st.integers(0, max(n - 1, 0)))]
+    if kind == "flip":
+        b = bytearray(valid)
+        for _ in range(draw(st.integers(1, 8))):
+            b[draw(st.integers(0, n - 1))] = draw(st.integers(0, 255))
+        return bytes(b)
+    if kind == "insert":
+        at = draw(st.integers(0, n))
+        return valid[:at] + draw(st.binary(min_size=1, max_size=40)) + valid[at:]
+    if kind == "empty":
+        return b""
+    if kind == "random":
+        return draw(st.binary(max_size=300))
+    sep = b"\t" if b"\t" in valid else b","
+    if kind == "token":
+        fields = valid.split(sep)
+        i = draw(st.integers(0, len(fields) - 1))
+        fields[i] = draw(
+            st.sampled_from(
+                [b"nan", b"inf", b"-inf", b"1e400", b"", b"9" * 400, b"\xff\xfe", b"0x10", b"\x00", b"1e19"]
+            )
+        )
+        return sep.join(fields)
+    lines = valid.split(b"\n")
+    i = draw(st.integers(0, len(lines) - 1))
+    lines.insert(i, lines[i] + sep + b"1.0")  # a line with one value too many
+    return b"\n".join(lines)
+
+
+def _muse_csv(n: int = 300, marker: str = "Marker0") -> bytes:
+    rng = np.random.default_rng(1)
+    lines = [f"timestamps,TP9,AF7,AF8,TP10,Right AUX,{marker}"]
+    for i in range(n):
+        vals = rng.standard_normal(5) * 20
+        code = (1 + i // 40 % 2) if i % 40 == 10 else 0
+        lines.append(f"{1.6e9 + i / 256:.6f}," + ",".join(f"{v:.3f}" for v in vals) + f",{code}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _myo_txt(n: int = 200) -> bytes:
+    rng = np.random.default_rng(2)
+    rows = [",".join(str(int(v)) for v in rng.integers(-128, 128, 8)) + f",{(i // 50) % 2}" for i in range(n)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _openbci_txt(n: int = 100) -> bytes:
+    rng = np.random.default_rng(3)
+    head = ["%OpenBCI Raw EEG Data", "%Number of channels = 4", "%Sample Rate = 250 Hz", "%Board = Cyton"]
+    cols = "Sample Index, EXG Channel 0, EXG Channel 1, EXG Channel 2, EXG Channel 3, Accel Channel 0, Timestamp"
+    rows = [f"{i % 256}, " + ", ".join(f"{v:.2f}" for v in rng.standard_normal(4) * 1e4) + f", 0.0, {1.6e9 + i / 250}"
+            for i in range(n)]
+    return ("\n".join([*head, cols, *rows]) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "read"),
+    [("muse.csv", _muse_csv, read_muse_csv), ("myo.txt", _myo_txt, read_myo_file),
+     ("openbci.txt", _openbci_txt, read_openbci_txt)],
+    ids=["muse", "myo", "openbci"],
+)
+@FUZZ
+@given(data=st.data())
+def test_text_readers_survive_mutated_files(tmp_path: Path, name: str, make: Callable[[], bytes],
+                                           read: Callable[[Path], Any], data: st.DataObject) -> None:
+    p = tmp_path / name
+    p.write_bytes(data.draw(mutated(make())))
+    out = expect_clean(lambda: read(p))
+    if out is None:
+        return
+    arr = out[0] if isinstance(out, tuple) else out.data
+    assert arr.ndim == 2 and arr.shape[0] >= 1
+
+
+def test_text_readers_valid_inputs(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_bytes(_muse_csv())
+    assert read_muse_csv(tmp_path / "m.csv").data.shape == (300, 4)
+    (tmp_path / "m.txt").write_bytes(_myo_txt())
+    assert read_myo_file(tmp_path / "m.txt")[0].shape == (200, 8)
+    (tmp_path / "o.txt").write_bytes(_openbci_txt())
+    rec = read_openbci_txt(tmp_path / "o.txt")
+    assert rec.data.shape == (100, 4) and rec.sfreq == 250.0
+
+
+@pytest.mark.parametrize(
+    ("name", "read"), [("muse.csv", read_muse_csv), ("myo.txt", read_myo_file), ("openbci.txt", read_openbci_txt)]
+)
+def test_text_readers_huge_and_odd_inputs(tmp_path: Path, name: str, read: Callable[[Path], Any]) -> None:
+    p = tmp_path / name
+    cases = [
+        b"1.0," * 1_000_000 + b"1.0\n",  # one 4 MB line declaring a million columns
+        b"9" * 3_000_000 + b"\n",  # one 3 MB number
+        b"\n\n\n",
+        b"\xef\xbb\xbf" + _muse_csv(5),  # a BOM
+        _muse_csv(5).replace(b"\n", b"\r\n"),
+        b"%Sample Rate = 0 Hz\nEXG Channel 0\n1.0\n",  # wrong sample rate
+        b"%Sample Rate = 1e999 Hz\nEXG Channel 0\n1.0\n",
+        b"%Sample Rate = 250 Hz\nEXG Channel 0,EXG Channel 1\n1.0\n",  # wrong channel count
+        b"\x00" * 1000,
+    ]
+    for raw in cases:
+        p.write_bytes(raw)
+        out = expect_clean(lambda: read(p))
+        if out is not None and hasattr(out, "sfreq"):
+            assert np.isfinite(out.sfreq) and out.sfreq > 0
+    with pytest.raises(BciInputError, match="not found"):
+        read(tmp_path / "missing" / name)
+
+
+# ---------------------------------------------------------------------------------------------- Muse SSVEP folder
+@FUZZ
+@given(data=st.data())
+def test_muse_ssvep_survives_mutated_files(tmp_path: Path, data: st.DataObject) -> None:
+    folder = tmp_path / "muse_ssvep" / "subject1" / "session1"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "run.csv").write_bytes(data.draw(mutated(_muse_csv(512, "Marker"))))
+    out = expect_clean(lambda: load_muse_ssvep("subject1", "session1", "run.csv", tmp_path))
+    if out is not None:
+        assert out.data.shape[1] == 4 and len(out.onsets) == len(out.labels)
+
+
+# ---------------------------------------------------------------------------------------------- SSVEPExo FIF
+SESSION = "record-[2012.07.06-19.02.16]"
+
+
+@pytest.fixture(scope="module")
+def exo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import mne
+
+    root = tmp_path_factory.mktemp("exo") / "ssvep_exo" / "subject01"
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(4)
+    info = mne.create_info([f"O{i}" for i in range(8)], 256.0, "eeg")
+    raw = mne.io.RawArray(rng.standard_normal((8, 512)) * 1e-5, info, verbose="error")
+    raw.save(root / f"{SESSION}_raw.fif", verbose="error")
+    mne.write_events(root / f"{SESSION}-eve.fif", np.array([[10, 0, 2], [200, 0, 1], [300, 0, 4]]), verbose="error")
+    return root.parent.parent
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["_raw.fif", "-eve.fif"])
+@settings(deadline=None, max_examples=25, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_ssvep_exo_survives_mutated_files(exo_dir: Path, tmp_path: Path, which: str, data: st.DataObject) -> None:
+    base = tmp_path / "data"
+    if base.exists():
+        shutil.rmtree(base)
+    shutil.copytree(exo_dir, base)
+    target = base / "ssvep_exo" / "subject01" / f"{SESSION}{which}"
+    target.write_bytes(data.draw(mutated(target.read_bytes())))
+    out = expect_clean(lambda: load_ssvep_exo("subject01", SESSION, base))
+    if out is not None:
+        assert out.data.ndim == 2 and len(out.onsets) == len(out.labels)
+
+
+def test_ssvep_exo_valid_and_unknown_events(exo_dir: Path, tmp_path: Path) -> None:
+    import mne
+
+    rec = load_ssvep_exo("subject01", SESSION, exo_dir)
+    assert rec.data.shape == (512, 8) and list(rec.labels) == [0, -1, 1]
+    base = tmp_path / "data"
+    shutil.copytree(exo_dir, base)
+    mne.write_events(base / "ssvep_exo" / "subject01" / f"{SESSION}-eve.fif", np.array([[10, 0, 99]]),
+                     overwrite=True, verbose="error")
+    with pytest.raises(BciInputError, match="unknown event ids"):
+        load_ssvep_exo("subject01", SESSION, base)

@@ -1,0 +1,300 @@
+"""Fuzz tests (hypothesis) for patient profiles (folder and ``.zip`` import) and saved decoder files.
+
+Every mutated profile or decoder must either load or raise the project's own error with a message:
+never another exception type, never a warning, never a hang, never code execution, never a file
+written outside the profiles folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+from bci_input import BciInputError, StreamInfo
+from bci_input.calibration import Profile, export_profile, import_profile, load_profile, save_profile
+from bci_input.decoding import load_decoder, save_decoder
+
+pytestmark = pytest.mark.timeout(60)
+
+FUZZ = settings(
+    deadline=None,
+    max_examples=40,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+INFO = StreamInfo(("Oz", "O1", "O2", "EMG1"), ("eeg", "eeg", "eeg", "emg"), 250.0, name="cyton")
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=6),
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=5),
+    max_leaves=10,
+)
+
+
+def expect_clean(fn: Callable[[], Any]) -> Any:
+    """Call ``fn``; it may return or raise a BciInputError with a message, nothing else."""
+    try:
+        return fn()
+    except BciInputError as exc:
+        assert str(exc).strip(), f"{type(exc).__name__} without a message"
+        return None
+
+
+@st.composite
+def mutated(draw: st.DrawFn, valid: bytes) -> bytes:
+    """Truncate, corrupt, insert bytes into ``valid``, empty it or replace it by random bytes."""
+    kind = draw(st.sampled_from(["truncate", "flip", "insert", "empty", "random"]))
+    n = len(valid)
+    if kind == "truncate":
+        return valid[: draw(st.integers(0, max(n - 1, 0)))]
+    if kind == "flip":
+        b = bytearray(valid)
+        for _ in range(draw(st.integers(1, 8))):
+            b[draw(st.integers(0, n - 1))] = draw(st.integers(0, 255))
+        return bytes(b)
+    if kind == "insert":
+        at = draw(st.integers(0, n))
+        return valid[:at] + draw(st.binary(min_size=1, max_size=40)) + valid[at:]
+    if kind == "empty":
+        return b""
+    return draw(st.binary(max_size=300))
+
+
+def _profile() -> Profile:
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 5))
+    lda = LinearDiscriminantAnalysis().fit(X, (X[:, 0] > 0).astype(int))
+    p = Profile.new("patient-01", INFO, board="cyton", ui={"font_size": 30})
+    p.set_paradigm("ssvep", settings={"freqs": [8.0, 11.0]}, stopping_threshold=0.9, window_s=1.5, n_trials=40,
+                   decoder=lda, arrays={"X": rng.standard_normal((2, 5, 4)).astype(np.float32), "y": np.arange(2)})
+    p.set_paradigm("emg", settings={}, thresholds={"on_uv": 41.5, "off_uv": 20.0}, n_trials=10)
+    return p
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("profiles")
+    folder = save_profile(_profile(), root)
+    archive = export_profile(folder, root.parent / "p.bciprofile.zip")
+    dec = save_decoder(LinearDiscriminantAnalysis().fit(np.eye(6), [0, 1] * 3), root.parent / "dec" / "lda")
+    return {"folder": folder, "archive": archive, "decoder": dec.parent}
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+    return dst
+
+
+def _use(profile: Any) -> None:
+    """Touch everything a loaded profile offers (a corrupt decoder shows up here)."""
+    if profile is None:
+        return
+    assert profile.info.n_channels >= 1
+    for paradigm in profile.paradigms:
+        profile.paradigm_arrays(paradigm)
+        if profile.paradigm(paradigm)["decoder"] is not None:
+            expect_clean(lambda p=paradigm: profile.decoder(p))
+
+
+# ---------------------------------------------------------------------------------------------- profile folders
+def test_valid_profile_loads(saved: dict[str, Path]) -> None:
+    p = load_profile(saved["folder"])
+    assert p.paradigms == ["ssvep", "emg"] or sorted(p.paradigms) == ["emg", "ssvep"]
+    assert hasattr(p.decoder("ssvep"), "predict_proba")
+
+
+@pytest.mark.parametrize("which", ["profile.json", "models.npz", "decoder-json", "decoder-npz"])
+@FUZZ
+@given(data=st.data())
+def test_load_profile_survives_mutated_files(saved: dict[str, Path], tmp_path: Path, which: str,
+                                            data: st.DataObject) -> None:
+    folder = _copy(saved["folder"], tmp_path / "patient-01")
+    decs = sorted((folder / "decoders").rglob("*"))
+    target = {
+        "profile.json": folder / "profile.json",
+        "models.npz": folder / "models.npz",
+        "decoder-json": next(p for p in decs if p.suffix == ".json"),
+        "decoder-npz": next(p for p in decs if p.suffix == ".npz"),
+    }[which]
+    target.write_bytes(data.draw(mutated(target.read_bytes())))
+    _use(expect_clean(lambda: load_profile(folder)))
+
+
+_TOP_KEYS = ["schema_version", "name", "created", "updated", "board", "channels", "paradigms", "ui"]
+
+
+@FUZZ
+@given(key=st.sampled_from(_TOP_KEYS + ["channels.sfreq", "channels.names", "channels.types", "paradigms.ssvep",
+                                        "paradigms.ssvep.decoder", "paradigms.ssvep.settings",
+                                        "paradigms.emg.thresholds", "paradigms.evil"]),
+       value=JSON_VALUES)
+def test_load_profile_schema_violations(saved: dict[str, Path], tmp_path: Path, key: str, value: Any) -> None:
+    folder = _copy(saved["folder"], tmp_path / "patient-01")
+    meta = json.loads((folder / "profile.json").read_text())
+    *parents, last = key.split(".")
+    node = meta
+    for k in parents:
+        node = node[k]
+    node[last] = value
+    (folder / "profile.json").write_text(json.dumps(meta))
+    _use(expect_clean(lambda: load_profile(folder)))
+
+
+def test_load_profile_wrong_rate_and_channel_count(saved: dict[str, Path], tmp_path: Path) -> None:
+    for edit in [{"sfreq": 0}, {"sfreq": -1}, {"sfreq": float("nan")}, {"names": ["Oz"]}, {"types": ["eeg"] * 9}]:
+        folder = _copy(saved["folder"], tmp_path / "patient-01")
+        meta = json.loads((folder / "profile.json").read_text())
+        meta["channels"].update(edit)
+        (folder / "profile.json").write_text(json.dumps(meta))
+        with pytest.raises(BciInputError):
+            load_profile(folder)
+    other = StreamInfo(INFO.ch_names, INFO.ch_types, 500.0)
+    with pytest.raises(BciInputError, match="sampling rate"):
+        load_profile(saved["folder"], info=other)
+
+
+def test_load_profile_refuses_pickled_arrays(saved: dict[str, Path], tmp_path: Path) -> None:
+    folder = _copy(saved["folder"], tmp_path / "patient-01")
+    np.savez(folder / "models.npz", ssvep__X=np.array([object()], dtype=object))
+    with pytest.raises(BciInputError, match="corrupt or unsafe"):
+        load_profile(folder)
+
+
+# ---------------------------------------------------------------------------------------------- profile archives
+@FUZZ
+@given(data=st.data())
+def test_import_profile_survives_mutated_archives(saved: dict[str, Path], tmp_path: Path, data: st.DataObject) -> None:
+    root = tmp_path / "root"
+    if root.exists():
+        shutil.rmtree(root)
+    archive = tmp_path / "in.zip"
+    archive.write_bytes(data.draw(mutated(saved["archive"].read_bytes())))
+    _use(expect_clean(lambda: import_profile(archive, root=root)))
+    assert not any(p.name.startswith(".import") for p in root.glob(".*")) if root.exists() else True
+
+
+def _zip(path: Path, members: dict[str, bytes], symlink: str | None = None) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, payload in members.items():
+            zf.writestr(name, payload)
+        if symlink is not None:
+            zi = zipfile.ZipInfo(symlink)
+            zi.external_attr = (0o120777 << 16)
+            zf.writestr(zi, "/etc/passwd")
+    return path
+
+
+_EVIL_NAMES = ["../evil.txt", "/tmp/evil.txt", "decoders/../../evil.txt", "..\\evil.txt", "C:evil.txt",
+               "decoders/.hidden", "profile.json/../x", "decoders/a/b/c/d", "evil.py"]
+
+
+@pytest.mark.parametrize("name", _EVIL_NAMES)
+def test_import_profile_refuses_path_traversal(saved: dict[str, Path], tmp_path: Path, name: str) -> None:
+    with zipfile.ZipFile(saved["archive"]) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members[name] = b"print('owned')"
+    root = tmp_path / "root"
+    with pytest.raises(BciInputError, match="unsafe|unexpected"):
+        import_profile(_zip(tmp_path / "evil.zip", members), root=root)
+    assert not (tmp_path / "evil.txt").exists() and not Path("/tmp/evil.txt").exists()
+    assert not list(root.glob("*")) if root.exists() else True
+
+
+def test_import_profile_refuses_symlink(saved: dict[str, Path], tmp_path: Path) -> None:
+    with zipfile.ZipFile(saved["archive"]) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    with pytest.raises(BciInputError, match="unsafe"):
+        import_profile(_zip(tmp_path / "l.zip", members, symlink="decoders/link"), root=tmp_path / "root")
+
+
+def _patch_declared_size(path: Path, member: str, size: int) -> None:
+    """Write ``size`` as the uncompressed size of ``member`` in the central directory."""
+    raw = bytearray(path.read_bytes())
+    name = member.encode()
+    pos = raw.find(b"PK\x01\x02" + b"")
+    while pos != -1:
+        n_len = struct.unpack_from("<H", raw, pos + 28)[0]
+        if bytes(raw[pos + 46 : pos + 46 + n_len]) == name:
+            struct.pack_into("<I", raw, pos + 24, size)
+        pos = raw.find(b"PK\x01\x02", pos + 4)
+    path.write_bytes(bytes(raw))
+
+
+def test_import_profile_huge_declared_size_and_zip_bomb(saved: dict[str, Path], tmp_path: Path) -> None:
+    archive = tmp_path / "big.zip"
+    shutil.copy(saved["archive"], archive)
+    _patch_declared_size(archive, "profile.json", 0xFFFFFFF0)
+    with pytest.raises(BciInputError, match="too large"):
+        import_profile(archive, root=tmp_path / "r1")
+    # a member that declares a tiny size but inflates to more than the limit must stop at the limit
+    import bci_input.calibration._profile as prof
+
+    with zipfile.ZipFile(saved["archive"]) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["decoders/pad.json"] = b"0" * (2 * 1024 * 1024)
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for n, payload in members.items():
+            zf.writestr(n, payload)
+    _patch_declared_size(bomb, "decoders/pad.json", 10)
+    old = prof.MAX_MEMBER_BYTES
+    prof.MAX_MEMBER_BYTES = 1024 * 1024
+    try:
+        expect_clean(lambda: import_profile(bomb, root=tmp_path / "r2"))
+        with pytest.raises(BciInputError):
+            import_profile(bomb, root=tmp_path / "r2")
+    finally:
+        prof.MAX_MEMBER_BYTES = old
+
+
+def test_import_profile_many_members_and_not_a_zip(tmp_path: Path) -> None:
+    members = {f"decoders/f{i}.json": b"{}" for i in range(300)}
+    with pytest.raises(BciInputError, match="at most"):
+        import_profile(_zip(tmp_path / "many.zip", members), root=tmp_path / "r")
+    (tmp_path / "x.zip").write_text("not a zip")
+    with pytest.raises(BciInputError, match="not a profile archive"):
+        import_profile(tmp_path / "x.zip", root=tmp_path / "r")
+    with pytest.raises(BciInputError):
+        import_profile(tmp_path / "missing.zip", root=tmp_path / "r")
+
+
+# ---------------------------------------------------------------------------------------------- decoder files
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+@FUZZ
+@given(data=st.data())
+def test_load_decoder_survives_mutated_files(saved: dict[str, Path], tmp_path: Path, suffix: str,
+                                            data: st.DataObject) -> None:
+    folder = _copy(saved["decoder"], tmp_path / "dec")
+    target = next(p for p in folder.iterdir() if p.suffix == suffix)
+    target.write_bytes(data.draw(mutated(target.read_bytes())))
+    est = expect_clean(lambda: load_decoder(target))
+    if est is not None:
+        assert hasattr(est, "predict")
+
+
+@FUZZ
+@given(tree=JSON_VALUES, cls=st.sampled_from(["os:system", "builtins:eval", "subprocess:Popen", "numpy:load", "",
+                                             "sklearn.discriminant_analysis:LinearDiscriminantAnalysis", ":", "os"]))
+def test_load_decoder_arbitrary_estimator_tree(saved: dict[str, Path], tmp_path: Path, tree: Any, cls: str) -> None:
+    folder = _copy(saved["decoder"], tmp_path / "dec")
+    jpath = next(p for p in folder.iterdir() if p.suffix == ".json")
+    doc = json.loads(jpath.read_text())
+    est = doc["estimator"]
+    variants = [tree, {**est, "class": cls} if isinstance(est, dict) else tree]
+    if isinstance(est, dict):
+        variants.append({k: tree for k in est})
+    for v in variants:
+        jpath.write_text(json.dumps({**doc, "estimator": v}))
+        expect_clean(lambda: load_decoder(jpath))
