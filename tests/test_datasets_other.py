@@ -37,7 +37,7 @@ def test_myo_reader_and_episodes(tmp_path) -> None:  # noqa: ANN001
     assert data.shape == (9, 8)
     assert myo_episodes(labels) == [(0, 3, 0), (3, 7, 7), (7, 9, 0)]
     p.write_text("1,2,3\n")
-    with pytest.raises(DataFormatError, match="8 EMG columns"):
+    with pytest.raises(DataFormatError, match="8 EMG values"):
         read_myo_file(p)
 
 

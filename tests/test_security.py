@@ -10,7 +10,7 @@ UNSAFE = re.compile(
     r"|allow_pickle\s*=\s*True"
     r"|torch\.load\("
     r"|\byaml\.load\("
-    r"|\beval\(|\bexec\(",
+    r"|(?<![\w.])(eval|exec)\(",  # the builtins; model.eval() and QDialog.exec() are not them
     re.MULTILINE,
 )
 
@@ -18,6 +18,13 @@ UNSAFE = re.compile(
 def _python_files():
     for folder in SHIPPED:
         yield from sorted(folder.rglob("*.py"))
+
+
+def test_the_pattern_tells_builtins_from_methods():
+    for bad in ["x = eval(text)", "exec(code)", "import pickle", "from joblib import load", "torch.load(f)"]:
+        assert UNSAFE.search(bad), bad
+    for ok in ["model.eval()", "if dlg.exec():", "evaluate(x)", "self.executor(x)"]:
+        assert not UNSAFE.search(ok), ok
 
 
 def test_no_unsafe_deserialisation_in_shipped_code():
