@@ -84,7 +84,9 @@ class AcquisitionSettings:
     other_info: str = ""
     playback_file: str = ""
     lsl_stream_name: str = ""
+    lsl_marker_name: str = ""
     lsl_outlet: bool = False
+    lsl_outlet_name: str = "bci-input"
     line_freq: float = 50.0
 
     def validate(self) -> None:

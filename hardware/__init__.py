@@ -18,7 +18,7 @@ from ._boards import (
 )
 from ._brainflow import BrainFlowSource
 from ._factory import open_source
-from ._lsl import MARKER_SUFFIX, LslInletSource, LslOutlet
+from ._lsl import MARKER_SUFFIX, LslInletSource, LslOutlet, LslTeeSource
 from ._playback import PLAYBACK_SUFFIXES, BrainFlowPlaybackSource, PlaybackSource, load_playback_file, open_playback
 from ._quality import ChannelQuality, QualityThresholds, SignalQuality, assess_quality, format_quality_table
 
@@ -39,6 +39,7 @@ __all__ = [
     "load_playback_file",
     "LslInletSource",
     "LslOutlet",
+    "LslTeeSource",
     "MARKER_SUFFIX",
     "open_playback",
     "open_source",

@@ -34,13 +34,14 @@ def open_source(
         Injected monotonic clock and matching sleep for paced playback (tests).
     **kwargs
         Any :class:`~bci_input.settings.AcquisitionSettings` field: ``board``, ``serial_port``, ...,
-        ``playback_file``, ``lsl_stream_name``.
+        ``playback_file``, ``lsl_stream_name``, ``lsl_marker_name``, ``lsl_outlet``.
 
     Returns
     -------
     Source
         ``BrainFlowSource`` for a board name, a playback source when ``board='playback'`` or
-        ``playback_file`` is set, ``LslInletSource`` when ``board='lsl'`` or ``lsl_stream_name`` is set.
+        ``playback_file`` is set, ``LslInletSource`` when ``board='lsl'`` or ``lsl_stream_name`` is set;
+        wrapped in ``LslTeeSource`` (the live stream published on LSL) when ``lsl_outlet`` is true.
 
     Raises
     ------
@@ -66,11 +67,19 @@ def open_source(
             raise ConfigError(
                 "The 'playback' board needs a file: set 'playback_file' (or use 'bci-input replay FILE')."
             )
-        return open_playback(s.playback_file, speed=speed, clock=clock, sleep=sleep)
-    if board == "lsl" or s.lsl_stream_name:
+        source: Source = open_playback(s.playback_file, speed=speed, clock=clock, sleep=sleep)
+    elif board == "lsl" or s.lsl_stream_name:
         from ._lsl import LslInletSource
 
-        return LslInletSource(name=s.lsl_stream_name or None, timeout=float(s.timeout or 5.0))
-    from ._brainflow import BrainFlowSource
+        source = LslInletSource(
+            name=s.lsl_stream_name or None, timeout=float(s.timeout or 5.0), marker_name=s.lsl_marker_name or None
+        )
+    else:
+        from ._brainflow import BrainFlowSource
 
-    return BrainFlowSource(board, **{k: getattr(s, k) for k in _BOARD_KEYS})
+        source = BrainFlowSource(board, **{k: getattr(s, k) for k in _BOARD_KEYS})
+    if s.lsl_outlet:
+        from ._lsl import LslTeeSource
+
+        source = LslTeeSource(source, s.lsl_outlet_name)
+    return source

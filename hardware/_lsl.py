@@ -359,3 +359,54 @@ class LslInletSource(Source):
             raise ConfigError(f"Invalid marker code {code!r}: markers must be positive integers.")
         with self._lock:
             self._pending.append((self._pylsl.local_clock(), int(code)))
+
+
+class LslTeeSource(Source):
+    """Pass another source through unchanged while publishing it (and its markers) on LSL.
+
+    This is how the app and the engine share their live stream with LabRecorder, OpenViBE or
+    BCI2000 (the ``lsl_outlet`` setting). The outlet is created when the source starts and
+    withdrawn when it stops; a stable ``source_id`` lets receivers reconnect after a restart.
+
+    Parameters
+    ----------
+    source : Source
+        The source to read from.
+    name : str
+        LSL stream name; the marker stream is ``name + '-markers'``.
+    """
+
+    def __init__(self, source: Source, name: str = "bci-input") -> None:
+        if not name:
+            raise ConfigError("The LSL outlet name must not be empty.")
+        self.source = source
+        self.name = name
+        self.info = source.info
+        self.outlet: LslOutlet | None = None
+
+    def start(self) -> None:
+        """Start the wrapped source, then open the outlet."""
+        self.source.start()
+        self.info = self.source.info
+        if self.outlet is None:
+            self.outlet = LslOutlet(self.info, self.name)
+
+    def stop(self) -> None:
+        """Stop the wrapped source and withdraw the outlet. Safe to call twice."""
+        try:
+            self.source.stop()
+        finally:
+            if self.outlet is not None:
+                self.outlet.close()
+                self.outlet = None
+
+    def read(self, timeout: float = 0.1) -> Chunk | None:
+        """Read from the wrapped source and publish what arrived."""
+        chunk = self.source.read(timeout)
+        if chunk is not None and self.outlet is not None:
+            self.outlet.push_chunk(chunk)
+        return chunk
+
+    def insert_marker(self, code: int) -> None:
+        """Stamp a marker on the wrapped source; it is published with its sample."""
+        self.source.insert_marker(code)

@@ -161,3 +161,53 @@ def test_loopback_cfg_is_honoured_by_liblsl(tmp_path: Path) -> None:
         proc.stdin.close()
         proc.wait(10)
         proc.stdout.close()
+
+
+def test_lsl_outlet_setting_publishes_the_live_synthetic_board() -> None:
+    # The `lsl_outlet` setting: the real synthetic board is read as usual and its samples and markers
+    # are published on LSL at the same time (LabRecorder would see this stream).
+    name = unique("tee")
+    source = open_source(board="synthetic", lsl_outlet=True, lsl_outlet_name=name)
+    with source:
+        inlet = LslInletSource(name, timeout=3.0, marker_timeout=2.0)
+        assert inlet.info.n_channels == source.info.n_channels and inlet.info.sfreq == source.info.sfreq
+        with inlet:
+            wait_for(lambda: source.outlet is not None and source.outlet.have_consumers(), 5.0)
+            sent: list[Chunk] = []
+            end = time.monotonic() + 1.5
+            marked = False
+            while time.monotonic() < end:
+                if not marked and time.monotonic() > end - 1.0:
+                    source.insert_marker(7)
+                    marked = True
+                c = source.read(0.1)
+                if c is not None:
+                    sent.append(c)
+            got = collect(inlet, 100, timeout=5.0)
+    sent_all = Chunk.concatenate(sent)
+    assert [code for _, code in sent_all.markers] == [7]
+    assert got.n_times >= 100
+    first = int(np.flatnonzero(np.all(sent_all.data == got.data[0], axis=1))[0])  # the same samples, in order
+    np.testing.assert_allclose(got.data[:50], sent_all.data[first : first + 50], rtol=1e-5, atol=1e-3)
+
+
+def test_lsl_marker_name_setting_picks_a_differently_named_marker_stream() -> None:
+    name, markers = unique("data"), unique("events")
+    out = LslOutlet(INFO, name, markers=False)
+    minfo = pylsl.StreamInfo(markers, "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_int32, markers)
+    mout = pylsl.StreamOutlet(minfo)
+    source = open_source(board="lsl", lsl_stream_name=name, lsl_marker_name=markers, timeout=3)
+    with source:
+        wait_for(out.have_consumers)
+        wait_for(mout.have_consumers)
+        chunks = make_chunks(4)
+        mout.push_sample([3], out._lsl_time(chunks[1].timestamps)[5])  # the marker of sample 30, sent first
+        for c in chunks:
+            out.push_chunk(c)
+        got = collect(source, 100)
+    assert [code for _, code in got.markers] == [3]
+    assert int(np.flatnonzero(got.timestamps == got.markers[0][0])[0]) == 30
+    absent = open_source(board="lsl", lsl_stream_name=name, lsl_marker_name="nobody-markers", timeout=1)
+    with pytest.raises(StreamNotFoundError, match="marker stream named 'nobody-markers'"):
+        absent.start()
+    out.close()
