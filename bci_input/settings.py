@@ -134,10 +134,12 @@ class SpellerSettings:
     scan_step_s: float = 1.0
     dwell_s: float = 1.0
     n_suggestions: int = 5
+    confirm: str = "none"
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on invalid values."""
         check_option("paradigm", self.paradigm, ("ssvep", "p300", "scan"))
+        check_option("confirm", self.confirm, ("none", "emg"))
         check_option("switch_preset", self.switch_preset, ("one-switch", "two-switch"))
         if not 0.0 < self.stopping_threshold < 1.0:
             raise ConfigError(

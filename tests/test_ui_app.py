@@ -241,3 +241,25 @@ def test_developer_scan_participant_presses_its_switch(qtbot) -> None:
     assert ctrl.document.text == "o"
     assert window.scan.n_steps > 0  # the highlight followed the engine's scan steps
     window.close()
+
+
+def test_confirm_setting_makes_eeg_selections_wait_for_an_emg_clench(qtbot) -> None:
+    # [speller] confirm = "emg": "EEG selects, EMG confirms". A decoded letter waits on a confirm page; a clench
+    # (CONFIRM) types it, a double clench (UNDO) drops it.
+    from bci_input._types import Modality
+    from bci_input.settings import Settings, SpellerSettings
+
+    settings = Settings(speller=SpellerSettings(confirm="emg"))
+    window, ctrl = build_app(AppOptions(board="none", lm="wordfreq", mode="ssvep", settings=settings))
+    qtbot.addWidget(window)
+    try:
+        ctrl.handle_intent(Intent(IntentKind.SELECT, "char:a", modality=Modality.SSVEP))
+        assert ctrl.document.text == "" and ctrl.speller.page == "confirm"
+        ctrl.handle_intent(Intent(IntentKind.CONFIRM, None, modality=Modality.EMG))
+        assert ctrl.document.text == "a" and ctrl.speller.page == "main"
+        ctrl.handle_intent(Intent(IntentKind.SELECT, "char:b", modality=Modality.SSVEP))
+        ctrl.handle_intent(Intent(IntentKind.UNDO, None, modality=Modality.EMG))
+        assert ctrl.document.text == "a" and ctrl.speller.page == "main"
+    finally:
+        window.close()
+        ctrl.shutdown()

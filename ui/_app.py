@@ -99,7 +99,7 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     controller = AppController(
         window, document=document, paradigm=paradigm, documents_dir=docs,
         autosave_dir=user_data_dir() / "autosave", prefs=prefs, engine_factory=factory, participant=participant,
-        board_name=board_name, autosave_keep=settings.storage.autosave_versions,
+        board_name=board_name, autosave_keep=settings.storage.autosave_versions, confirm=settings.speller.confirm,
     )
     loader, name, immediate = language_loader(settings, opts.lm)
     if immediate:

@@ -61,6 +61,11 @@ class AppController(QObject):
         The simulated participant (developer mode clicks make it attend a target).
     board_name : str
         Shown in the status bar.
+    autosave_keep : int
+        Autosave versions kept per document.
+    confirm : str
+        ``'emg'``: an EEG selection of a letter or word waits for an EMG clench (CONFIRM) and a double
+        clench drops it (the ``[speller] confirm`` setting); ``'none'``: selections act at once.
     """
 
     document_changed = pyqtSignal()
@@ -70,11 +75,13 @@ class AppController(QObject):
                  paradigm: str = "ssvep", documents_dir: Path, autosave_dir: Path | None = None,
                  prefs: AccessibilityPrefs | None = None,
                  engine_factory: Callable[[EngineBridge], Any] | None = None,
-                 participant: Any = None, board_name: str = "none", autosave_keep: int = 10) -> None:
+                 participant: Any = None, board_name: str = "none", autosave_keep: int = 10,
+                 confirm: str = "none") -> None:
         super().__init__(window)
         self.window = window
         self.prefs = prefs or AccessibilityPrefs()
         self.paradigm = paradigm
+        self.confirm = confirm
         self.documents_dir = Path(documents_dir)
         self.participant = participant
         self.board_name = board_name
@@ -132,7 +139,8 @@ class AppController(QObject):
         self._unsubscribe = lambda: [u() for u in unsubs]  # type: ignore[func-returns-value]
         hooks = {name: self._hook(name) for name in APP_COMMANDS}
         self.speller = Speller(document, None, self.paradigm, lm_mode="async", request_language=self._request,
-                               on_layout=self._on_layout, hooks=hooks, documents_dir=self.documents_dir)
+                               on_layout=self._on_layout, hooks=hooks, documents_dir=self.documents_dir,
+                               confirm=self.confirm)
         if self.model is not None:
             self.speller.lm = SpellerLM(self.model)
         self._refresh()
