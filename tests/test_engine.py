@@ -167,3 +167,20 @@ def test_engine_thread_runs_and_stops_cleanly():
     assert done.wait(30.0)
     eng.stop(timeout=5.0)
     assert not eng.running and intents[0].payload == "t3"
+
+
+def test_long_clench_pauses_and_wakes_the_engine():
+    # The hands-free way out of a pause: a long clench is PAUSE while running and WAKE while paused.
+    from bci_input.simulation._calib_sim import calibrate_switches
+
+    part = SimulatedParticipant(seed=16)
+    switches = calibrate_switches(part)
+    intents = []
+    eng = Engine(part, None, "ssvep", EngineCallbacks(intents.append), switches=switches, eeg_picks=part.eeg_picks)
+    part.press("long_clench", 0)
+    _run(eng, part, part.now + 3.5)
+    assert [i.kind for i in intents] == [IntentKind.PAUSE]
+    eng.pause()  # what the app does on a PAUSE intent
+    part.press("long_clench", 0)
+    _run(eng, part, part.now + 3.5)
+    assert [i.kind for i in intents] == [IntentKind.PAUSE, IntentKind.WAKE]

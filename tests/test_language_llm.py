@@ -15,10 +15,10 @@ from bci_input.settings import LanguageSettings
 
 
 @pytest.fixture(scope="session")
-def model_cache(request: pytest.FixtureRequest) -> Path:
-    """Converted weights, shared by every test of the run (and kept between runs in .pytest_cache)."""
+def model_cache() -> Path:
+    """Converted weights, shared by every test of the run and kept between runs (the folder conftest.py uses)."""
     env = os.environ.get("BCI_INPUT_TEST_MODEL_CACHE")
-    return Path(env) if env else Path(request.config.cache.mkdir("bci-input-models"))
+    return Path(env) if env else Path(__file__).resolve().parents[1] / ".venv" / "model-cache-tests"
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +126,22 @@ def test_corrupt_cache_is_detected_and_rebuild_failure_degrades(
     assert isinstance(model, WordFreqModel)
     assert "unusable" in notices[0] and "rebuilding" in notices[0]
     assert "Cannot convert the bundled model" in notices[-1] and "word-frequency" in notices[-1]
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_speller_accepts_the_bundled_models_phrase_suggestion(local_model: LocalModel) -> None:
+    from bci_input._types import Intent, IntentKind, Modality
+    from bci_input.document import Document
+    from bci_input.speller import Speller
+
+    doc = Document("Dear Sarah, thank you for ")
+    sp = Speller(doc, local_model, "ssvep")
+    phrases = [t.value for t in sp.layout.targets if t.kind == "phrase" and t.value]
+    assert phrases, "the bundled model proposes a phrase"
+    sp.select("cmd:menu")
+    assert sp.select("cmd:accept_suggestion") == ["accept_suggestion"]
+    assert doc.text == f"Dear Sarah, thank you for {phrases[0]} "
+    assert sp.layout.page == "main"
+    sp.handle(Intent(IntentKind.UNDO, modality=Modality.EMG))  # one undo takes the whole phrase back
+    assert doc.text == "Dear Sarah, thank you for "

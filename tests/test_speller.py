@@ -256,3 +256,28 @@ def test_bundled_model_gives_a_sane_prior_and_suggestions():
         lay.prior[i] for i, t in enumerate(lay.targets) if t.kind == "word" and t.value.startswith("co")
     ) > 0.2
     assert p["char:z"] < 0.01
+
+
+def test_redo_and_new_line_commands():
+    # Both are targets on the menu page, reached by selecting "menu" on the main page.
+    from bci_input.language import WordFreqModel
+
+    doc = Document("Dear Sarah,")
+    sp = Speller(doc, WordFreqModel(), "ssvep")
+
+    def via_menu(name: str) -> list[str]:
+        if sp.layout.get(f"cmd:{name}") is None:
+            sp.select("cmd:menu")
+        return sp.select(f"cmd:{name}")
+
+    assert via_menu("new_line") == ["new_line"]
+    assert doc.text == "Dear Sarah,\n"
+    if sp.layout.page == "menu":
+        sp.select("cmd:back")
+    for ch in "thank":
+        sp.select(f"char:{ch}")
+    via_menu("undo")
+    assert doc.text == "Dear Sarah,\nthan"
+    assert via_menu("redo") == ["redo"]
+    assert doc.text == "Dear Sarah,\nthank"
+    assert via_menu("redo") == []  # nothing left to redo
