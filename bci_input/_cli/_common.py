@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from .._errors import ConfigError
 
@@ -12,9 +13,17 @@ __all__ = ["add_board_arguments", "add_data_dir_argument", "resolve_data_dir", "
 
 
 def add_board_arguments(parser: argparse.ArgumentParser, default: str = "synthetic") -> None:
-    """Add ``--board`` and BrainFlow's connection parameters to ``parser``."""
+    """Add ``--board`` and BrainFlow's connection parameters to ``parser``.
+
+    An option left out takes its value from the ``[acquisition]`` settings (``--config``), then ``default``
+    for the board; :func:`apply_acquisition_settings` fills them in before the command runs.
+    """
     g = parser.add_argument_group("board")
-    g.add_argument("--board", default=default, help="board name (see 'bci-input boards'); default %(default)s")
+    g.add_argument(
+        "--board", default=None,
+        help=f"board name (see 'bci-input boards'); default: [acquisition] board in --config, else {default}",
+    )
+    parser.set_defaults(_board_default=default)
     g.add_argument("--serial-port", default="", help="serial port, e.g. /dev/ttyUSB0 or COM3")
     g.add_argument("--mac-address", default="", help="Bluetooth MAC address")
     g.add_argument("--ip-address", default="", help="IP address (WiFi boards)")
@@ -56,3 +65,24 @@ def load_cli_settings(args: argparse.Namespace):  # noqa: ANN201 - returns Setti
     from ..settings import load_settings
 
     return load_settings(getattr(args, "config", None) or os.environ.get("BCI_INPUT_CONFIG") or None)
+
+
+def apply_acquisition_settings(args: argparse.Namespace, settings: Any) -> None:
+    """Fill the board options the user left out from the ``[acquisition]`` settings.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options of a command that called :func:`add_board_arguments`.
+    settings : Settings
+        The loaded settings.
+    """
+    if not hasattr(args, "_board_default"):
+        return
+    acq = settings.acquisition
+    if args.board is None:
+        explicit = acq != type(acq)()  # a [acquisition] section was given
+        args.board = acq.board if explicit else args._board_default
+    for key in ("serial_port", "mac_address", "ip_address", "ip_port", "serial_number", "timeout", "other_info"):
+        if not getattr(args, key, None):
+            setattr(args, key, getattr(acq, key))
