@@ -263,3 +263,26 @@ def test_confirm_setting_makes_eeg_selections_wait_for_an_emg_clench(qtbot) -> N
     finally:
         window.close()
         ctrl.shutdown()
+
+
+def test_device_and_signal_faults_show_in_the_status_bar(qtbot) -> None:
+    # The engine's statuses (tested against the real synthetic board in test_device_faults.py) reach the
+    # status bar through the real bridge: the user sees why decoding stopped, and that the text is safe.
+    window, ctrl = build_app(AppOptions(board="none", lm="wordfreq", mode="ssvep"))
+    qtbot.addWidget(window)
+    try:
+        ctrl.handle_intent(Intent(IntentKind.SELECT, "char:a"))
+        ctrl.bridge.status.emit({"type": "signal", "ok": False, "faults": ["NaN in 16 channels"]})
+        qtbot.waitUntil(lambda: "NaN in 16 channels" in window.status.state.text(), timeout=2000)
+        assert "text is safe" in window.status.state.text()
+        ctrl.bridge.status.emit({"type": "device", "state": "reconnecting", "message": "No data for 2.0 s."})
+        qtbot.waitUntil(lambda: "reconnecting" in window.status.board.text(), timeout=2000)
+        assert "No data for 2.0 s." in window.status.board.text()
+        ctrl.bridge.status.emit({"type": "device", "state": "recovered", "message": ""})
+        ctrl.bridge.status.emit({"type": "signal", "ok": True, "faults": []})
+        qtbot.waitUntil(lambda: "streaming" in window.status.board.text(), timeout=2000)
+        qtbot.waitUntil(lambda: "resumed" in window.status.state.text(), timeout=2000)
+        assert ctrl.document.text == "a"
+    finally:
+        window.close()
+        ctrl.shutdown()

@@ -364,6 +364,17 @@ class AppController(QObject):
             st.set_quality([(str(n), str(lv)) for n, lv in q])
         if "llm_latency_s" in status:
             st.set_llm(str(status.get("llm_backend", "")), float(status["llm_latency_s"]))
+        if status.get("type") == "device":  # the acquisition thread: stalled, reconnecting, recovered, failed
+            state = str(status.get("state", ""))
+            shown = {"running": "streaming", "recovered": "streaming"}.get(state, f"fault: {state}")
+            st.set_board(self.board_name, shown if state in ("running", "recovered") else
+                         f"{shown} — {status.get('message', '')}".rstrip(" —"))
+        if status.get("type") == "signal":  # decoding suspended on NaN, saturation, flat line or a gap
+            faults = [str(f) for f in status.get("faults", ())]
+            if faults:
+                st.set_state("decoding paused: " + "; ".join(faults) + " (text is safe)", warn=True)
+            else:
+                st.set_state("decoding resumed")
 
     def update_quality(self) -> None:
         """Rate each channel on the last 2 s the engine holds and show it in the status bar."""
