@@ -36,6 +36,8 @@ def test_simulated_emg_calibration_saves_profile_report_and_recording(tmp_path: 
         (["--paradigm", "ssvep", "--profile", "../x", "--simulated"], "Invalid profile name"),
         (["--paradigm", "ssvep", "--profile", "x", "--from-recording", "/nonexistent.fif"], "Recording not found"),
         (["--paradigm", "emg", "--profile", "x", "--simulated", "--trials", "2"], "Not enough clean trials"),
+        (["--paradigm", "ssvep", "--profile", "x", "--board", "synthetic"], "needs flickering or flashing targets"),
+        (["--paradigm", "p300", "--profile", "x", "--board", "synthetic"], "--from-recording"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(argv: list[str], match: str, capsys) -> None:

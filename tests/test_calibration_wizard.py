@@ -42,3 +42,15 @@ def test_wizard_shows_a_failed_session_on_the_setup_page(qtbot) -> None:
         wiz.start_button.click()
     assert wiz.pages.currentIndex() == 0
     assert "Not enough clean trials" in wiz.setup_message.text()
+
+
+def test_wizard_refuses_visual_paradigms_on_a_headset_before_opening_it(qtbot) -> None:
+    opened = []
+    wiz = CalibrationWizard(lambda: opened.append(1), board="cyton", on_cue=None)  # a real board: no participant
+    qtbot.addWidget(wiz)
+    for paradigm in ("ssvep", "p300"):
+        wiz.paradigm_combo.setCurrentText(paradigm)
+        wiz.start_button.click()
+        assert wiz.pages.currentIndex() == 0
+        assert "needs flickering or flashing targets" in wiz.setup_message.text()
+    assert not opened  # the device was never opened for a session that cannot run

@@ -38,6 +38,7 @@ from bci_input.calibration import (
     Cue,
     SessionCallbacks,
     build_report,
+    check_live_stimuli,
     get_spec,
     open_or_create_profile,
     store_result,
@@ -170,6 +171,7 @@ class CalibrationWizard(QWidget):
         paradigm = self.paradigm_combo.currentText()
         try:
             spec = get_spec(paradigm)
+            check_live_stimuli(spec.name, simulated=self._cue_factory is not None)
             source = self._source_factory()
             extra = self._cue_factory(source, spec) if self._cue_factory else None
         except BciInputError as exc:

@@ -83,13 +83,22 @@ def _make_source(args: argparse.Namespace, spec: Any) -> tuple[Any, Any, str]:
         kw = {} if args.snr is None else {"snr": args.snr}
         sim = SimulatedParticipant(seed=args.seed, **kw)
         return sim, participant_cue_handler(sim, spec, seed=args.seed), "simulated"
+    from ..calibration._protocol import check_live_stimuli
     from ..hardware import open_source
 
+    check_live_stimuli(spec.name, simulated=False)
     settings = load_cli_settings(args)
     fields = ("board", "serial_port", "mac_address", "ip_address", "ip_port", "serial_number", "timeout",
               "other_info")
     src = open_source(settings.acquisition, **{f: getattr(args, f) for f in fields})
-    return src, None, args.board
+    return src, _print_cue, args.board
+
+
+def _print_cue(cue: Any) -> None:
+    """Show each instruction (EMG, blink, motor imagery) on its own line; the patient or clinician reads it."""
+    if cue.kind == "cue" and cue.text:
+        sys.stderr.write(f"\n>>> {cue.text}\n")
+        sys.stderr.flush()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from ._protocol import (
     DataCheck,
     Epochs,
     ParadigmSpec,
+    check_live_stimuli,
     check_minimum_data,
     extract_epochs,
     get_spec,
@@ -55,6 +56,7 @@ __all__ = [
     "reject_artifacts",
     "DataCheck",
     "check_minimum_data",
+    "check_live_stimuli",
     "jfpm_codes",
     # sessions and training
     "CalibrationSession",

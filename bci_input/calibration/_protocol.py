@@ -22,6 +22,7 @@ from .._errors import ConfigError, check_option
 
 __all__ = [
     "ParadigmSpec",
+    "check_live_stimuli",
     "Cue",
     "Epochs",
     "DataCheck",
@@ -594,3 +595,35 @@ def check_minimum_data(clean: Epochs, spec: ParadigmSpec, rejected: dict[str, in
         + rej_txt
     )
     return DataCheck(False, counts, needed, rejected, msg)
+
+
+#: Paradigms whose live calibration needs flickering or flashing targets on screen.
+VISUAL_PARADIGMS = ("ssvep", "p300")
+
+
+def check_live_stimuli(paradigm: str, simulated: bool) -> None:
+    """Refuse a live calibration that would need on-screen stimuli this version does not draw.
+
+    EMG, blink and motor-imagery cues are instructions (text); SSVEP and P300 need flickering or
+    flashing targets, which the calibration session does not present yet. A simulated participant
+    follows the cues without them.
+
+    Parameters
+    ----------
+    paradigm : str
+        The paradigm to calibrate.
+    simulated : bool
+        True when the source is the simulated participant.
+
+    Raises
+    ------
+    ConfigError
+        For SSVEP or P300 on a real headset, with what to do instead.
+    """
+    if paradigm in VISUAL_PARADIGMS and not simulated:
+        raise ConfigError(
+            f"{paradigm.upper()} calibration on a headset needs flickering or flashing targets, which this "
+            "version does not draw during calibration yet. Calibrate from a recording made with your stimulus "
+            "software ('bci-input calibrate --from-recording FILE'), or write with the training-free FBCCA "
+            "decoder (SSVEP). EMG, blink and motor-imagery calibration work live."
+        )
