@@ -286,3 +286,26 @@ def test_device_and_signal_faults_show_in_the_status_bar(qtbot) -> None:
     finally:
         window.close()
         ctrl.shutdown()
+
+
+def test_new_document_and_open_recent_are_menu_targets_and_lose_no_text(qtbot) -> None:
+    # Selected by intents only (no keyboard, no mouse): the unsaved draft is saved before the new document
+    # opens, and "recent" brings it back.
+    window, ctrl = build_app(AppOptions(board="none", lm="wordfreq", mode="ssvep"))
+    qtbot.addWidget(window)
+    try:
+        for ch in "hi":
+            ctrl.handle_intent(Intent(IntentKind.SELECT, f"char:{ch}"))
+        ctrl.handle_intent(Intent(IntentKind.SELECT, "cmd:menu"))
+        menu = {t.id for t in ctrl.speller.layout.targets}
+        assert {"cmd:new_document", "cmd:open_recent", "cmd:read_back", "cmd:accept_word"} <= menu
+        ctrl.handle_intent(Intent(IntentKind.SELECT, "cmd:new_document"))
+        assert ctrl.document.text == "" and ctrl.document.path is None
+        saved = ctrl.recent_documents()
+        assert saved and saved[0].read_text(encoding="utf-8") == "hi"
+        ctrl.handle_intent(Intent(IntentKind.SELECT, "cmd:menu"))
+        ctrl.handle_intent(Intent(IntentKind.SELECT, "cmd:open_recent"))
+        assert ctrl.document.text == "hi" and ctrl.document.path == saved[0]
+    finally:
+        window.close()
+        ctrl.shutdown()

@@ -450,9 +450,9 @@ class AppController(QObject):
         return out
 
     def cmd_new_document(self) -> Document:
-        """Save the current document if it has a path, then start an empty one."""
-        if self.document.path is not None and self.document.modified:
-            self.document.save()
+        """Save the current document (into the documents folder if it has no path yet), then start an empty one."""
+        if self.document.modified or (self.document.path is None and self.document.text):
+            self.cmd_save()  # raises on a full disk: the hook shows the error and the text stays open
         self._open_document(Document())
         self.window.show_message("New document")
         return self.document

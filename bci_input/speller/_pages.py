@@ -18,6 +18,7 @@ __all__ = [
     "grid_groups",
     "finish_layout",
     "MENU_COMMANDS",
+    "APP_MENU_COMMANDS",
     "N_WORD_SLOTS",
     "N_PHRASE_SLOTS",
     "UNIFORM_MIX",
@@ -36,9 +37,12 @@ MENU_COMMANDS = (
 _COMMAND_LABELS = {
     "delete_char": "⌫", "delete_word": "⌫ word", "undo": "↶ undo", "redo": "↷ redo", "menu": "☰ menu",
     "back": "← back", "accept_suggestion": "✓ accept", "rewrite_menu": "✎ rewrite", "new_line": "⏎ line",
-    "save": "💾 save", "export": "⇪ export", "pause": "⏸ pause", "wake": "wake", "select_sentence": "◀ sentence",
+    "save": "save", "export": "⇪ export", "pause": "‖ pause", "wake": "wake", "select_sentence": "◀ sentence",
     "select_paragraph": "¶ paragraph", "rewrite_next": "→ next", "reject": "✗ reject", "cancel": "✗ cancel",
+    "new_document": "+ new doc", "open_recent": "⟲ recent", "read_back": "read aloud", "accept_word": "→ word",
 }
+#: Menu commands that the host application performs (shown when the speller has a hook for them).
+APP_MENU_COMMANDS = ("accept_word", "new_document", "open_recent", "read_back")
 #: Small fixed prior mass of command targets on the main page.
 _COMMAND_PRIOR = {"delete_char": 0.03, "delete_word": 0.005, "undo": 0.01, "menu": 0.004}
 

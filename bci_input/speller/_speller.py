@@ -25,7 +25,7 @@ from ..document import (
     export_text,
 )
 from ._lm import SpellerLM
-from ._pages import MENU_COMMANDS, command_page, finish_layout, main_prior, main_targets
+from ._pages import APP_MENU_COMMANDS, MENU_COMMANDS, command_page, finish_layout, main_prior, main_targets
 from ._targets import PARADIGMS, Layout, Target
 
 __all__ = ["Speller", "REWRITE_INSTRUCTIONS"]
@@ -261,7 +261,7 @@ class Speller:
 
     def _page_targets(self) -> tuple[Target, ...]:
         if self.page == "menu":
-            return command_page(MENU_COMMANDS)
+            return command_page(MENU_COMMANDS + tuple(n for n in APP_MENU_COMMANDS if n in self.hooks))
         if self.page == "rewrite_select":
             return command_page(("select_sentence", "select_paragraph", "rewrite_next", "cancel"))
         if self.page == "rewrite_instruction":

@@ -45,6 +45,10 @@ COMMANDS = (
     "rewrite_next",
     "reject",
     "cancel",
+    "new_document",
+    "open_recent",
+    "read_back",
+    "accept_word",
 )
 #: Most targets an SSVEP page holds (JFPM 8.0-15.8 Hz in 0.2 Hz steps).
 MAX_SSVEP_TARGETS = 40
