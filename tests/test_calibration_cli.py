@@ -63,3 +63,25 @@ def test_from_recording_on_ssvep_exo_matches_evaluate(data_dir: Path, tmp_path: 
     assert abs(m["accuracy"] - row["accuracy"]) <= 0.05, (m["accuracy"], row["accuracy"])
     assert prof.paradigm("ssvep")["settings"]["freqs"] == [13.0, 17.0, 21.0]
     assert prof.meta["channels"]["names"][0] == "Oz"
+
+
+def test_profile_command_lists_shows_exports_imports_and_deletes(tmp_path: Path, capsys) -> None:
+    assert main(["calibrate", "--paradigm", "emg", "--profile", "pat-1", "--simulated", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["profile", "list"]) == 0 and capsys.readouterr().out.split() == ["pat-1"]
+    assert main(["profile", "show", "pat-1"]) == 0
+    shown = capsys.readouterr().out
+    assert "emg:" in shown and "EMG1" in shown
+    archive = tmp_path / "pat-1.zip"
+    assert main(["profile", "export", "pat-1", str(archive)]) == 0 and archive.is_file()
+    assert main(["profile", "import", str(archive), "--name", "pat-1-copy"]) == 0
+    assert load_profile("pat-1-copy").paradigm("emg") == load_profile("pat-1").paradigm("emg")
+    capsys.readouterr()
+    assert main(["profile", "import", str(archive), "--name", "pat-1-copy"]) == 2  # never overwritten silently
+    assert main(["profile", "delete", "pat-1-copy"]) == 2  # needs --yes
+    assert "--yes" in capsys.readouterr().err
+    assert main(["profile", "delete", "pat-1-copy", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["profile", "list"]) == 0 and capsys.readouterr().out.split() == ["pat-1"]
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    assert main(["profile", "import", str(tmp_path / "bad.zip")]) == 2
