@@ -309,3 +309,24 @@ def test_new_document_and_open_recent_are_menu_targets_and_lose_no_text(qtbot) -
     finally:
         window.close()
         ctrl.shutdown()
+
+
+def test_profile_of_another_montage_is_refused_on_a_real_source(tmp_path) -> None:
+    # A profile calibrated on the simulated 14-channel headset must not decode a 2-channel recording.
+    import numpy as np
+    from bci_input.ui._session import build_engine_factory
+
+    from bci_input._types import Chunk, StreamInfo
+    from bci_input.cli import main
+    from bci_input.recording import Recorder
+    from bci_input.settings import AcquisitionSettings, Settings
+
+    assert main(["calibrate", "--paradigm", "emg", "--profile", "pat-9", "--simulated", "--quiet"]) == 0
+    info = StreamInfo(("C3", "C4"), ("eeg", "eeg"), 100.0)
+    with Recorder(tmp_path / "r.csv", info) as rec:
+        rec.write(Chunk(np.zeros((200, 2), np.float32), 1000 + np.arange(200) / 100.0))
+    settings = Settings(acquisition=AcquisitionSettings(board="playback", playback_file=str(tmp_path / "r.csv")))
+    with pytest.raises(ConfigError, match="different channel layout"):
+        build_engine_factory(settings, "playback", "ssvep", "pat-9")
+    factory, participant, _ = build_engine_factory(settings, "playback", "ssvep", "default")  # no profile: FBCCA
+    assert factory is not None and participant is None

@@ -164,9 +164,15 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str,
     source = open_source(settings.acquisition)
     decoder = None
     if paradigm != "ssvep" or profile != "default":
-        try:
-            from bci_input.calibration import load_profile
+        from bci_input._errors import ProfileError
+        from bci_input.calibration import load_profile, profiles_dir
 
+        if (profiles_dir() / profile).is_dir():
+            try:  # a profile of another montage or rate would decode garbage: refuse it, never fall back silently
+                load_profile(profile).check_channels(source.info)
+            except ProfileError as exc:
+                raise ConfigError(str(exc)) from None
+        try:
             decoder = load_profile(profile).decoder(paradigm)
         except Exception as exc:
             if paradigm != "ssvep":
