@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _fuzz import expect_clean, fuzz_settings
+from _fuzz import mutated as _mutated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,56 +23,12 @@ from bci_input.datasets import load_muse_ssvep, load_ssvep_exo, read_muse_csv, r
 
 pytestmark = pytest.mark.timeout(60)
 
-FUZZ = settings(
-    deadline=None,
-    max_examples=40,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+
+def mutated_table(valid: bytes) -> st.SearchStrategy[bytes]:
+    return _mutated(valid, table=True)
 
 
-def expect_clean(fn: Callable[[], Any]) -> Any:
-    """Call ``fn``; it may return or raise a BciInputError with a message, nothing else."""
-    try:
-        return fn()
-    except BciInputError as exc:
-        assert str(exc).strip(), f"{type(exc).__name__} without a message"
-        return None
-
-
-@st.composite
-def mutated(draw: st.DrawFn, valid: bytes) -> bytes:
-    """Truncate, corrupt, insert, splice nasty numbers or non-UTF-8 bytes into ``valid``, or replace it."""
-    kind = draw(st.sampled_from(["truncate", "flip", "insert", "empty", "random", "token", "duplicate"]))
-    n = len(valid)
-    if kind == "truncate":
-        return valid[: draw(st.integers(0, max(n - 1, 0)))]
-    if kind == "flip":
-        b = bytearray(valid)
-        for _ in range(draw(st.integers(1, 8))):
-            b[draw(st.integers(0, n - 1))] = draw(st.integers(0, 255))
-        return bytes(b)
-    if kind == "insert":
-        at = draw(st.integers(0, n))
-        return valid[:at] + draw(st.binary(min_size=1, max_size=40)) + valid[at:]
-    if kind == "empty":
-        return b""
-    if kind == "random":
-        return draw(st.binary(max_size=300))
-    sep = b"\t" if b"\t" in valid else b","
-    if kind == "token":
-        fields = valid.split(sep)
-        i = draw(st.integers(0, len(fields) - 1))
-        fields[i] = draw(
-            st.sampled_from(
-                [b"nan", b"inf", b"-inf", b"1e400", b"", b"9" * 400, b"\xff\xfe", b"0x10", b"\x00", b"1e19"]
-            )
-        )
-        return sep.join(fields)
-    lines = valid.split(b"\n")
-    i = draw(st.integers(0, len(lines) - 1))
-    lines.insert(i, lines[i] + sep + b"1.0")  # a line with one value too many
-    return b"\n".join(lines)
+FUZZ = fuzz_settings()
 
 
 def _muse_csv(n: int = 300, marker: str = "Marker0") -> bytes:
@@ -109,7 +67,7 @@ def _openbci_txt(n: int = 100) -> bytes:
 def test_text_readers_survive_mutated_files(tmp_path: Path, name: str, make: Callable[[], bytes],
                                            read: Callable[[Path], Any], data: st.DataObject) -> None:
     p = tmp_path / name
-    p.write_bytes(data.draw(mutated(make())))
+    p.write_bytes(data.draw(mutated_table(make())))
     out = expect_clean(lambda: read(p))
     if out is None:
         return
@@ -158,7 +116,7 @@ def test_text_readers_huge_and_odd_inputs(tmp_path: Path, name: str, read: Calla
 def test_muse_ssvep_survives_mutated_files(tmp_path: Path, data: st.DataObject) -> None:
     folder = tmp_path / "muse_ssvep" / "subject1" / "session1"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "run.csv").write_bytes(data.draw(mutated(_muse_csv(512, "Marker"))))
+    (folder / "run.csv").write_bytes(data.draw(mutated_table(_muse_csv(512, "Marker"))))
     out = expect_clean(lambda: load_muse_ssvep("subject1", "session1", "run.csv", tmp_path))
     if out is not None:
         assert out.data.shape[1] == 4 and len(out.onsets) == len(out.labels)
@@ -193,7 +151,7 @@ def test_ssvep_exo_survives_mutated_files(exo_dir: Path, tmp_path: Path, which: 
         shutil.rmtree(base)
     shutil.copytree(exo_dir, base)
     target = base / "ssvep_exo" / "subject01" / f"{SESSION}{which}"
-    target.write_bytes(data.draw(mutated(target.read_bytes())))
+    target.write_bytes(data.draw(mutated_table(target.read_bytes())))
     out = expect_clean(lambda: load_ssvep_exo("subject01", SESSION, base))
     if out is not None:
         assert out.data.ndim == 2 and len(out.onsets) == len(out.labels)

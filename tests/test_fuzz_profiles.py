@@ -11,13 +11,13 @@ import json
 import shutil
 import struct
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _fuzz import expect_clean, fuzz_settings, mutated
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
@@ -27,47 +27,13 @@ from bci_input.decoding import load_decoder, save_decoder
 
 pytestmark = pytest.mark.timeout(60)
 
-FUZZ = settings(
-    deadline=None,
-    max_examples=40,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings()
 INFO = StreamInfo(("Oz", "O1", "O2", "EMG1"), ("eeg", "eeg", "eeg", "emg"), 250.0, name="cyton")
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=6),
     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=5),
     max_leaves=10,
 )
-
-
-def expect_clean(fn: Callable[[], Any]) -> Any:
-    """Call ``fn``; it may return or raise a BciInputError with a message, nothing else."""
-    try:
-        return fn()
-    except BciInputError as exc:
-        assert str(exc).strip(), f"{type(exc).__name__} without a message"
-        return None
-
-
-@st.composite
-def mutated(draw: st.DrawFn, valid: bytes) -> bytes:
-    """Truncate, corrupt, insert bytes into ``valid``, empty it or replace it by random bytes."""
-    kind = draw(st.sampled_from(["truncate", "flip", "insert", "empty", "random"]))
-    n = len(valid)
-    if kind == "truncate":
-        return valid[: draw(st.integers(0, max(n - 1, 0)))]
-    if kind == "flip":
-        b = bytearray(valid)
-        for _ in range(draw(st.integers(1, 8))):
-            b[draw(st.integers(0, n - 1))] = draw(st.integers(0, 255))
-        return bytes(b)
-    if kind == "insert":
-        at = draw(st.integers(0, n))
-        return valid[:at] + draw(st.binary(min_size=1, max_size=40)) + valid[at:]
-    if kind == "empty":
-        return b""
-    return draw(st.binary(max_size=300))
 
 
 def _profile() -> Profile:

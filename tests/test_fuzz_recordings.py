@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _fuzz import expect_clean, fuzz_settings
+from _fuzz import mutated as _mutated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,60 +28,13 @@ from bci_input.recording import Recorder, Recording, export_recording, read_reco
 
 pytestmark = pytest.mark.timeout(60)
 
-FUZZ = settings(
-    deadline=None,
-    max_examples=40,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+
+def mutated_table(valid: bytes) -> st.SearchStrategy[bytes]:
+    return _mutated(valid, table=True)
+
+
+FUZZ = fuzz_settings()
 INFO = StreamInfo(("C3", "Cz", "C4", "EMG"), ("eeg", "eeg", "eeg", "emg"), 250.0, name="fuzz")
-
-
-def expect_clean(fn: Callable[[], Any]) -> Any:
-    """Call ``fn``; it may return or raise a BciInputError with a message, nothing else."""
-    try:
-        return fn()
-    except BciInputError as exc:
-        assert str(exc).strip(), f"{type(exc).__name__} without a message"
-        return None
-
-
-# ---------------------------------------------------------------------------------------------- mutations
-@st.composite
-def mutated(draw: st.DrawFn, valid: bytes) -> bytes:
-    """Truncate, corrupt, insert, splice numbers or non-UTF-8 bytes into ``valid``, or replace it."""
-    kind = draw(st.sampled_from(["truncate", "flip", "insert", "empty", "random", "token", "duplicate"]))
-    n = len(valid)
-    if kind == "truncate":
-        return valid[: draw(st.integers(0, max(n - 1, 0)))]
-    if kind == "flip":
-        b = bytearray(valid)
-        for _ in range(draw(st.integers(1, 8))):
-            b[draw(st.integers(0, n - 1))] = draw(st.integers(0, 255))
-        return bytes(b)
-    if kind == "insert":
-        at = draw(st.integers(0, n))
-        junk = draw(st.binary(min_size=1, max_size=40))
-        return valid[:at] + junk + valid[at:]
-    if kind == "empty":
-        return b""
-    if kind == "random":
-        return draw(st.binary(max_size=300))
-    if kind == "token":  # replace one whitespace/comma-separated field by a nasty value
-        fields = valid.replace(b"\t", b",").split(b",")
-        i = draw(st.integers(0, len(fields) - 1))
-        bad = draw(
-            st.sampled_from([b"nan", b"inf", b"-inf", b"1e400", b"-0", b"", b"9" * 400, b"\xff\xfe", b"0x10", b"\x00"])
-        )
-        sep = b"\t" if b"\t" in valid else b","
-        out = valid.replace(b"\t", b",").split(b",")
-        out[i] = bad
-        return sep.join(out) if sep == b"," else b"\t".join(out)
-    # duplicate a line with an extra field (wrong channel count)
-    lines = valid.split(b"\n")
-    i = draw(st.integers(0, len(lines) - 1))
-    lines.insert(i, lines[i] + (b"\t1.0" if b"\t" in valid else b",1.0"))
-    return b"\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
@@ -135,7 +90,7 @@ def test_read_recording_survives_mutated_files(
     csv = _fresh_copy(valid_dir, tmp_path / "rec")
     events, meta = sidecar_paths(csv)
     target = {"csv": csv, "events": events, "meta": meta}[which]
-    target.write_bytes(data.draw(mutated(target.read_bytes())))
+    target.write_bytes(data.draw(mutated_table(target.read_bytes())))
     _check_recording(expect_clean(lambda: read_recording(csv)))
 
 
@@ -230,7 +185,7 @@ def test_playback_reader_survives_mutated_mne_files(valid_dir: Path, tmp_path: P
     load = _playback_loader()
     src = (valid_dir / name).read_bytes()
     target = tmp_path / name
-    target.write_bytes(data.draw(mutated(src)))
+    target.write_bytes(data.draw(mutated_table(src)))
     _check_recording(expect_clean(lambda: load(target)))
 
 
@@ -281,7 +236,7 @@ def test_calibration_reader_survives_mutated_files(valid_dir: Path, tmp_path: Pa
                                                   data: st.DataObject) -> None:
     csv = _fresh_copy(valid_dir, tmp_path / "rec")
     target = csv.parent / name
-    target.write_bytes(data.draw(mutated(target.read_bytes())))
+    target.write_bytes(data.draw(mutated_table(target.read_bytes())))
     out = expect_clean(lambda: load_calibration_recording(target, "ssvep"))
     if out is not None:
         rec = out[0]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _fuzz import expect_clean, fuzz_settings, mutated
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bci_input import BciInputError
@@ -22,12 +22,7 @@ from bci_input.settings import Settings, load_settings
 
 pytestmark = pytest.mark.timeout(60)
 
-FUZZ = settings(
-    deadline=None,
-    max_examples=60,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz_settings(60)
 
 VALID_TOML = b"""\
 [acquisition]
@@ -53,35 +48,6 @@ flicker_color = "#ffffff"
 [storage]
 autosave_versions = 5
 """
-
-
-def expect_clean(fn: Callable[[], Any]) -> Any:
-    """Call ``fn``; it may return or raise a BciInputError with a message, nothing else."""
-    try:
-        return fn()
-    except BciInputError as exc:
-        assert str(exc).strip(), f"{type(exc).__name__} without a message"
-        return None
-
-
-@st.composite
-def mutated(draw: st.DrawFn, valid: bytes) -> bytes:
-    """Truncate, corrupt, insert bytes into ``valid``, empty it or replace it by random bytes."""
-    kind = draw(st.sampled_from(["truncate", "flip", "insert", "empty", "random"]))
-    n = len(valid)
-    if kind == "truncate":
-        return valid[: draw(st.integers(0, max(n - 1, 0)))]
-    if kind == "flip":
-        b = bytearray(valid)
-        for _ in range(draw(st.integers(1, 8))):
-            b[draw(st.integers(0, n - 1))] = draw(st.integers(0, 255))
-        return bytes(b)
-    if kind == "insert":
-        at = draw(st.integers(0, n))
-        return valid[:at] + draw(st.binary(min_size=1, max_size=40)) + valid[at:]
-    if kind == "empty":
-        return b""
-    return draw(st.binary(max_size=300))
 
 
 def _toml_value(v: Any) -> str:
