@@ -77,12 +77,14 @@ def apply_acquisition_settings(args: argparse.Namespace, settings: Any) -> None:
     settings : Settings
         The loaded settings.
     """
+    from ..settings import AcquisitionSettings
+    from ._acquire import BOARD_KEYS
+
     if not hasattr(args, "_board_default"):
         return
     acq = settings.acquisition
     if args.board is None:
-        explicit = acq != type(acq)()  # a [acquisition] section was given
-        args.board = acq.board if explicit else args._board_default
-    for key in ("serial_port", "mac_address", "ip_address", "ip_port", "serial_number", "timeout", "other_info"):
+        args.board = acq.board if acq.board != AcquisitionSettings.board else args._board_default
+    for key in BOARD_KEYS:
         if not getattr(args, key, None):
             setattr(args, key, getattr(acq, key))
