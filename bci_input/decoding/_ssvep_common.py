@@ -7,14 +7,17 @@ Label convention of every SSVEP decoder: a target is labelled by its index into 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize, signal
+from sklearn.utils.validation import check_is_fitted
 
 from .._errors import ConfigError
 
 __all__ = [
+    "FeaturePipelineClassifier",
     "REST",
     "reference_signals",
     "filter_bank",
@@ -310,3 +313,48 @@ def fit_softmax(
     scale = float(np.exp(res.x[0])) if fixed_scale is None else float(fixed_scale)
     thr = float(res.x[1]) if fit_thr else (fixed_threshold if rest else None)
     return scale, thr
+
+
+class FeaturePipelineClassifier:
+    """``fit``/``predict_proba``/``predict`` for SSVEP estimators that are features + a sklearn model.
+
+    Subclasses define ``_features(X)`` (windows -> feature array) and ``_make_model()`` (an unfitted
+    sklearn classifier or pipeline). Fitted attributes: ``model_``, ``classes_``, ``n_channels_``.
+    """
+
+    def _features(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        raise NotImplementedError
+
+    def _make_model(self) -> Any:
+        raise NotImplementedError
+
+    def fit(self, X: NDArray[np.floating], y: NDArray) -> Any:
+        """Fit on labelled calibration windows.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_windows, n_times, n_channels)
+            Windows in µV.
+        y : ndarray, shape (n_windows,)
+            Labels (any values; typically -1 rest and target indices).
+
+        Returns
+        -------
+        self
+        """
+        X = check_windows(X)
+        y = check_labels(y, len(X))
+        self.n_channels_ = X.shape[2]
+        self.model_ = self._make_model().fit(self._features(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X: NDArray[np.floating]) -> NDArray[np.float64]:
+        """Return class probabilities, shape (n_windows, n_classes), columns in ``classes_`` order."""
+        check_is_fitted(self, "model_")
+        return np.asarray(self.model_.predict_proba(self._features(check_windows(X, self.n_channels_))))
+
+    def predict(self, X: NDArray[np.floating]) -> NDArray:
+        """Return the most probable class of each window, shape (n_windows,)."""
+        check_is_fitted(self, "model_")
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -13,10 +13,15 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 
 from ._persist import register_decoder
-from ._ssvep_common import apply_sos, cca_corr, check_labels, check_windows, filter_bank, reference_signals
+from ._ssvep_common import (
+    FeaturePipelineClassifier,
+    apply_sos,
+    cca_corr,
+    filter_bank,
+    reference_signals,
+)
 
 __all__ = ["CalibratedFBCCA", "fbcca_features"]
 
@@ -65,7 +70,7 @@ def fbcca_features(
 
 
 @register_decoder
-class CalibratedFBCCA(ClassifierMixin, BaseEstimator):
+class CalibratedFBCCA(FeaturePipelineClassifier, ClassifierMixin, BaseEstimator):
     """Filter-bank CCA features (per sub-band, per harmonic) + standardisation + logistic regression.
 
     Labels are free (e.g. -1 for rest and target indices); a rest class is an ordinary class.
@@ -112,38 +117,9 @@ class CalibratedFBCCA(ClassifierMixin, BaseEstimator):
             bool(self.per_harmonic),
         )
 
-    def fit(self, X: NDArray[np.floating], y: NDArray) -> CalibratedFBCCA:
-        """Fit on labelled calibration windows.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_windows, n_times, n_channels)
-            Windows in µV.
-        y : ndarray, shape (n_windows,)
-            Labels.
-
-        Returns
-        -------
-        self
-        """
+    def _make_model(self):  # noqa: ANN202 - returns a sklearn Pipeline
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import Pipeline
         from sklearn.preprocessing import StandardScaler
 
-        X = check_windows(X)
-        y = check_labels(y, len(X))
-        self.n_channels_ = X.shape[2]
-        model = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression(C=float(self.C), max_iter=2000))])
-        self.model_ = model.fit(self._features(X), y)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, X: NDArray[np.floating]) -> NDArray[np.float64]:
-        """Return class probabilities, shape (n_windows, n_classes), columns in ``classes_`` order."""
-        check_is_fitted(self, "model_")
-        return np.asarray(self.model_.predict_proba(self._features(check_windows(X, self.n_channels_))))
-
-    def predict(self, X: NDArray[np.floating]) -> NDArray:
-        """Return the most probable class of each window, shape (n_windows,)."""
-        check_is_fitted(self, "model_")
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression(C=float(self.C), max_iter=2000))])

@@ -14,11 +14,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 
 from .._errors import ConfigError
 from ._persist import register_decoder
-from ._ssvep_common import apply_sos, check_labels, check_windows
+from ._ssvep_common import FeaturePipelineClassifier, apply_sos
 
 __all__ = ["RiemannSSVEP", "extended_signal"]
 
@@ -68,7 +67,7 @@ def extended_signal(
 
 
 @register_decoder
-class RiemannSSVEP(ClassifierMixin, BaseEstimator):
+class RiemannSSVEP(FeaturePipelineClassifier, ClassifierMixin, BaseEstimator):
     """Extended-signal covariances + Riemannian tangent space + linear classifier (or MDM).
 
     Parameters
@@ -136,33 +135,3 @@ class RiemannSSVEP(ClassifierMixin, BaseEstimator):
                 steps.append(("clf", LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")))
         return Pipeline(steps)
 
-    def fit(self, X: NDArray[np.floating], y: NDArray) -> RiemannSSVEP:
-        """Fit on labelled calibration windows.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_windows, n_times, n_channels)
-            Windows in µV.
-        y : ndarray, shape (n_windows,)
-            Labels (any values; typically -1 rest and target indices).
-
-        Returns
-        -------
-        self
-        """
-        X = check_windows(X)
-        y = check_labels(y, len(X))
-        self.n_channels_ = X.shape[2]
-        self.model_ = self._make_model().fit(self._features(X), y)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, X: NDArray[np.floating]) -> NDArray[np.float64]:
-        """Return class probabilities, shape (n_windows, n_classes), columns in ``classes_`` order."""
-        check_is_fitted(self, "model_")
-        return np.asarray(self.model_.predict_proba(self._features(check_windows(X, self.n_channels_))))
-
-    def predict(self, X: NDArray[np.floating]) -> NDArray:
-        """Return the most probable class of each window, shape (n_windows,)."""
-        check_is_fitted(self, "model_")
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
