@@ -88,3 +88,37 @@ def test_disconnection_is_detected_reconnected_and_decoding_resumes():
     assert "stalled" in states and "reconnecting" in states and "recovered" in states
     assert states.index("stalled") < states.index("recovered")
     assert not eng.running
+
+
+def test_timestamp_jump_is_logged_and_the_trial_spanning_it_is_discarded(caplog):
+    src, eng, _, statuses = _session([])
+    seen = {"jumped": False}
+    decided = []  # (intent, whether the jump had already been fed to the engine)
+    eng.callbacks.on_intent = lambda i: decided.append((i, seen["jumped"]))
+    before = after = last = None
+    with caplog.at_level("WARNING", logger="bci_input"), src:
+        while src.stream_time < 10.0:
+            if not src.faults and src.stream_time > 2.0 and eng.policy.onset is not None:
+                # A trial is under way: make the next chunk's timestamps leap 5 s ahead.
+                src.faults.append(Fault("time_jump", src.stream_time, jump_s=5.0))
+            chunk = src.read(0.5)
+            if chunk is None or not chunk.n_times:
+                continue
+            if last is not None and chunk.timestamps[0] - last > 1.0:
+                before, after = last, float(chunk.timestamps[0])
+                seen["jumped"] = True
+            last = float(chunk.timestamps[-1])
+            eng.feed(chunk)
+    assert before is not None, "the injected jump never happened"
+    assert eng.guard.n_gaps == 1
+    assert any("Timestamp jump of +5" in r.getMessage() for r in caplog.records), caplog.text
+    signal = [s for s in statuses if s.get("type") == "signal"]
+    assert any("timestamp jump" in " ".join(s["faults"]) for s in signal)
+    assert signal[-1]["ok"]
+    # The trial under way when the jump arrived is discarded: every decision made after the jump
+    # rests on a trial that started after it, never on samples from both sides.
+    for intent, after_jump in decided:
+        if after_jump:
+            assert intent.onset >= after, f"a decision after the jump used the trial from {intent.onset:.2f} s"
+    late = [i for i, _ in decided if i.onset >= after]
+    assert late and late[-1].payload == "t2", "decoding must go on after the jump"

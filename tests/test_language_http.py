@@ -148,3 +148,35 @@ def test_a_server_slower_than_the_timeout_falls_back_with_a_notice() -> None:
         assert time.monotonic() - t0 < 2.5  # the timeout, not the server, decided
         assert ans.backend == "wordfreq" and ans.value[0][0].startswith("wo")
         assert len(notices) == 1 and ("timeout" in notices[0].lower() or "timed out" in notices[0])
+
+
+def test_api_key_never_reaches_logs_notices_or_output(tmp_path: Path) -> None:
+    """The key named by ``api_key_env`` is sent to the server and nowhere else, even with --verbose."""
+    secret = "sk-test-5f1c9e0d7b"
+    config = tmp_path / "settings.toml"
+    urls = {}
+    outputs = []
+    for label, args in (("right", ("--api-key", secret)), ("wrong", ("--api-key", "other")),
+                        ("failing", ("--api-key", secret, "--fail-first", "99"))):
+        gen = _serve(*args)
+        urls[label] = next(gen)
+        config.write_text(
+            f'[language]\nbackend = "http"\nendpoint_url = "{urls[label]}"\nendpoint_model = "wf"\n'
+            'api_key_env = "BCI_TEST_LLM_KEY"\nretries = 1\ntimeout_s = 3.0\n'
+        )
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "bci_input.cli", "--verbose", "--config", str(config),
+                 "lm", "complete", "Dear Sarah, th", "--rewrite", "formal"],
+                env=dict(os.environ, BCI_TEST_LLM_KEY=secret), capture_output=True, text=True, timeout=120,
+                check=False,
+            )
+        finally:
+            gen.close()
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outputs.append((label, proc.stdout + proc.stderr))
+    right, wrong, failing = (text for _, text in outputs)
+    assert f"DEBUG bci_input.language._http: POST {urls['right']}/completions" in right  # requests are logged
+    assert "401" in wrong and "HTTP 5" in failing  # the failures were logged or announced
+    for label, text in outputs:
+        assert secret not in text, f"the API key leaked into the {label} run's output"

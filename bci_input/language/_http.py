@@ -166,6 +166,8 @@ class HttpModel(BaseModel):
                 raise _ServerError("cancelled")
             req = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
             self.requests += 1
+            # The headers (and so the API key) are never logged: only the method, URL and attempt.
+            log.debug("%s %s%s (attempt %d of %d)", method, self.url, path, attempt + 1, attempts)
             try:
                 with urllib.request.urlopen(req, timeout=timeout or self.timeout_s) as resp:  # noqa: S310 - validated
                     body = json.loads(resp.read().decode("utf-8"))
