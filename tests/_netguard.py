@@ -1,12 +1,16 @@
 """A socket guard for privacy tests: refuse and record every connection to a non-loopback address.
 
 Imported at the start of a subprocess (``python -c "import _netguard; ..."``) so it sees the program's
-real start-up, with no offline environment variables set by the test suite.
+real start-up, with no offline environment variables set by the test suite. A ``sitecustomize.py`` that
+imports it puts every Python process of a program under the guard, child processes included; with
+``BCI_NETGUARD_LOG`` set, each refused attempt is also appended to that file, so the parent test sees what
+its children tried.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 
 ATTEMPTS: list[str] = []
@@ -27,23 +31,31 @@ def _is_local(address: object) -> bool:
         return False
 
 
+def _record(what: str) -> None:
+    ATTEMPTS.append(what)
+    path = os.environ.get("BCI_NETGUARD_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()} {what}\n")
+
+
 def _guarded_connect(self: socket.socket, address: object) -> None:
     if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
-        ATTEMPTS.append(f"connect {address!r}")
+        _record(f"connect {address!r}")
         raise ConnectionRefusedError(f"network guard: connection to {address!r} refused")
     return _real_connect(self, address)
 
 
 def _guarded_connect_ex(self: socket.socket, address: object) -> int:
     if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
-        ATTEMPTS.append(f"connect_ex {address!r}")
+        _record(f"connect_ex {address!r}")
         return 111
     return _real_connect_ex(self, address)
 
 
 def _guarded_getaddrinfo(host, *args, **kwargs):  # noqa: ANN001, ANN202
     if host not in (None, "localhost") and not _is_local((host,)):
-        ATTEMPTS.append(f"resolve {host!r}")
+        _record(f"resolve {host!r}")
         raise socket.gaierror(f"network guard: name resolution of {host!r} refused")
     return _real_getaddrinfo(host, *args, **kwargs)
 

@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         base = None
     where = "BrainFlow synthetic board + simulated participant" if base is not None else "simulated participant"
     print(f"[demo] {args.paradigm} on the {where}, {args.duration:.0f} s, target {text!r}", flush=True)
+    print(f"[demo] language model: {model.name if model is not None else 'none'}", flush=True)
     if args.paradigm == "ssvep":
         print("[demo] SSVEP uses training-free CCA and a strong simulated response (no calibration in a demo).")
     print("[demo] calibrating the switches (rest, then a held clench) ...", flush=True)
