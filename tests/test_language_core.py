@@ -147,3 +147,37 @@ def test_worker_rejects_unknown_kind() -> None:
             worker.request("summarise", 1, text="x")
     finally:
         worker.stop()
+
+
+def test_word_lists_are_cached_on_disk_and_a_damaged_cache_is_rebuilt(tmp_path) -> None:
+    import sys
+
+    import numpy as np
+
+    from bci_input.language._vocab import Vocabulary
+
+    base = Vocabulary.from_wordfreq(n_words=2000, cache_dir=tmp_path)
+    ext = base.extended(["zanzibar", "qwxyz", "the"], cache_dir=tmp_path)
+    assert "zanzibar" in ext and "qwxyz" not in ext and len(ext) == len(base) + 1
+    files = sorted(p.name for p in tmp_path.glob("*.npz"))
+    assert len(files) == 2 and any("extended" in f for f in files)
+    extended_file = next(tmp_path.glob("*extended*.npz"))
+    with np.load(extended_file, allow_pickle=False) as z:
+        assert "zanzibar" in z["words"].tolist()
+    # A later start reads the file: the same words, even with wordfreq made unimportable.
+    saved = sys.modules.get("wordfreq")
+    sys.modules["wordfreq"] = None  # type: ignore[assignment]
+    try:
+        again = base.extended(["the", "qwxyz", "zanzibar"], cache_dir=tmp_path)
+    finally:
+        if saved is None:
+            del sys.modules["wordfreq"]
+        else:
+            sys.modules["wordfreq"] = saved
+    assert again.words == ext.words and np.array_equal(again.freq, ext.freq)
+    # Another token list gets its own file; a truncated file is rebuilt instead of failing.
+    assert base.extended(["zanzibar", "kyoto"], cache_dir=tmp_path).words != ext.words
+    extended_file.write_bytes(extended_file.read_bytes()[:50])
+    assert base.extended(["zanzibar", "qwxyz", "the"], cache_dir=tmp_path).words == ext.words
+    with np.load(extended_file, allow_pickle=False) as z:
+        assert len(z["words"]) == len(ext)

@@ -63,7 +63,9 @@ class LocalModel(BaseModel):
         self.from_cache = loaded.from_cache
         self.max_context_tokens = int(max_context_tokens)
         self.unigram_weight = float(unigram_weight)
-        self.tokens = TokenTable(self.tokenizer, Vocabulary.from_wordfreq(cache_dir=loaded.cache_dir))
+        self.tokens = TokenTable(
+            self.tokenizer, Vocabulary.from_wordfreq(cache_dir=loaded.cache_dir), cache_dir=loaded.cache_dir
+        )
         self.vocab = self.tokens.vocab
         self._lock = threading.RLock()
         self._cache_ids: list[int] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,8 @@ class TokenTable:
         The model's tokenizer.
     vocab : Vocabulary
         Word list; it is extended with the word-like tokens that ``wordfreq`` knows (names, rare words).
+    cache_dir : Path | None
+        Folder where the extended word list is cached between starts.
 
     Attributes
     ----------
@@ -56,7 +59,7 @@ class TokenTable:
         First character of each token's text ('' for special tokens).
     """
 
-    def __init__(self, tokenizer: Any, vocab: Vocabulary) -> None:
+    def __init__(self, tokenizer: Any, vocab: Vocabulary, cache_dir: Path | None = None) -> None:
         self.texts = _token_texts(tokenizer)
         n = len(self.texts)
         space_words: dict[int, str] = {}
@@ -73,7 +76,7 @@ class TokenTable:
             if _CONT.match(t):
                 self.is_cont[i] = True
         keys = set(space_words.values()) | set(bare_words.values())
-        self.vocab = vocab = vocab.extended(sorted(keys))
+        self.vocab = vocab = vocab.extended(sorted(keys), cache_dir=cache_dir)
         self.keys = KeyTable(sorted(keys), vocab)
         self.space_key = np.full(n, -1, dtype=np.int64)
         self.bare_key = np.full(n, -1, dtype=np.int64)

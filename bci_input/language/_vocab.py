@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import logging
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +33,15 @@ log = logging.getLogger(__name__)
 DEFAULT_END_SPLIT: dict[str, float] = {" ": 0.78, ".": 0.1, ",": 0.09, "?": 0.03}
 _FLOOR = 1e-4
 _HIGH = "\U0010ffff"
+
+
+def _cache_file(cache_dir: Path | None, stem: str) -> Path | None:
+    """Return the cache file for ``stem`` and the installed ``wordfreq`` version, or None without a folder."""
+    if cache_dir is None:
+        return None
+    from importlib.metadata import version
+
+    return Path(cache_dir) / f"{stem}-{version('wordfreq')}.npz"
 
 
 class Vocabulary:
@@ -62,41 +73,61 @@ class Vocabulary:
         With ``cache_dir``, the word list is kept there as ``.npz`` (``allow_pickle=False``), which saves about
         a second at each start of the app.
         """
-        cache = None
-        if cache_dir is not None:
-            from importlib.metadata import version
-
-            cache = Path(cache_dir) / f"wordfreq-{lang}-{n_words}-{version('wordfreq')}.npz"
-            try:
-                with np.load(cache, allow_pickle=False) as z:
-                    return cls(z["words"].tolist(), z["freqs"].tolist())
-            except (OSError, KeyError, ValueError):
-                pass
+        cache = _cache_file(cache_dir, f"wordfreq-{lang}-{n_words}")
+        cached = cls._load(cache)
+        if cached is not None:
+            return cached
         from wordfreq import get_frequency_dict
 
         items = [(w, f) for w, f in get_frequency_dict(lang).items() if WORD_RE.match(w)]
         items.sort(key=lambda wf: -wf[1])
         items = items[:n_words]
         vocab = cls([w for w, _ in items], [f for _, f in items])
-        if cache is not None:
-            try:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache.with_name(cache.name + ".tmp.npz")
-                np.savez(tmp, words=np.array(vocab.words), freqs=vocab.freq)
-                tmp.replace(cache)
-            except OSError as exc:
-                log.debug("cannot cache the vocabulary in %s: %s", cache, exc)
+        vocab._save(cache)
         return vocab
 
-    def extended(self, words: Sequence[str], lang: str = "en") -> Vocabulary:
-        """Return a vocabulary that also holds those of ``words`` that ``wordfreq`` knows (names, rare words)."""
+    def extended(self, words: Sequence[str], lang: str = "en", cache_dir: Path | None = None) -> Vocabulary:
+        """Return a vocabulary that also holds those of ``words`` that ``wordfreq`` knows (names, rare words).
+
+        With ``cache_dir``, the result is kept there, named by a digest of this vocabulary and ``words``, so a
+        later start neither imports ``wordfreq`` nor reads its tables (about a second).
+        """
+        cache = None
+        if cache_dir is not None:
+            digest = hashlib.sha1("\n".join([*self.words, "\t", *sorted(set(words))]).encode()).hexdigest()[:16]
+            cache = _cache_file(cache_dir, f"wordfreq-{lang}-extended-{digest}")
+        cached = Vocabulary._load(cache)
+        if cached is not None:
+            return cached
         from wordfreq import get_frequency_dict
 
         table = get_frequency_dict(lang)
         new = [w for w in set(words) if w not in self._index and table.get(w, 0.0) > 0 and WORD_RE.match(w)]
-        if not new:
-            return self
-        return Vocabulary([*self.words, *new], [*self.freq.tolist(), *(table[w] for w in new)])
+        out = Vocabulary([*self.words, *new], [*self.freq.tolist(), *(table[w] for w in new)]) if new else self
+        out._save(cache)
+        return out
+
+    @classmethod
+    def _load(cls, cache: Path | None) -> Vocabulary | None:
+        if cache is None:
+            return None
+        try:
+            # Open the file here: np.load leaves its own handle open when the archive is damaged.
+            with open(cache, "rb") as f, np.load(f, allow_pickle=False) as z:
+                return cls(z["words"].tolist(), z["freqs"].tolist())
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # missing or damaged: rebuild
+            return None
+
+    def _save(self, cache: Path | None) -> None:
+        if cache is None:
+            return
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(cache.name + ".tmp.npz")
+            np.savez(tmp, words=np.array(self.words), freqs=self.freq)
+            tmp.replace(cache)
+        except OSError as exc:
+            log.debug("cannot cache the vocabulary in %s: %s", cache, exc)
 
     def __len__(self) -> int:
         return len(self.words)
