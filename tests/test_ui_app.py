@@ -224,6 +224,9 @@ def test_language_model_in_its_own_process(qtbot) -> None:
     for ch in "please he":
         ctrl.handle_intent(Intent(IntentKind.SELECT, "char:space" if ch == " " else f"char:{ch}"))
     qtbot.waitUntil(lambda: any(t.value == "help" for t in ctrl.speller.layout.targets), timeout=10000)
+    # A notice the child sends later (an endpoint failing over to the fallback) is shown to the user.
+    threading.Thread(target=ctrl.model.on_notice, args=("The language server failed: HTTP 503.",)).start()
+    qtbot.waitUntil(lambda: "HTTP 503" in window.message.text(), timeout=5000)
     window.close()
     assert not proc.is_alive()
 
@@ -330,3 +333,34 @@ def test_profile_of_another_montage_is_refused_on_a_real_source(tmp_path) -> Non
         build_engine_factory(settings, "playback", "ssvep", "pat-9")
     factory, participant, _ = build_engine_factory(settings, "playback", "ssvep", "default")  # no profile: FBCCA
     assert factory is not None and participant is None
+
+
+@pytest.mark.slow
+def test_saving_teaches_the_personal_vocabulary_once(qtbot) -> None:
+    """With personal_vocabulary on, a save teaches the model process the user's new words, never twice."""
+    import json
+
+    from bci_input.document import InsertText
+    from bci_input.settings import LanguageSettings, user_data_dir
+    from bci_input.ui._lm_process import ProcessLanguageModel
+
+    window, ctrl = build_app(AppOptions(board="none", lm="none"))
+    qtbot.addWidget(window)
+    settings = LanguageSettings(backend="wordfreq", personal_vocabulary=True)
+    ctrl.load_language_model_async(lambda: ProcessLanguageModel(settings), "wordfreq")
+    qtbot.waitUntil(lambda: ctrl.model is not None, timeout=60000)
+    assert not any(w == "zyrtana" for w, _ in ctrl.model.complete_word("Dear ", "zy", k=5).value)
+    ctrl.document.apply(InsertText("Dear Zyrtana, the zyrtana meeting moved."))
+    store = user_data_dir() / "language" / "personal_vocabulary.json"
+    for _ in range(2):  # saving twice must not count the words twice
+        ctrl.cmd_save()
+        ctrl._learner.join(10)
+    data = json.loads(store.read_text())
+    assert data["words"]["zyrtana"] == 2 and "Zyrtana" in data["names"]
+    ctrl.document.apply(InsertText(" Zyrtana agreed."))
+    ctrl.cmd_save()
+    ctrl._learner.join(10)
+    assert json.loads(store.read_text())["words"]["zyrtana"] == 3
+    words = ctrl.model.complete_word("Dear ", "zy", k=5).value
+    assert "zyrtana" in [w for w, _ in words], words  # blended in (weight 0.3) next to the model's words
+    window.close()

@@ -93,6 +93,8 @@ class AppController(QObject):
         self.intents_handled = 0
         self._closed = False
         self._loader: threading.Thread | None = None
+        self._learner: threading.Thread | None = None
+        self._learned_text = ""
         self._tts: Any = None
         self._unsubscribe: Callable[[], None] | None = None
         self._dwell = QTimer(self)
@@ -133,6 +135,7 @@ class AppController(QObject):
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.document = document
+        self._learned_text = document.text  # the personal vocabulary learns what is written from now on
         unsubs = [document.subscribe(lambda _d: self.document_changed.emit())]
         if self.autosaver is not None:
             unsubs.append(self.autosaver.attach(document))
@@ -159,6 +162,8 @@ class AppController(QObject):
         self.model = model
         for notice in getattr(model, "notices", ()):
             self.window.show_message(notice, warn=True)
+        if hasattr(model, "on_notice"):  # the model's process reports later notices (an endpoint failing)
+            model.on_notice = self.bridge.on_notice
         self.worker = LanguageWorker(model, self.bridge.on_language_answer, self.bridge.on_error, debounce_s=0.03)
         self.speller.lm = SpellerLM(model)
         self.window.status.set_llm(str(getattr(model, "name", "model")))
@@ -256,6 +261,8 @@ class AppController(QObject):
                 log.exception("engine stop failed")
         if self.worker is not None:
             self.worker.stop(timeout=5.0)
+        if self._learner is not None:
+            self._learner.join(timeout=5.0)  # the personal vocabulary is written before the model ends
         self._close_model()
         if self.autosaver is not None:
             self.autosaver.close()
@@ -436,7 +443,31 @@ class AppController(QObject):
         path = self.document.save(self.document.path or self._stem().with_suffix(".txt"))
         self._remember(path)
         self.window.show_message(f"Saved {path}")
+        self._learn(self.document.text)
         return path
+
+    def _learn(self, text: str) -> None:
+        """Teach the personal vocabulary (when enabled) the words added since it last learnt this document.
+
+        It runs on a short-lived thread: the model process may be busy with a suggestion.
+        """
+        learn = getattr(self.model, "learn", None)
+        if not callable(learn) or text == self._learned_text:
+            return
+        if self._learner is not None:
+            self._learner.join(timeout=5.0)
+        previous, self._learned_text = self._learned_text, text
+
+        def run() -> None:
+            try:
+                n = learn(text, previous=previous)
+                log.info("personal vocabulary: %d new word(s) learnt", n)
+            except Exception as exc:  # the document is saved; only the vocabulary update failed
+                log.warning("personal vocabulary not updated: %s", exc)
+                self.bridge.on_notice(f"Personal vocabulary not updated: {exc}")
+
+        self._learner = threading.Thread(target=run, name="learn-vocabulary", daemon=True)
+        self._learner.start()
 
     def cmd_export(self) -> dict[str, Path]:
         """Export the document to ``.txt``, ``.md`` and ``.pdf`` side by side."""

@@ -3,8 +3,14 @@
 :class:`ProcessLanguageModel` implements the :class:`~bci_input.language.LanguageModel` protocol by
 forwarding each call over a pipe as JSON (no pickle) to a child process that loads the real model with
 :func:`~bci_input.language.load_language_model`. The child runs at a lower scheduling priority. The app's
-:class:`~bci_input.language.LanguageWorker` calls it from its worker thread, which just waits on the pipe.
-Cancellation is not forwarded: a call runs to its end, and the worker drops a stale answer as usual.
+:class:`~bci_input.language.LanguageWorker` calls it from its worker thread, which waits on the pipe.
+
+- **Cancellation is forwarded.** While a call waits, its ``cancel`` Event is watched; once set, a
+  ``{"cancel": id}`` message reaches the child, whose reader thread sets the running call's own Event, so the
+  model stops at its next check (between forward passes) and answers with ``cancelled=True``.
+- **Notices are forwarded.** Messages the child's model emits after loading (an HTTP endpoint failing and
+  the word-frequency fallback taking over, for example) come back with the next answer and reach
+  ``on_notice``.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import dataclasses
 import json
 import logging
 import multiprocessing as mp
+import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from bci_input._errors import ModelLoadError
@@ -60,6 +68,8 @@ class ProcessLanguageModel:
         Longest wait for the model to load.
     nice : int
         Niceness increment of the child.
+    on_notice : callable | None
+        Receives the model's notices after loading (it can also be set later as ``on_notice``).
 
     Raises
     ------
@@ -67,7 +77,14 @@ class ProcessLanguageModel:
         If the child cannot start or load a model in time.
     """
 
-    def __init__(self, settings: Any, *, timeout_s: float = 900.0, nice: int = 5) -> None:
+    def __init__(
+        self, settings: Any, *, timeout_s: float = 900.0, nice: int = 5,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
+        self.on_notice = on_notice
+        self._seq = 0
+        #: Cancel messages sent to the child (for tests and diagnostics).
+        self.cancels_sent = 0
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe(duplex=True)
         payload = json.dumps(dataclasses.asdict(settings))
@@ -89,40 +106,81 @@ class ProcessLanguageModel:
         self.name: str = str(ready["name"])
         self.notices: list[str] = list(ready.get("notices", []))
 
-    def _call(self, kind: str, kwargs: dict[str, Any], revision: int) -> Any:
+    def _call(self, kind: str, kwargs: dict[str, Any], revision: int, cancel: Any = None) -> Any:
         from bci_input.language import Answer
 
         with self._lock:
+            self._seq += 1
+            rid = self._seq
             try:
-                self._conn.send_bytes(json.dumps({"kind": kind, "kwargs": kwargs, "revision": revision}).encode())
-                reply = json.loads(self._conn.recv_bytes().decode())
+                self._conn.send_bytes(
+                    json.dumps({"id": rid, "kind": kind, "kwargs": kwargs, "revision": revision}).encode()
+                )
+                reply = self._wait_reply(rid, cancel)
             except (EOFError, OSError) as exc:
                 raise ModelLoadError(f"The language-model process is gone ({exc}); restart the app.") from None
+        for notice in reply.get("notices", ()):
+            log.warning("language model: %s", notice)
+            if self.on_notice is not None:
+                self.on_notice(str(notice))
         if "error" in reply:
             raise RuntimeError(reply["error"])
         return Answer(_decode(reply["value"]), revision, float(reply["latency_s"]), str(reply["backend"]),
                       kind=kind, cancelled=bool(reply.get("cancelled", False)))
 
+    def _wait_reply(self, rid: int, cancel: Any) -> dict[str, Any]:
+        """Wait for the answer to request ``rid``, forwarding ``cancel`` once it is set."""
+        cancel_sent = False
+        while True:
+            if self._conn.poll(0.01):
+                reply = json.loads(self._conn.recv_bytes().decode())
+                if reply.get("id", rid) == rid:
+                    return dict(reply)
+                continue  # an answer to an older request (cannot happen with one caller; be safe)
+            if not cancel_sent and cancel is not None and cancel.is_set():
+                self._conn.send_bytes(json.dumps({"cancel": rid}).encode())
+                self.cancels_sent += 1
+                cancel_sent = True
+            if not self._proc.is_alive():
+                raise EOFError("the process ended")
+
     def next_symbols(self, context: str, *, revision: int = 0, cancel: Any = None) -> Any:
         """Next-symbol distribution (see the protocol)."""
-        return self._call("next_symbols", {"context": context}, revision)
+        return self._call("next_symbols", {"context": context}, revision, cancel)
 
     def complete_word(self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: Any = None) -> Any:
         """Word completions (see the protocol)."""
-        return self._call("complete_word", {"context": context, "prefix": prefix, "k": k}, revision)
+        return self._call("complete_word", {"context": context, "prefix": prefix, "k": k}, revision, cancel)
 
     def complete_phrase(self, context: str, k: int = 3, *, revision: int = 0, cancel: Any = None) -> Any:
         """Phrase continuations (see the protocol)."""
-        return self._call("complete_phrase", {"context": context, "k": k}, revision)
+        return self._call("complete_phrase", {"context": context, "k": k}, revision, cancel)
 
     def expand_abbreviation(self, initials: str, context: str, k: int = 3, *, revision: int = 0,
                             cancel: Any = None) -> Any:
         """Abbreviation expansions (see the protocol)."""
-        return self._call("expand_abbreviation", {"initials": initials, "context": context, "k": k}, revision)
+        return self._call("expand_abbreviation", {"initials": initials, "context": context, "k": k}, revision, cancel)
 
     def rewrite(self, text: str, instruction: str, k: int = 3, *, revision: int = 0, cancel: Any = None) -> Any:
         """Rewrite candidates (see the protocol)."""
-        return self._call("rewrite", {"text": text, "instruction": instruction, "k": k}, revision)
+        return self._call("rewrite", {"text": text, "instruction": instruction, "k": k}, revision, cancel)
+
+    def learn(self, text: str, *, previous: str = "") -> int:
+        """Teach the child's personal vocabulary the words added since ``previous``; 0 when it has none.
+
+        The child's model has one when ``[language] personal_vocabulary = true``.
+        """
+        with self._lock:
+            self._seq += 1
+            rid = self._seq
+            try:
+                self._conn.send_bytes(json.dumps({"id": rid, "learn": text, "previous": previous}).encode())
+                reply = self._wait_reply(rid, None)
+            except (EOFError, OSError) as exc:
+                raise ModelLoadError(f"The language-model process is gone ({exc}); restart the app.") from None
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        return int(reply.get("learned", 0))
 
     def close(self, timeout: float = 5.0) -> None:
         """End the child process (joined with ``timeout``)."""
@@ -137,7 +195,11 @@ class ProcessLanguageModel:
 
 
 def _lm_main(conn: Any, settings_json: str, nice: int) -> None:  # pragma: no cover - runs in the child
-    """Entry point of the language-model process."""
+    """Entry point of the language-model process.
+
+    The main thread runs the calls one at a time; a reader thread receives the requests and the cancel
+    messages, so a cancel reaches a call while it runs.
+    """
     import os
 
     if nice and hasattr(os, "nice"):
@@ -149,21 +211,62 @@ def _lm_main(conn: Any, settings_json: str, nice: int) -> None:  # pragma: no co
     from bci_input.settings import LanguageSettings
 
     notices: list[str] = []
+
+    def drain() -> list[str]:
+        out = notices[:]
+        del notices[: len(out)]
+        return out
+
     try:
         model = load_language_model(LanguageSettings(**json.loads(settings_json)), on_notice=notices.append)
     except Exception as exc:
         conn.send_bytes(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
         return
-    conn.send_bytes(json.dumps({"name": str(getattr(model, "name", "model")), "notices": notices}).encode())
+    conn.send_bytes(json.dumps({"name": str(getattr(model, "name", "model")), "notices": drain()}).encode())
+    requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    lock = threading.Lock()
+    state: dict[str, Any] = {"id": 0, "cancel": threading.Event(), "early": set()}
+
+    def reader() -> None:
+        while True:
+            try:
+                msg = json.loads(conn.recv_bytes().decode())
+            except (EOFError, OSError, ValueError):
+                requests.put(None)
+                return
+            if "cancel" in msg:
+                with lock:
+                    rid = int(msg["cancel"])
+                    if rid == state["id"]:
+                        state["cancel"].set()
+                    elif rid > state["id"]:  # not started yet
+                        state["early"].add(rid)
+            else:
+                requests.put(msg)
+
+    threading.Thread(target=reader, name="lm-reader", daemon=True).start()
     while True:
-        try:
-            req = json.loads(conn.recv_bytes().decode())
-        except (EOFError, OSError):
+        req = requests.get()
+        if req is None:
             return
+        rid = int(req.get("id", 0))
+        cancel = threading.Event()
+        with lock:
+            state["id"], state["cancel"] = rid, cancel
+            if rid in state["early"]:
+                state["early"].discard(rid)
+                cancel.set()
         try:
-            ans = getattr(model, req["kind"])(**req["kwargs"], revision=int(req["revision"]))
+            if "learn" in req:
+                learn = getattr(model, "learn", None)
+                n = learn(str(req["learn"]), previous=str(req.get("previous", ""))) if callable(learn) else 0
+                conn.send_bytes(json.dumps({"id": rid, "learned": n, "notices": drain()}).encode())
+                continue
+            ans = getattr(model, req["kind"])(**req["kwargs"], revision=int(req["revision"]), cancel=cancel)
             reply = {"value": _encode(ans.value), "latency_s": ans.latency_s, "backend": ans.backend,
                      "cancelled": bool(getattr(ans, "cancelled", False))}
         except Exception as exc:  # the app shows it; the process keeps serving
             reply = {"error": f"{type(exc).__name__}: {exc}"}
+        reply["id"] = rid
+        reply["notices"] = drain()
         conn.send_bytes(json.dumps(reply).encode())

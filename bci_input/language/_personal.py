@@ -59,18 +59,28 @@ class PersonalVocabulary:
             log.warning("personal vocabulary %s is unreadable (%s); starting an empty one", self.path, exc)
             self.counts, self.names = Counter(), set()
 
-    def learn(self, text: str) -> int:
+    def learn(self, text: str, previous: str = "") -> int:
         """Count the words of ``text`` (and remember capitalised mid-sentence words as names).
+
+        Parameters
+        ----------
+        text : str
+            The document.
+        previous : str
+            The same document as it was last learnt: only the words added since are counted, so saving a
+            document again does not count its words twice.
 
         Returns
         -------
         int
             Number of words counted.
         """
-        words = [w for w in words_of(text) if len(w) >= 2]
+        words = Counter(w for w in words_of(text) if len(w) >= 2)
+        if previous:
+            words -= Counter(w for w in words_of(previous) if len(w) >= 2)
         self.counts.update(words)
         self.names.update(m.group(1) for m in _NAME.finditer(text))
-        return len(words)
+        return sum(words.values())
 
     def forget(self, word: str) -> None:
         """Remove a word (the user can delete what they do not want suggested)."""
@@ -132,10 +142,10 @@ class PersonalizedModel:
         self.name = f"{base.name}+personal"
         self._lock = threading.Lock()
 
-    def learn(self, text: str, *, save: bool = True) -> int:
-        """Learn the words of a document (and save the JSON file)."""
+    def learn(self, text: str, *, previous: str = "", save: bool = True) -> int:
+        """Learn the words of a document added since ``previous`` (and save the JSON file)."""
         with self._lock:
-            n = self.vocab.learn(text)
+            n = self.vocab.learn(text, previous)
             if save:
                 self.vocab.save()
         return n
