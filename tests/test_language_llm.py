@@ -145,3 +145,24 @@ def test_speller_accepts_the_bundled_models_phrase_suggestion(local_model: Local
     assert sp.layout.page == "main"
     sp.handle(Intent(IntentKind.UNDO, modality=Modality.EMG))  # one undo takes the whole phrase back
     assert doc.text == "Dear Sarah, thank you for "
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_a_hugging_face_model_folder_loads_in_bf16(model_cache: Path, local_model: LocalModel) -> None:
+    """``[language] model`` may name any Hugging Face model folder; the converted cache is one, in bf16 here."""
+    import torch
+
+    folder = model_cache / "SmolLM2-135M-Instruct"
+    assert (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
+    notices: list[str] = []
+    model = load_language_model(LanguageSettings(model=str(folder), dtype="bf16", threads=1),
+                                on_notice=notices.append)
+    assert isinstance(model, LocalModel), notices
+    assert model.name == "local:SmolLM2-135M-Instruct"
+    assert next(model.model.parameters()).dtype == torch.bfloat16
+    assert next(local_model.model.parameters()).dtype == torch.float32
+    ctx = "Thank you very much for your "
+    bf16 = [w for w, _ in model.complete_word(ctx, "he", k=5).value]
+    fp32 = [w for w, _ in local_model.complete_word(ctx, "he", k=5).value]
+    assert bf16[0] == fp32[0] == "help" and len(set(bf16) & set(fp32)) >= 3

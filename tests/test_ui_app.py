@@ -340,9 +340,10 @@ def test_saving_teaches_the_personal_vocabulary_once(qtbot) -> None:
     """With personal_vocabulary on, a save teaches the model process the user's new words, never twice."""
     import json
 
+    from bci_input.ui._lm_process import ProcessLanguageModel
+
     from bci_input.document import InsertText
     from bci_input.settings import LanguageSettings, user_data_dir
-    from bci_input.ui._lm_process import ProcessLanguageModel
 
     window, ctrl = build_app(AppOptions(board="none", lm="none"))
     qtbot.addWidget(window)
