@@ -149,6 +149,27 @@ def test_speller_accepts_the_bundled_models_phrase_suggestion(local_model: Local
 
 @pytest.mark.llm
 @pytest.mark.slow
+def test_speller_offers_the_bundled_models_abbreviation_expansion(local_model: LocalModel) -> None:
+    from bci_input.document import Document, InsertText
+    from bci_input.speller import Speller
+
+    doc = Document("Dear Sam, ")
+    sp = Speller(doc, local_model, "ssvep")
+    for ch in "tyvm":  # no English word starts with "tyvm": the letters are read as word initials
+        sp.select(f"char:{ch}")
+    slot = sp.layout.get("phrase:0")
+    assert slot is not None and slot.kind == "abbrev" and slot.value.lower() == "thank you very much", slot
+    lay = sp.layout
+    assert lay.prior[lay.index("phrase:0")] > 1.0 / len(lay.targets)  # a confident expansion: a high prior
+    assert sp.select("phrase:0") == ["expand_abbreviation"]
+    assert doc.text == f"Dear Sam, {slot.value} "
+    assert doc.undo() and doc.text == "Dear Sam, tyvm"
+    doc.apply(InsertText("e"))  # a letter that no longer makes initials of a phrase the model likes is fine too
+    assert sp.layout.get("phrase:0").kind in ("abbrev", "phrase")
+
+
+@pytest.mark.llm
+@pytest.mark.slow
 def test_a_hugging_face_model_folder_loads_in_bf16(model_cache: Path, local_model: LocalModel) -> None:
     """``[language] model`` may name any Hugging Face model folder; the converted cache is one, in bf16 here."""
     import torch

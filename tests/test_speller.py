@@ -281,3 +281,26 @@ def test_redo_and_new_line_commands():
     assert via_menu("redo") == ["redo"]
     assert doc.text == "Dear Sarah,\nthank"
     assert via_menu("redo") == []  # nothing left to redo
+
+
+def test_abbreviation_slot_only_when_no_word_starts_with_the_letters() -> None:
+    from bci_input.document import Document
+    from bci_input.language import WordFreqModel
+    from bci_input.speller import Speller
+
+    doc = Document("")
+    sp = Speller(doc, WordFreqModel(), "ssvep")
+    for ch in "hel":
+        sp.select(f"char:{ch}")
+    assert sp.layout.get("phrase:0").kind == "phrase"  # "help", "hello": words, not initials
+    assert [t.value for t in sp.layout.targets if t.kind == "word" and t.value]
+    doc.apply(__import__("bci_input.document", fromlist=["DeleteWordBackward"]).DeleteWordBackward())
+    for ch in "tyvm":
+        sp.select(f"char:{ch}")
+    slot = sp.layout.get("phrase:0")
+    assert slot.kind == "abbrev" and slot.enabled and len(slot.value.split()) == 4, slot
+    assert "⟵ tyvm" in slot.label
+    idx = sp.layout.index("phrase:0")
+    assert sp.layout.prior[idx] > 1e-4  # selectable (word frequencies make poor expansions: a small prior)
+    assert sp.select("phrase:0") == ["expand_abbreviation"]
+    assert doc.text == slot.value + " "

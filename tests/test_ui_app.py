@@ -365,3 +365,20 @@ def test_saving_teaches_the_personal_vocabulary_once(qtbot) -> None:
     words = ctrl.model.complete_word("Dear ", "zy", k=5).value
     assert "zyrtana" in [w for w, _ in words], words  # blended in (weight 0.3) next to the model's words
     window.close()
+
+
+def test_abbreviation_expansion_is_a_target_in_the_app(qtbot, tmp_path) -> None:
+    """Typing word initials brings an expansion onto the keyboard (async path); selecting it replaces them."""
+    window, ctrl = build_app(AppOptions(board="none", lm="wordfreq"))
+    qtbot.addWidget(window)
+    window.resize(1280, 860)
+    window.show()
+    for ch in "tyvm":
+        ctrl.handle_intent(Intent(IntentKind.SELECT, f"char:{ch}"))
+    qtbot.waitUntil(lambda: ctrl.speller.layout.get("phrase:0").kind == "abbrev", timeout=10000)
+    slot = ctrl.speller.layout.get("phrase:0")
+    assert any(t.id == "phrase:0" and t.kind == "abbrev" for t in window.keyboards()[0].targets)
+    window.grab().save(str(tmp_path / "abbrev.png"))
+    ctrl.handle_intent(Intent(IntentKind.SELECT, "phrase:0"))
+    assert ctrl.document.text == slot.value + " "
+    window.close()

@@ -22,7 +22,7 @@ from ._theme import Theme, theme_for
 __all__ = ["TargetGrid", "display_label"]
 
 _SPECIAL = {" ": "space", "\b": "⌫ del", "\n": "↵"}
-_SUGGESTION_KINDS = ("word", "phrase")
+_SUGGESTION_KINDS = ("word", "phrase", "abbrev")
 _GAP = 8.0
 
 
@@ -198,7 +198,7 @@ class TargetGrid(QWidget):
         for t, r in zip(self.targets, self._rects, strict=False):
             if r.isEmpty():
                 continue
-            edge = {"word": self.theme.word_edge, "phrase": self.theme.word_edge,
+            edge = {"word": self.theme.word_edge, "phrase": self.theme.word_edge, "abbrev": self.theme.word_edge,
                     "command": self.theme.command_edge}.get(t.kind)
             if edge is not None:
                 if not display_label(t).strip():  # an empty suggestion slot: a faint outline only

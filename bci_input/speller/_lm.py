@@ -89,6 +89,13 @@ class SpellerLM:
             return [], 0.0
         return self._ask(("phrase", context[-200:]), self.model.complete_phrase, context[-200:], k=self.k_phrases)
 
+    def abbreviations(self, initials: str, context: str) -> tuple[list[tuple[str, float]], float]:
+        """Return phrases whose word initials are ``initials`` after ``context``, and the seconds it took."""
+        if self.model is None or self.k_phrases <= 0:
+            return [], 0.0
+        key = ("abbrev", context[-200:], initials)
+        return self._ask(key, self.model.expand_abbreviation, initials, context[-200:], k=self.k_phrases)
+
     def rewrite(self, text: str, instruction: str, k: int = 3) -> tuple[list[Any], float]:
         """Return rewrite candidates (objects with ``text`` and ``diff``) and the seconds it took."""
         if self.model is None:

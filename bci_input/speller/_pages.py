@@ -57,7 +57,9 @@ def command_target(i: int, name: str) -> Target:
     return _coded(i, f"cmd:{name}", _COMMAND_LABELS.get(name, name), "command", name)
 
 
-def main_targets(words: Sequence[str] = (), phrases: Sequence[str] = ()) -> tuple[Target, ...]:
+def main_targets(
+    words: Sequence[str] = (), phrases: Sequence[str] = (), abbrev: tuple[str, str] | None = None
+) -> tuple[Target, ...]:
     """Return the 40 main-page targets: symbols, word and phrase slots, commands.
 
     Parameters
@@ -66,6 +68,9 @@ def main_targets(words: Sequence[str] = (), phrases: Sequence[str] = ()) -> tupl
         Word suggestions (at most :data:`N_WORD_SLOTS`; empty slots stay disabled).
     phrases : sequence of str
         Phrase suggestions (at most :data:`N_PHRASE_SLOTS`).
+    abbrev : (initials, expansion) | None
+        An abbreviation expansion of the letters being typed; it takes the first phrase slot (an ``abbrev``
+        target that replaces the initials with the expansion).
     """
     out: list[Target] = []
     for ch in SYMBOLS:
@@ -74,6 +79,10 @@ def main_targets(words: Sequence[str] = (), phrases: Sequence[str] = ()) -> tupl
         w = words[k] if k < len(words) else ""
         out.append(_coded(len(out), f"word:{k}", w, "word", w))
     for k in range(N_PHRASE_SLOTS):
+        if k == 0 and abbrev is not None and abbrev[1]:
+            initials, expansion = abbrev
+            out.append(_coded(len(out), f"phrase:{k}", f"{expansion}  ⟵ {initials}", "abbrev", expansion, initials))
+            continue
         ph = phrases[k] if k < len(phrases) else ""
         out.append(_coded(len(out), f"phrase:{k}", ph + " …" if ph else "", "phrase", ph))
     for name in MAIN_COMMANDS:
@@ -87,6 +96,7 @@ def main_prior(
     words: Sequence[tuple[str, float]],
     phrases: Sequence[tuple[str, float]],
     prefix: str,
+    abbrev_prob: float = 0.0,
 ) -> NDArray[np.float64]:
     """Return the prior over main-page targets.
 
@@ -107,6 +117,8 @@ def main_prior(
         Phrase completions shown, with probabilities.
     prefix : str
         The partial word before the cursor.
+    abbrev_prob : float
+        Confidence of the abbreviation expansion shown (its share among the model's expansions).
 
     Returns
     -------
@@ -141,6 +153,10 @@ def main_prior(
         elif t.kind == "phrase" and t.value:
             pp = float(dict(phrases).get(t.value, 0.0))
             p[i] = 0.3 * pp * char_share
+        elif t.kind == "abbrev" and t.value:
+            # No word starts with the typed letters, so the letter distribution after them is a poor guide:
+            # the expansion gets a share of its own confidence.
+            p[i] = 0.5 * float(abbrev_prob) * char_share
     enabled = np.array([t.enabled for t in targets], bool)
     p[~enabled] = 0.0
     p = p / p.sum()

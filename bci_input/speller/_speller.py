@@ -50,6 +50,11 @@ def current_prefix(text: str) -> str:
     return text[i:]
 
 
+def _abbreviation_like(prefix: str) -> bool:
+    """Whether typed letters may be word initials: two or more letters, nothing else."""
+    return len(prefix) >= 2 and prefix.isascii() and prefix.isalpha()
+
+
 class Speller:
     """Turn intents into document edits; expose the current keyboard as a :class:`Layout`.
 
@@ -70,7 +75,7 @@ class Speller:
         ``'sync'`` or ``'async'``.
     request_language : callable | None
         Async mode: called as ``request_language(kind, revision, **kwargs)`` with
-        kind in ``next_symbols``, ``complete_word``, ``complete_phrase``, ``rewrite``.
+        kind in ``next_symbols``, ``complete_word``, ``complete_phrase``, ``expand_abbreviation``, ``rewrite``.
     on_layout : callable(Layout) | None
         Called whenever the layout changes.
     hooks : dict[str, callable(Speller)] | None
@@ -136,6 +141,8 @@ class Speller:
         self._words: list[tuple[str, float]] = []
         self._phrases: list[tuple[str, float]] = []
         self._rewrites: list[Any] = []
+        self._abbrevs: list[tuple[str, float]] = []
+        self._abbrev_for = ""  # the typed letters the expansions are for
         self._scan_subset: list[int] | None = None
         self._lm_revision = -1
         self._layout: Layout | None = None
@@ -169,6 +176,7 @@ class Speller:
         ctx = before[: len(before) - len(prefix)]
         # Phrase suggestions are asked for at word starts only: mid-word, the word suggestions cover it.
         want_phrase = prefix == ""
+        self._abbrevs = []
         if self.lm_mode == "async":
             if self.request_language is not None and self.lm.model is not None:
                 self.request_language("complete_word", rev, context=ctx, prefix=prefix, k=self.lm.k_words)
@@ -181,6 +189,9 @@ class Speller:
         lat = {}
         words, lat["complete_word"] = self.lm.words(ctx, prefix)
         self._words = self._useful_words(words, prefix)
+        if _abbreviation_like(prefix) and not words:
+            self._abbrevs, lat["expand_abbreviation"] = self.lm.abbreviations(prefix, ctx)
+            self._abbrev_for = prefix
         phrases, lat["complete_phrase"] = self.lm.phrases(before) if want_phrase else ([], 0.0)
         self._phrases = [(p.strip(), q) for p, q in phrases if p.strip()]
         self._symbols, lat["next_symbols"] = self.lm.symbols(before)
@@ -204,7 +215,7 @@ class Speller:
         answer : Answer
             With ``value`` and ``revision``.
         kind : str | None
-            ``next_symbols``, ``complete_word``, ``complete_phrase`` or ``rewrite``;
+            ``next_symbols``, ``complete_word``, ``complete_phrase``, ``expand_abbreviation`` or ``rewrite``;
             guessed from the value when ``None``.
         """
         if getattr(answer, "revision", self.document.revision) < self.document.revision:
@@ -223,7 +234,16 @@ class Speller:
         if kind == "next_symbols":
             self._symbols = dict(value)
         elif kind == "complete_word":
-            self._words = self._useful_words(list(value), self._context()[1])
+            before, prefix = self._context()
+            self._words = self._useful_words(list(value), prefix)
+            if _abbreviation_like(prefix) and not value and self.request_language is not None:
+                # No word starts with these letters: read them as word initials (SpeakFaster style).
+                ctx = before[: len(before) - len(prefix)]
+                self.request_language("expand_abbreviation", self.document.revision, initials=prefix, context=ctx,
+                                      k=self.lm.k_phrases)
+        elif kind == "expand_abbreviation":
+            self._abbrevs = [(str(p).strip(), float(q)) for p, q in value if str(p).strip()]
+            self._abbrev_for = self._context()[1]
         elif kind == "complete_phrase":
             self._phrases = [(p.strip(), q) for p, q in value if p.strip()]
         elif kind == "rewrite":
@@ -242,8 +262,10 @@ class Speller:
             prefix = self._context()[1]
             words = self._words[:4]
             phrases = self._phrases[:1]
-            targets = main_targets([w for w, _ in words], [p for p, _ in phrases])
-            prior = main_prior(targets, self._symbols, words, phrases, prefix)
+            abbrev = self._abbrevs[0] if self._abbrevs and self._abbrev_for == prefix else None
+            targets = main_targets([w for w, _ in words], [p for p, _ in phrases],
+                                   (prefix, abbrev[0]) if abbrev else None)
+            prior = main_prior(targets, self._symbols, words, phrases, prefix, abbrev[1] if abbrev else 0.0)
         else:
             targets = self._page_targets()
             enabled = np.array([t.enabled for t in targets], float)
@@ -372,6 +394,10 @@ class Speller:
             out = ["insert_word"]
         elif t.kind == "phrase":
             return self._command("accept_suggestion", phrase=t.value)
+        elif t.kind == "abbrev":
+            prefix = current_prefix(doc.text_before_cursor())
+            doc.apply(ReplaceRange(doc.cursor - len(prefix), doc.cursor, t.value + " "))
+            out = ["expand_abbreviation"]
         elif t.kind == "instruction":
             return self._request_rewrite(t.value)
         elif t.kind == "rewrite":

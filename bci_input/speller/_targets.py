@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 #: Kinds of targets.
-TARGET_KINDS = ("char", "word", "phrase", "command", "rewrite", "instruction")
+TARGET_KINDS = ("char", "word", "phrase", "abbrev", "command", "rewrite", "instruction")
 #: Interaction paradigms.
 PARADIGMS = ("ssvep", "p300", "scan")
 #: Command names a target of kind ``'command'`` may carry as its value.
