@@ -91,6 +91,25 @@ def test_phrases_abbreviations_and_cancellation(local_model: LocalModel) -> None
 
 @pytest.mark.llm
 @pytest.mark.slow
+def test_speller_free_text_rewrite_with_the_bundled_model(local_model: LocalModel) -> None:
+    from bci_input.document import Document
+    from bci_input.speller import Speller
+
+    doc = Document("Dear team, the meeting is moved to friday. bring the reports.")
+    sp = Speller(doc, local_model, "scan")
+    for t in ("cmd:menu", "cmd:rewrite_menu", "cmd:select_sentence", "cmd:rewrite_next", "instr:free_text"):
+        sp.select(t)
+    for ch in "ask politely":
+        sp.select("char:space" if ch == " " else f"char:{ch}")
+    assert sp.select("cmd:rewrite_go") == ["rewrite_request"]
+    cands = [t for t in sp.layout.targets if t.kind == "rewrite"]
+    assert cands and all(t.value.strip() for t in cands)
+    assert sp.select(cands[0].id) == ["accept_rewrite"]
+    assert doc.text.startswith("Dear team, the meeting is moved to friday. ") and doc.text.endswith(cands[0].value)
+
+
+@pytest.mark.llm
+@pytest.mark.slow
 def test_rewrite_returns_candidates_with_diff(local_model: LocalModel) -> None:
     ans = local_model.rewrite("i dont think we can come tomorow", "fix_grammar", k=2)
     assert ans.value[0].text == "I don't think we can come tomorrow."

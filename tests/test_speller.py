@@ -304,3 +304,33 @@ def test_abbreviation_slot_only_when_no_word_starts_with_the_letters() -> None:
     assert sp.layout.prior[idx] > 1e-4  # selectable (word frequencies make poor expansions: a small prior)
     assert sp.select("phrase:0") == ["expand_abbreviation"]
     assert doc.text == slot.value + " "
+
+
+def test_free_text_rewrite_instruction_is_spelled_with_intents() -> None:
+    from bci_input._types import Intent, IntentKind, Modality
+    from bci_input.document import Document
+    from bci_input.speller import Speller
+
+    asked: list[tuple[str, dict]] = []
+    doc = Document("I has a cat. It are nice.")
+    sp = Speller(doc, None, "ssvep", lm_mode="async", request_language=lambda kind, rev, **kw: asked.append((kind, kw)))
+    for t in ("cmd:menu", "cmd:rewrite_menu", "cmd:select_sentence", "cmd:rewrite_next"):
+        sp.select(t)
+    assert sp.layout.get("instr:free_text") is not None
+    assert sp.select("instr:free_text") == ["free_text"]
+    lay = sp.layout
+    assert lay.page == "rewrite_freetext" and lay.extra["instruction"] == ""
+    assert len([t for t in lay.targets if t.kind == "char"]) == 31
+    assert not lay.get("cmd:rewrite_go").enabled or lay.prior[lay.index("cmd:rewrite_go")] < 1e-6
+    assert sp.select("cmd:rewrite_go") == []  # nothing to send yet
+    for ch in "make it happier":
+        sp.select("char:space" if ch == " " else f"char:{ch}")
+    sp.select("char:x")
+    sp.handle(Intent(IntentKind.UNDO, modality=Modality.EMG))  # undo takes back a letter of the instruction
+    assert sp.layout.extra["instruction"] == "make it happier"
+    assert doc.text == "I has a cat. It are nice."  # the document never saw those letters
+    assert sp.select("cmd:rewrite_go") == ["rewrite_request"]
+    assert asked[-1] == ("rewrite", {"text": "It are nice.", "instruction": "make it happier", "k": 3})
+    assert sp.layout.page == "rewrite_wait"
+    sp.select("cmd:reject")
+    assert sp.layout.page == "main" and doc.selection is None

@@ -382,3 +382,24 @@ def test_abbreviation_expansion_is_a_target_in_the_app(qtbot, tmp_path) -> None:
     ctrl.handle_intent(Intent(IntentKind.SELECT, "phrase:0"))
     assert ctrl.document.text == slot.value + " "
     window.close()
+
+
+def test_free_text_rewrite_instruction_shows_in_the_rewrite_panel(qtbot, tmp_path) -> None:
+    from bci_input.document import InsertText
+
+    window, ctrl = build_app(AppOptions(board="none", lm="wordfreq"))
+    qtbot.addWidget(window)
+    window.resize(1280, 860)
+    window.show()
+    ctrl.document.apply(InsertText("Dear team, the meeting moved. Bring the reports."))
+    for tid in ("cmd:menu", "cmd:rewrite_menu", "cmd:select_sentence", "cmd:rewrite_next", "instr:free_text",
+                "char:a", "char:s", "char:k", "char:space", "char:n", "char:i", "char:c", "char:e", "char:l", "char:y"):
+        ctrl.handle_intent(Intent(IntentKind.SELECT, tid))
+    assert window.rewrite.isVisible()
+    assert "ask nicely" in window.rewrite.candidates.text()
+    assert "Spell your instruction" in window.rewrite.step.text()
+    label = window.page_label
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), "page title clipped"
+    assert ctrl.document.text == "Dear team, the meeting moved. Bring the reports."
+    window.grab().save(str(tmp_path / "free_text.png"))
+    window.close()

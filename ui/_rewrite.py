@@ -35,6 +35,7 @@ class RewritePanel(QFrame):
     _STEPS = {
         "rewrite_select": "1 · Select the sentence or paragraph to rewrite",
         "rewrite_instruction": "2 · Choose how to rewrite it",
+        "rewrite_freetext": "2 · Spell your instruction, then ✓ rewrite",
         "rewrite_wait": "3 · Asking the language model…",
         "rewrite_candidates": "3 · Pick a candidate, or reject",
     }
@@ -58,8 +59,8 @@ class RewritePanel(QFrame):
             lay.addWidget(w)
         self.setVisible(False)
 
-    def show_state(self, page: str, selected: str, targets: Sequence[Any]) -> None:
-        """Update from the speller's page, the selected text and the page's targets."""
+    def show_state(self, page: str, selected: str, targets: Sequence[Any], instruction: str = "") -> None:
+        """Update from the speller's page, the selected text, the page's targets and a free-text instruction."""
         if page not in self._STEPS:
             self.setVisible(False)
             return
@@ -68,7 +69,10 @@ class RewritePanel(QFrame):
         sel = selected.strip() or "(nothing selected yet)"
         self.original.setText(f"Selected: “{sel}”")
         cands = [t for t in targets if getattr(t, "kind", "") == "rewrite"]
-        if page == "rewrite_candidates" and not cands:
+        if page == "rewrite_freetext":
+            shown = html.escape(instruction) if instruction else "<i>(spell it with the letters below)</i>"
+            self.candidates.setText(f"Instruction: “{shown}<span style='color:{self.theme.accent.name()}'>▏</span>”")
+        elif page == "rewrite_candidates" and not cands:
             self.candidates.setText("No candidate for this instruction. Reject and try another.")
         elif cands:
             rows = [f"<p><b>{k + 1}.</b> {diff_html(selected, t.value, self.theme)}</p>" for k, t in enumerate(cands)]

@@ -24,8 +24,9 @@ from ._theme import stylesheet, theme_for
 __all__ = ["MainWindow", "PAGE_TITLES"]
 
 PAGE_TITLES = {
-    "main": "Keyboard", "menu": "Commands", "rewrite_select": "Rewrite · select", "rewrite_instruction":
-    "Rewrite · instruction", "rewrite_wait": "Rewrite · waiting", "rewrite_candidates": "Rewrite · candidates",
+    "main": "Keyboard", "menu": "Commands", "rewrite_select": "Rewrite · select",
+    "rewrite_instruction": "Rewrite · instruction", "rewrite_freetext": "Rewrite · your instruction",
+    "rewrite_wait": "Rewrite · waiting", "rewrite_candidates": "Rewrite · candidates",
     "confirm": "Confirm with a clench", "paused": "Paused",
 }
 _MODE_NAMES = {"ssvep": "SSVEP", "p300": "P300", "scan": "SCAN"}
@@ -165,6 +166,10 @@ class MainWindow(QMainWindow):
         self.prefs = prefs
         self.theme = theme_for(prefs)
         self.setStyleSheet(stylesheet(self.theme))
+        # Room for the longest page title in the style's font, so a page change never clips it.
+        self.page_label.ensurePolished()
+        fm = self.page_label.fontMetrics()
+        self.page_label.setMinimumWidth(max(fm.horizontalAdvance(t) for t in PAGE_TITLES.values()) + 24)
         self.editor.apply_theme(self.theme)
         self.rewrite.theme = self.theme
         self.status.theme = self.theme
@@ -180,7 +185,8 @@ class MainWindow(QMainWindow):
         kb.set_targets(layout.targets)
         page = getattr(layout, "page", "main")
         self.page_label.setText(PAGE_TITLES.get(page, page))
-        self.rewrite.show_state(page, selected_text, layout.targets)
+        extra = getattr(layout, "extra", None) or {}
+        self.rewrite.show_state(page, selected_text, layout.targets, str(extra.get("instruction", "")))
 
     def show_document(self, text: str, cursor: int, selection: tuple[int, int] | None, ghost: str) -> None:
         """Show the document (with the ghost continuation)."""

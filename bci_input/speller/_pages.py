@@ -40,6 +40,7 @@ _COMMAND_LABELS = {
     "save": "save", "export": "⇪ export", "pause": "‖ pause", "wake": "wake", "select_sentence": "◀ sentence",
     "select_paragraph": "¶ paragraph", "rewrite_next": "→ next", "reject": "✗ reject", "cancel": "✗ cancel",
     "new_document": "+ new doc", "open_recent": "⟲ recent", "read_back": "read aloud", "accept_word": "→ word",
+    "rewrite_go": "✓ rewrite",
 }
 #: Menu commands that the host application performs (shown when the speller has a hook for them).
 APP_MENU_COMMANDS = ("accept_word", "new_document", "open_recent", "read_back")
@@ -200,6 +201,7 @@ def finish_layout(
     scan_subset: Sequence[int] | None = None,
     max_groups: int = 8,
     p300_mode: str = "grid",
+    extra: dict[str, object] | None = None,
 ) -> Layout:
     """Attach paradigm-specific groups (P300 rows/columns or RSVP singletons, scan groups) and build the layout."""
     groups: tuple[tuple[int, ...], ...] | None = None
@@ -217,5 +219,5 @@ def finish_layout(
             groups = groups + ((back[0],),)
     return Layout(
         paradigm, targets, prior, groups=groups, page=page, revision=revision, columns=columns,
-        extra={"sub_level": scan_subset is not None},
+        extra={"sub_level": scan_subset is not None, **(extra or {})},
     )

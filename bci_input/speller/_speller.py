@@ -24,9 +24,9 @@ from ..document import (
     SelectPreviousSentence,
     export_text,
 )
-from ._lm import SpellerLM
+from ._lm import SYMBOLS, SpellerLM
 from ._pages import APP_MENU_COMMANDS, MENU_COMMANDS, command_page, finish_layout, main_prior, main_targets
-from ._targets import PARADIGMS, Layout, Target
+from ._targets import PARADIGMS, Layout, Target, char_label
 
 __all__ = ["Speller", "REWRITE_INSTRUCTIONS"]
 
@@ -40,6 +40,8 @@ except ImportError:
     REWRITE_INSTRUCTIONS = ("fix_grammar", "formal", "shorter", "polite", "continue")
 
 _SCAN_BACK = Target("scan:back", "← back", "command", "back")
+#: Value of the instruction target that opens the free-text instruction page.
+FREE_TEXT = "free_text"
 
 
 def current_prefix(text: str) -> str:
@@ -142,6 +144,8 @@ class Speller:
         self._phrases: list[tuple[str, float]] = []
         self._rewrites: list[Any] = []
         self._abbrevs: list[tuple[str, float]] = []
+        #: The free-text rewrite instruction being spelled (page ``rewrite_freetext``).
+        self.instruction = ""
         self._abbrev_for = ""  # the typed letters the expansions are for
         self._scan_subset: list[int] | None = None
         self._lm_revision = -1
@@ -271,6 +275,8 @@ class Speller:
             enabled = np.array([t.enabled for t in targets], float)
             if self.page == "rewrite_select" and self.document.selection is None:
                 enabled[[i for i, t in enumerate(targets) if t.value == "rewrite_next"]] = 0.0
+            if self.page == "rewrite_freetext" and not self.instruction.strip():
+                enabled[[i for i, t in enumerate(targets) if t.value == "rewrite_go"]] = 0.0
             prior = np.where(enabled > 0, 1.0, 1e-9)
             cols = 4
         if self.paradigm == "scan":
@@ -279,6 +285,7 @@ class Speller:
         return finish_layout(
             self.paradigm, targets, prior, page=self.page, revision=rev, columns=cols,
             scan_subset=self._scan_subset, max_groups=self.max_scan_groups, p300_mode=self.p300_mode,
+            extra={"instruction": self.instruction} if self.page == "rewrite_freetext" else None,
         )
 
     def _page_targets(self) -> tuple[Target, ...]:
@@ -288,7 +295,11 @@ class Speller:
             return command_page(("select_sentence", "select_paragraph", "rewrite_next", "cancel"))
         if self.page == "rewrite_instruction":
             extra = [Target(f"instr:{k}", k.replace("_", " "), "instruction", k) for k in REWRITE_INSTRUCTIONS]
+            extra.append(Target(f"instr:{FREE_TEXT}", "free text…", "instruction", FREE_TEXT))
             return command_page(("cancel",), extra)
+        if self.page == "rewrite_freetext":  # spell the instruction with the letters
+            chars = [Target(f"char:{'space' if c == ' ' else c}", char_label(c), "char", c) for c in SYMBOLS]
+            return command_page(("delete_char", "rewrite_go", "cancel"), chars)
         if self.page in ("rewrite_candidates", "rewrite_wait"):
             extra = [
                 Target(f"rewrite:{i}", r.text, "rewrite", r.text, detail=getattr(r, "diff", ""))
@@ -323,6 +334,8 @@ class Speller:
         if kind == IntentKind.PAUSE:
             return self._command("pause")
         if kind == IntentKind.UNDO:
+            if self.page == "rewrite_freetext":  # undo takes back the last letter of the instruction
+                return self._command("delete_char")
             if self.pending is not None:  # the EMG "no" to an unconfirmed EEG selection
                 self.pending = None
                 self.page = "main"
@@ -384,6 +397,15 @@ class Speller:
 
     def _act(self, t: Target) -> list[str]:
         doc = self.document
+        if t.kind == "char" and self.page == "rewrite_freetext":
+            self.instruction += t.value
+            self._invalidate()
+            return ["instruction_char"]
+        if t.kind == "instruction" and t.value == FREE_TEXT:
+            self.instruction = ""
+            self.page = "rewrite_freetext"
+            self._invalidate()
+            return ["free_text"]
         if t.kind == "char":
             doc.apply(InsertText(t.value))
             out = ["insert_char"]
@@ -436,6 +458,15 @@ class Speller:
             self.hooks[name](self)
             self._invalidate()
             return [name]
+        if self.page == "rewrite_freetext" and name in ("delete_char", "rewrite_go"):
+            if name == "rewrite_go":
+                instruction = " ".join(self.instruction.split())
+                return self._request_rewrite(instruction) if instruction else []
+            if not self.instruction:
+                return []
+            self.instruction = self.instruction[:-1]
+            self._invalidate()
+            return ["instruction_delete"]
         if name == "delete_char":
             doc.apply(DeleteBackward())
         elif name == "delete_word":

@@ -49,6 +49,7 @@ COMMANDS = (
     "open_recent",
     "read_back",
     "accept_word",
+    "rewrite_go",
 )
 #: Most targets an SSVEP page holds (JFPM 8.0-15.8 Hz in 0.2 Hz steps).
 MAX_SSVEP_TARGETS = 40
