@@ -36,7 +36,7 @@ def test_simulated_emg_calibration_saves_profile_report_and_recording(tmp_path: 
         (["--paradigm", "ssvep", "--profile", "../x", "--simulated"], "Invalid profile name"),
         (["--paradigm", "ssvep", "--profile", "x", "--from-recording", "/nonexistent.fif"], "Recording not found"),
         (["--paradigm", "emg", "--profile", "x", "--simulated", "--trials", "2"], "Not enough clean trials"),
-        (["--paradigm", "ssvep", "--profile", "x", "--board", "synthetic"], "needs flickering or flashing targets"),
+        (["--paradigm", "ssvep", "--profile", "x", "--board", "synthetic"], "cannot draw"),
         (["--paradigm", "p300", "--profile", "x", "--board", "synthetic"], "--from-recording"),
     ],
 )

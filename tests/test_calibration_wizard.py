@@ -44,13 +44,85 @@ def test_wizard_shows_a_failed_session_on_the_setup_page(qtbot) -> None:
     assert "Not enough clean trials" in wiz.setup_message.text()
 
 
-def test_wizard_refuses_visual_paradigms_on_a_headset_before_opening_it(qtbot) -> None:
-    opened = []
-    wiz = CalibrationWizard(lambda: opened.append(1), board="cyton", on_cue=None)  # a real board: no participant
+def _probe(wiz: CalibrationWizard) -> list[tuple]:
+    """Record what the stimulus shows right after each cue (connected after the wizard's own slot)."""
+    seen: list[tuple] = []
+
+    def look(cue) -> None:
+        grid = wiz.stimulus.grid
+        seen.append((cue.kind, cue.label, cue.item, wiz.stimulus.flickering, grid.selected_id,
+                     tuple(sorted(getattr(grid, "flashing", ())))))
+
+    wiz._bridge.cue.connect(look)
+    return seen
+
+
+def test_wizard_ssvep_calibration_flickers_the_cued_targets(qtbot, tmp_path: Path) -> None:
+    wiz = CalibrationWizard(lambda: SimulatedParticipant(seed=3), board="simulated",
+                            on_cue=participant_cue_handler)
     qtbot.addWidget(wiz)
-    for paradigm in ("ssvep", "p300"):
-        wiz.paradigm_combo.setCurrentText(paradigm)
+    wiz.paradigm_combo.setCurrentText("ssvep")
+    wiz.trials_spin.setValue(4)
+    seen = _probe(wiz)
+    with qtbot.waitSignal(wiz._bridge.result, timeout=120_000):
         wiz.start_button.click()
-        assert wiz.pages.currentIndex() == 0
-        assert "needs flickering or flashing targets" in wiz.setup_message.text()
-    assert not opened  # the device was never opened for a session that cannot run
+        grid = wiz.stimulus.grid
+        spec = wiz.session.spec
+        assert wiz.stimulus.isVisibleTo(wiz) and len(grid.targets) == len(spec.classes) == 40  # the speller's codes
+        assert [t.freq for t in grid.targets] == list(spec.freqs)
+    stims = [s for s in seen if s[0] == "stim"]
+    assert len(stims) == 4 * 40
+    for kind, label, _item, flickering, selected, _ in seen:
+        if kind == "stim":  # every target flickers, the cued one outlined
+            assert flickering and selected == f"cal:{label}"
+        elif kind == "cue":  # the target to look at is shown, steady
+            assert not flickering and selected == f"cal:{label}"
+        elif kind == "rest":
+            assert not flickering and selected is None
+    assert not wiz.stimulus.flickering  # stopped with the session
+    assert wiz.result.metrics["accuracy"] > 0.5
+
+
+def test_wizard_p300_calibration_flashes_each_cued_item(qtbot) -> None:
+    wiz = CalibrationWizard(lambda: SimulatedParticipant(seed=3), board="simulated",
+                            on_cue=participant_cue_handler)
+    qtbot.addWidget(wiz)
+    wiz.paradigm_combo.setCurrentText("p300")
+    wiz.trials_spin.setValue(6)
+    seen = _probe(wiz)
+    with qtbot.waitSignal(wiz._bridge.result, timeout=120_000):
+        wiz.start_button.click()
+    flashes = [s for s in seen if s[0] == "flash"]
+    assert len(flashes) == 6 * 8 * 6  # trials x repetitions x items
+    for _kind, label, item, _f, selected, flashing in flashes:
+        assert flashing == (f"cal:{item}",) and selected == f"cal:{label}"
+    assert wiz.stimulus.grid.n_flashes == len(flashes)
+
+
+def test_calibration_stimulus_flickers_in_real_time(qtbot, tmp_path: Path) -> None:
+    """The SSVEP targets really flicker on frame deadlines: luminance follows each target's own code."""
+    import numpy as np
+    from bci_input.ui._calibration_stimulus import CalibrationStimulus
+
+    from bci_input.calibration import Cue, get_spec
+
+    stim = CalibrationStimulus()
+    qtbot.addWidget(stim)
+    stim.resize(900, 300)
+    stim.show()
+    spec = get_spec("ssvep")
+    stim.configure(spec)
+    stim.on_cue(Cue("cue", 0.0, 1.0, 2, None, "Look"))
+    assert not stim.flickering
+    stim.on_cue(Cue("stim", 1.0, 3.0, 2, spec.codes[2], "Look"))
+    lums = []
+    for _ in range(20):
+        qtbot.wait(25)
+        lums.append(stim.grid.luminances())
+    assert stim.grid.frame_index > 20
+    lums = np.array(lums)
+    assert np.ptp(lums, axis=0).min() > 0.3  # every target goes light and dark
+    assert not np.allclose(lums[:, 0], lums[:, 1])  # with its own frequency and phase
+    stim.grid.grab().save(str(tmp_path / "ssvep-calibration.png"))
+    stim.on_cue(Cue("rest", 4.0, 0.5, None, None, "Rest"))
+    assert not stim.flickering and stim.grid.selected_id is None

@@ -3,6 +3,10 @@
 A thin Qt view over :class:`bci_input.calibration.CalibrationSession`, which runs on its own
 thread; its callbacks are turned into Qt signals (queued onto the GUI thread), so the GUI
 thread only shows things. The same session code runs ``bci-input calibrate``.
+
+For SSVEP and P300 the running page draws the stimuli the cues call for (flickering or flashing
+targets, :class:`~bci_input.ui._calibration_stimulus.CalibrationStimulus`), so a live calibration on a
+headset works here, while the command line (which has no screen to draw on) refuses it.
 """
 
 from __future__ import annotations
@@ -38,11 +42,12 @@ from bci_input.calibration import (
     Cue,
     SessionCallbacks,
     build_report,
-    check_live_stimuli,
     get_spec,
     open_or_create_profile,
     store_result,
 )
+
+from ._calibration_stimulus import CalibrationStimulus
 
 __all__ = ["CalibrationWizard"]
 
@@ -135,6 +140,7 @@ class CalibrationWizard(QWidget):
         self.cue_label.setFont(font)
         self.cue_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.cue_label.setWordWrap(True)
+        self.stimulus = CalibrationStimulus()
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.phase_label = QLabel("")
@@ -142,9 +148,9 @@ class CalibrationWizard(QWidget):
         self.quality_table.setHorizontalHeaderLabels(["channel", "RMS µV", "status"])
         self.stop_button = QPushButton("Stop")
         self.stop_button.clicked.connect(self.stop)
-        for widget in (self.cue_label, self.progress_bar, self.phase_label, QLabel("Live signal quality"),
-                       self.quality_table, self.stop_button):
-            lay.addWidget(widget)
+        for widget in (self.cue_label, self.stimulus, self.progress_bar, self.phase_label,
+                       QLabel("Live signal quality"), self.quality_table, self.stop_button):
+            lay.addWidget(widget, 3 if widget is self.stimulus else 0)
         return w
 
     def _result_page(self) -> QWidget:
@@ -171,7 +177,6 @@ class CalibrationWizard(QWidget):
         paradigm = self.paradigm_combo.currentText()
         try:
             spec = get_spec(paradigm)
-            check_live_stimuli(spec.name, simulated=self._cue_factory is not None)
             source = self._source_factory()
             extra = self._cue_factory(source, spec) if self._cue_factory else None
         except BciInputError as exc:
@@ -193,6 +198,7 @@ class CalibrationWizard(QWidget):
                                           record_path=record, callbacks=cbs)
         self.result = None
         self.cue_label.setText("Get ready")
+        self.stimulus.configure(spec)
         self.progress_bar.setValue(0)
         self.pages.setCurrentIndex(1)
         self.session.start()
@@ -201,6 +207,7 @@ class CalibrationWizard(QWidget):
         """Stop a running session (its thread is joined with a timeout)."""
         if self.session is not None:
             self.session.stop(timeout=5.0)
+        self.stimulus.stop()
         self.pages.setCurrentIndex(0)
 
     def save(self) -> None:
@@ -234,6 +241,7 @@ class CalibrationWizard(QWidget):
 
     # ---- slots (GUI thread) --------------------------------------------------------------------
     def _show_cue(self, cue: Cue) -> None:
+        self.stimulus.on_cue(cue)
         if cue.kind in ("cue", "stim") and cue.text:
             self.cue_label.setText(cue.text)
         elif cue.kind == "rest":
@@ -252,6 +260,7 @@ class CalibrationWizard(QWidget):
                 self.quality_table.setItem(i, j, it)
 
     def _show_result(self, result: CalibrationResult) -> None:
+        self.stimulus.stop()
         self.result = result
         m = result.metrics
         lines = [f"<b>{result.paradigm.upper()}</b> ({result.method}): accuracy {m['accuracy']:.0%} "
@@ -266,5 +275,6 @@ class CalibrationWizard(QWidget):
         self.pages.setCurrentIndex(2)
 
     def _show_error(self, message: str) -> None:
+        self.stimulus.stop()
         self.setup_message.setText(f"Calibration failed: {message}")
         self.pages.setCurrentIndex(0)

@@ -602,11 +602,11 @@ VISUAL_PARADIGMS = ("ssvep", "p300")
 
 
 def check_live_stimuli(paradigm: str, simulated: bool) -> None:
-    """Refuse a live calibration that would need on-screen stimuli this version does not draw.
+    """Refuse a command-line calibration that would need on-screen stimuli.
 
-    EMG, blink and motor-imagery cues are instructions (text); SSVEP and P300 need flickering or
-    flashing targets, which the calibration session does not present yet. A simulated participant
-    follows the cues without them.
+    EMG, blink and motor-imagery cues are instructions (printed text); SSVEP and P300 need flickering or
+    flashing targets, which the command line cannot draw. The app's calibration wizard draws them. A
+    simulated participant follows the cues without them.
 
     Parameters
     ----------
@@ -622,8 +622,8 @@ def check_live_stimuli(paradigm: str, simulated: bool) -> None:
     """
     if paradigm in VISUAL_PARADIGMS and not simulated:
         raise ConfigError(
-            f"{paradigm.upper()} calibration on a headset needs flickering or flashing targets, which this "
-            "version does not draw during calibration yet. Calibrate from a recording made with your stimulus "
-            "software ('bci-input calibrate --from-recording FILE'), or write with the training-free FBCCA "
-            "decoder (SSVEP). EMG, blink and motor-imagery calibration work live."
+            f"{paradigm.upper()} calibration on a headset needs flickering or flashing targets, which the command "
+            "line cannot draw. Use the app's calibration wizard (bci-input app, Session > Calibrate...), which "
+            "draws them, or train from a recording ('bci-input calibrate --from-recording FILE'). EMG, blink and "
+            "motor-imagery calibration work here."
         )
