@@ -65,6 +65,53 @@ def test_from_recording_on_ssvep_exo_matches_evaluate(data_dir: Path, tmp_path: 
     assert prof.meta["channels"]["names"][0] == "Oz"
 
 
+def test_simulated_blink_calibration_trains_a_working_blink_switch(tmp_path: Path, capsys) -> None:
+    code = main(["calibrate", "--paradigm", "blink", "--profile", "blink-1", "--simulated", "--trials", "8",
+                 "--report", str(tmp_path / "b.html"), "--no-pdf", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    entry = load_profile("blink-1").paradigm("blink")
+    t = entry["thresholds"]
+    assert t["rest_level_uv"] < t["on_uv"] < t["active_level_uv"]
+    assert entry["metrics"]["accuracy"] >= 0.8 and "false activations per minute" in out
+    # The stored switch detects a double blink of the simulated participant, and nothing in quiet rest.
+    from bci_input.simulation import SimulatedParticipant
+
+    switch = load_profile("blink-1").decoder("blink")
+    sim = SimulatedParticipant(seed=21, blink_rate=0.0)
+
+    def events_for(seconds: float) -> list:
+        out, n = [], 0
+        while n < seconds * sim.sfreq:
+            chunk = sim.read(0.1)
+            if chunk is not None:
+                n += chunk.n_times
+                out += switch.process(chunk)
+        return out
+
+    with sim:
+        quiet = events_for(5.0)
+        sim.blink(2, delay_s=0.2)
+        later = events_for(3.0)
+    assert quiet == [] and any(e.kind == "double_blink" for e in later), later
+
+
+def test_motor_imagery_profile_from_real_eegbci_runs(data_dir: Path, tmp_path: Path, capsys) -> None:
+    """Left- vs right-fist imagery, PhysioNet subject 1, dev runs 4 and 8 merged."""
+    runs = [data_dir / "eegbci_s001" / f"S001R{r:02d}.edf" for r in (4, 8)]
+    if not all(p.exists() for p in runs):
+        pytest.skip("eegbci_s001 runs 4 and 8 not found")
+    code = main(["calibrate", "--paradigm", "mi", "--profile", "mi-1", "--from-recording", *map(str, runs),
+                 "--report", str(tmp_path / "mi.html"), "--no-pdf", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    entry = load_profile("mi-1").paradigm("mi")
+    assert entry["n_trials"] >= 20 and 0.5 <= entry["metrics"]["accuracy"] <= 1.0
+    assert (tmp_path / "mi.html").stat().st_size > 10_000
+    decoder = load_profile("mi-1").decoder("mi")
+    assert hasattr(decoder, "predict_proba")
+
+
 def test_profile_command_lists_shows_exports_imports_and_deletes(tmp_path: Path, capsys) -> None:
     assert main(["calibrate", "--paradigm", "emg", "--profile", "pat-1", "--simulated", "--quiet"]) == 0
     capsys.readouterr()

@@ -289,6 +289,25 @@ class SimulatedParticipant(Source):
             self._adds.append((start + int(round(off * self.sfreq)), w))
         self.n_presses += 1
 
+    def blink(self, n: int = 2, delay_s: float = 0.0, gap_s: float = 0.45) -> None:
+        """Blink ``n`` times on purpose after ``delay_s`` (a double blink is the blink switch's command).
+
+        Parameters
+        ----------
+        n : int
+            Number of blinks (1 to 3).
+        delay_s : float
+            Reaction time before the first blink.
+        gap_s : float
+            Onset-to-onset interval between blinks.
+        """
+        if not 1 <= int(n) <= 3:
+            raise ConfigError(f"Invalid number of blinks: {n}. It must be 1, 2 or 3.")
+        wave = np.outer(blink_waveform(self.sfreq), self._weights["blink"])
+        start = self._n + int(round(delay_s * self.sfreq))
+        for k in range(int(n)):
+            self._adds.append((start + int(round(k * gap_s * self.sfreq)), wave))
+
     # ---------------------------------------------------------------- Source
     def start(self) -> None:
         """Start streaming (and the base source)."""
