@@ -57,3 +57,28 @@ def test_emg_report_prints_to_pdf(tmp_path: Path) -> None:
     assert _sections(html) == []
     assert "threshold" in html and "on_uv" in html
     assert pdf is not None and pdf.read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    """A browser opens the report: the rendered page has every section and its figures, and is not blank."""
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    from bci_input.calibration._report import _chromium_flags
+
+    result, rec = _run("ssvep", 4, n_targets=3)
+    out, _ = build_report(result, rec, tmp_path / "r.html", profile="p-2", board="simulated", pdf=False)
+    url = out.resolve().as_uri()
+    dom = subprocess.run([find_chromium(), *_chromium_flags(), "--dump-dom", url],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert [t for t in SECTIONS if t not in dom] == []
+    assert len(re.findall(r"<img ", dom)) >= 7 and "p-2" in dom
+    shot = tmp_path / "r.png"
+    subprocess.run([find_chromium(), *_chromium_flags(), "--hide-scrollbars", "--window-size=1200,1600",
+                    f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.shape == (1600, 1200) and pixels.std() > 20  # text and figures, not an empty page
