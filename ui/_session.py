@@ -10,7 +10,9 @@ Boards:
 - ``synthetic``: the participant rides on BrainFlow's synthetic board (BrainFlow runs end to end); SSVEP with
   training-free FBCCA.
 - any other BrainFlow board, ``playback`` or ``lsl``: :func:`bci_input.hardware.open_source`; the decoder
-  comes from the profile's calibration (SSVEP falls back to training-free FBCCA).
+  comes from the profile's calibration (SSVEP falls back to training-free FBCCA), with the stopping threshold
+  and window it recommends; the profile's calibrated EMG/blink switches (EMG first) drive undo, pause and
+  scanning, which is refused without one.
 - ``none``: no signal; the keyboard previews the stimulus and developer clicks select directly.
 """
 
@@ -162,27 +164,120 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str,
     from bci_input.hardware import open_source
 
     source = open_source(settings.acquisition)
+    prof = _load_profile(profile, source.info)
     decoder = None
-    if paradigm != "ssvep" or profile != "default":
-        from bci_input._errors import ProfileError
-        from bci_input.calibration import load_profile, profiles_dir
-
-        if (profiles_dir() / profile).is_dir():
-            try:  # a profile of another montage or rate would decode garbage: refuse it, never fall back silently
-                load_profile(profile).check_channels(source.info)
-            except ProfileError as exc:
-                raise ConfigError(str(exc)) from None
-        try:
-            decoder = load_profile(profile).decoder(paradigm)
-        except Exception as exc:
-            if paradigm != "ssvep":
-                raise ConfigError(f"The {paradigm} mode needs a calibrated profile: {exc} "
-                                  "Calibrate with 'bci-input calibrate' and pass --profile NAME.") from None
-            log.info("no calibrated SSVEP decoder in profile %r (%s); using training-free FBCCA", profile, exc)
+    if paradigm != "scan":
+        decoder = _profile_decoder(prof, profile, paradigm)
+        cfg = _profile_engine_config(cfg, prof, paradigm)
+    switches = _profile_switches(prof) if prof is not None else []
+    if paradigm == "scan":
+        _check_scan_switches(switches, profile, cfg.switch_preset)
 
     def hw_factory(bridge: Any) -> Any:
         callbacks = EngineCallbacks(bridge.on_intent, bridge.on_stimulus, bridge.on_status, bridge.on_error)
+        for sw in switches:  # a rebuilt session must not inherit a burst in progress from the last engine
+            sw.reset()
         return Engine(source, decoder, paradigm, callbacks, config=cfg,
-                      processors=_processors(paradigm, source.info.sfreq))
+                      processors=_processors(paradigm, source.info.sfreq), switches=switches)
 
     return hw_factory, None, board
+
+
+#: Switch paradigms loaded from a profile, in engine order: the EMG switch is switch 0 (one-switch scanning
+#: selects with it; two-switch scanning steps with switch 0 and selects with switch 1).
+_SWITCH_PARADIGMS = ("emg", "blink")
+
+
+def _load_profile(profile: str, info: Any) -> Any:
+    """Return the saved profile ``profile`` checked against the source's channels, or None if there is none.
+
+    Raises
+    ------
+    ConfigError
+        If the profile is corrupt or was calibrated on another montage or sampling rate (it would decode
+        garbage: it is refused, never silently ignored).
+    """
+    from bci_input._errors import ProfileError
+    from bci_input.calibration import load_profile, profiles_dir
+
+    if not (profiles_dir() / profile).is_dir():
+        return None
+    try:
+        prof = load_profile(profile)
+        prof.check_channels(info)
+    except ProfileError as exc:
+        raise ConfigError(str(exc)) from None
+    return prof
+
+
+def _profile_decoder(prof: Any, profile: str, paradigm: str) -> Any:
+    """Return the profile's SSVEP/P300 decoder; None for SSVEP without one (training-free FBCCA)."""
+    from bci_input._errors import ProfileError
+    from bci_input.calibration import load_profile
+
+    try:
+        return (prof if prof is not None else load_profile(profile)).decoder(paradigm)
+    except ProfileError as exc:
+        if paradigm != "ssvep":
+            raise ConfigError(f"The {paradigm} mode needs a calibrated profile: {exc} "
+                              "Calibrate with 'bci-input calibrate' and pass --profile NAME.") from None
+        log.info("no calibrated SSVEP decoder in profile %r (%s); using training-free FBCCA", profile, exc)
+    return None
+
+
+def _profile_engine_config(cfg: Any, prof: Any, paradigm: str) -> Any:
+    """Apply the stopping threshold and window (or repetitions) the profile's calibration recommends."""
+    import dataclasses
+
+    from bci_input.calibration import engine_settings
+
+    if prof is None or paradigm not in prof.paradigms:
+        return cfg
+    rec = engine_settings(prof, paradigm)
+    if not rec:
+        return cfg
+    log.info("profile %r: applying the %s calibration's recommendations %s", prof.name, paradigm,
+             ", ".join(f"{k}={v:g}" for k, v in rec.items()))
+    return dataclasses.replace(cfg, **rec)
+
+
+def _profile_switches(prof: Any) -> list[Any]:
+    """Return the profile's calibrated switches (EMG first, then blink), ready for ``Engine(switches=...)``.
+
+    A calibrated EMG/blink profile entry stores the calibrated :class:`~bci_input.decoding.EmgSwitch` /
+    ``BlinkSwitch`` itself (threshold and channel columns included), loaded without pickle.
+    """
+    from bci_input._errors import ProfileError
+
+    out, names = [], []
+    for p in _SWITCH_PARADIGMS:
+        if p not in prof.paradigms:
+            continue
+        try:
+            sw = prof.decoder(p)
+        except ProfileError as exc:
+            log.warning("profile %r: the %s switch is not usable (%s); it is left out", prof.name, p, exc)
+            continue
+        if not callable(getattr(sw, "process", None)):
+            log.warning("profile %r: the stored %s model (%s) is not a switch; it is left out", prof.name, p,
+                        type(sw).__name__)
+            continue
+        out.append(sw)
+        on = getattr(sw, "threshold", None) or getattr(sw, "threshold_", None)
+        names.append(p if on is None else f"{p} (threshold {float(on):.3g})")
+    log.info("profile %r: switches loaded: %s", prof.name, ", ".join(names) or "none")
+    return out
+
+
+def _check_scan_switches(switches: list[Any], profile: str, preset: str) -> None:
+    """Refuse scanning on a headset that no calibrated switch can select with."""
+    if not switches:
+        raise ConfigError(
+            f"Scan mode on a headset needs a calibrated switch, and profile {profile!r} has none: run "
+            f"'bci-input calibrate --paradigm emg --profile {profile}' (or --paradigm blink), then start the app "
+            f"with --profile {profile}.")
+    if preset == "two-switch" and len(switches) < 2:
+        raise ConfigError(
+            f"Two-switch scanning needs two calibrated switches (EMG and blink), and profile {profile!r} has one: "
+            f"run 'bci-input calibrate --paradigm blink --profile {profile}' (or --paradigm emg), or choose "
+            "one-switch scanning.")
