@@ -293,9 +293,12 @@ class Engine:
             k = IntentKind.WAKE if (self.paused or (lay is not None and lay.page == "paused")) else IntentKind.PAUSE
             self._emit_intent(Intent(k, None, 1.0, onset, self.now, modality))
             return
-        if kind in ("double_clench", "double_blink"):
+        if kind == "blink":  # a lone blink is usually spontaneous: never a command
+            return
+        if kind == "double_clench" or (kind == "double_blink" and self.paradigm != "scan"):
             self._emit_intent(Intent(IntentKind.UNDO, None, 1.0, onset, self.now, modality))
             return
+        # In scanning, a deliberate double blink is the blink switch's press (undo stays a target).
         if self.paused:
             return
         if self.paradigm == "scan":
