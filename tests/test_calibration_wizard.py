@@ -44,6 +44,15 @@ def test_wizard_shows_a_failed_session_on_the_setup_page(qtbot) -> None:
     assert "Not enough clean trials" in wiz.setup_message.text()
 
 
+def _simulated_wizard(qtbot, paradigm: str, trials: int) -> tuple[CalibrationWizard, list[tuple]]:
+    """A wizard on the simulated participant, set up for ``paradigm``, with a probe of what it shows."""
+    wiz = CalibrationWizard(lambda: SimulatedParticipant(seed=3), board="simulated", on_cue=participant_cue_handler)
+    qtbot.addWidget(wiz)
+    wiz.paradigm_combo.setCurrentText(paradigm)
+    wiz.trials_spin.setValue(trials)
+    return wiz, _probe(wiz)
+
+
 def _probe(wiz: CalibrationWizard) -> list[tuple]:
     """Record what the stimulus shows right after each cue (connected after the wizard's own slot)."""
     seen: list[tuple] = []
@@ -58,12 +67,7 @@ def _probe(wiz: CalibrationWizard) -> list[tuple]:
 
 
 def test_wizard_ssvep_calibration_flickers_the_cued_targets(qtbot, tmp_path: Path) -> None:
-    wiz = CalibrationWizard(lambda: SimulatedParticipant(seed=3), board="simulated",
-                            on_cue=participant_cue_handler)
-    qtbot.addWidget(wiz)
-    wiz.paradigm_combo.setCurrentText("ssvep")
-    wiz.trials_spin.setValue(4)
-    seen = _probe(wiz)
+    wiz, seen = _simulated_wizard(qtbot, "ssvep", 4)
     with qtbot.waitSignal(wiz._bridge.result, timeout=120_000):
         wiz.start_button.click()
         grid = wiz.stimulus.grid
@@ -84,12 +88,7 @@ def test_wizard_ssvep_calibration_flickers_the_cued_targets(qtbot, tmp_path: Pat
 
 
 def test_wizard_p300_calibration_flashes_each_cued_item(qtbot) -> None:
-    wiz = CalibrationWizard(lambda: SimulatedParticipant(seed=3), board="simulated",
-                            on_cue=participant_cue_handler)
-    qtbot.addWidget(wiz)
-    wiz.paradigm_combo.setCurrentText("p300")
-    wiz.trials_spin.setValue(6)
-    seen = _probe(wiz)
+    wiz, seen = _simulated_wizard(qtbot, "p300", 6)
     with qtbot.waitSignal(wiz._bridge.result, timeout=120_000):
         wiz.start_button.click()
     flashes = [s for s in seen if s[0] == "flash"]

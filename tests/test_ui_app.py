@@ -367,12 +367,18 @@ def test_saving_teaches_the_personal_vocabulary_once(qtbot) -> None:
     window.close()
 
 
-def test_abbreviation_expansion_is_a_target_in_the_app(qtbot, tmp_path) -> None:
-    """Typing word initials brings an expansion onto the keyboard (async path); selecting it replaces them."""
+def _shown_wordfreq_app(qtbot):
+    """The app with no device and the word-frequency model, shown at the screenshot size."""
     window, ctrl = build_app(AppOptions(board="none", lm="wordfreq"))
     qtbot.addWidget(window)
     window.resize(1280, 860)
     window.show()
+    return window, ctrl
+
+
+def test_abbreviation_expansion_is_a_target_in_the_app(qtbot, tmp_path) -> None:
+    """Typing word initials brings an expansion onto the keyboard (async path); selecting it replaces them."""
+    window, ctrl = _shown_wordfreq_app(qtbot)
     for ch in "tyvm":
         ctrl.handle_intent(Intent(IntentKind.SELECT, f"char:{ch}"))
     qtbot.waitUntil(lambda: ctrl.speller.layout.get("phrase:0").kind == "abbrev", timeout=10000)
@@ -387,10 +393,7 @@ def test_abbreviation_expansion_is_a_target_in_the_app(qtbot, tmp_path) -> None:
 def test_free_text_rewrite_instruction_shows_in_the_rewrite_panel(qtbot, tmp_path) -> None:
     from bci_input.document import InsertText
 
-    window, ctrl = build_app(AppOptions(board="none", lm="wordfreq"))
-    qtbot.addWidget(window)
-    window.resize(1280, 860)
-    window.show()
+    window, ctrl = _shown_wordfreq_app(qtbot)
     ctrl.document.apply(InsertText("Dear team, the meeting moved. Bring the reports."))
     for tid in ("cmd:menu", "cmd:rewrite_menu", "cmd:select_sentence", "cmd:rewrite_next", "instr:free_text",
                 "char:a", "char:s", "char:k", "char:space", "char:n", "char:i", "char:c", "char:e", "char:l", "char:y"):
