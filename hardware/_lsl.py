@@ -9,6 +9,7 @@ XDF convention LabRecorder, OpenViBE and BCI2000 read) and one int32 ``Markers``
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from typing import Any
@@ -163,8 +164,9 @@ class LslInletSource(Source):
     marker_timeout : float
         Seconds to look for the marker stream (it is optional unless ``marker_name`` is given).
     marker_latency : float
-        With a marker stream, samples are held back until they are this many seconds old (LSL clock),
-        so a marker that travels on its own connection still finds its sample.
+        With a marker stream, each sample is held back this many seconds after it arrived, so a marker that
+        travels on its own connection still finds its sample. Counted from arrival, not from the sample's
+        timestamp, so it also holds for a sender whose clock differs or that replays faster than real time.
 
     Raises
     ------
@@ -186,6 +188,7 @@ class LslInletSource(Source):
         self.marker_latency = float(marker_latency)
         self._held_data = np.zeros((0, 0), np.float32)
         self._held_ts = np.zeros(0, np.float64)
+        self._held_arrival = np.zeros(0, np.float64)
         self.name = name
         self.stream_type = stream_type
         self.timeout = float(timeout)
@@ -252,7 +255,12 @@ class LslInletSource(Source):
         return None
 
     def _make_inlet(self, stream: Any, max_buflen: int = 60) -> Any:
-        return self._pylsl.StreamInlet(stream, max_buflen=max_buflen, processing_flags=self._pylsl.proc_clocksync)
+        # A stream from another computer needs LSL's clock synchronisation. One from this computer already
+        # shares our clock: the synchronisation would only add its estimation noise, separately for the data
+        # and the marker inlet (tens of ms apart on a busy machine), and move markers off their samples.
+        same_host = stream.hostname() == socket.gethostname()
+        flags = 0 if same_host else self._pylsl.proc_clocksync
+        return self._pylsl.StreamInlet(stream, max_buflen=max_buflen, processing_flags=flags)
 
     def start(self) -> None:
         """Open the inlets (re-resolving the stream by its source id after a stop)."""
@@ -279,6 +287,7 @@ class LslInletSource(Source):
         self._marker_inlet = None
         self._held_data = np.zeros((0, 0), np.float32)
         self._held_ts = np.zeros(0, np.float64)
+        self._held_arrival = np.zeros(0, np.float64)
 
     def read(self, timeout: float = 0.1) -> Chunk | None:
         """Pull the samples that arrived, waiting up to ``timeout`` seconds for the first one.
@@ -297,10 +306,12 @@ class LslInletSource(Source):
             self._pull_markers()
             if ts is not None and len(ts):
                 data = np.asarray(data, np.float32).reshape(len(ts), -1) * self._scale
+                arrival = np.full(len(ts), self._pylsl.local_clock())
                 if self._held_ts.size:
                     data = np.concatenate([self._held_data, data])
                     ts = np.concatenate([self._held_ts, ts])
-                self._held_data, self._held_ts = data, np.asarray(ts, np.float64)
+                    arrival = np.concatenate([self._held_arrival, arrival])
+                self._held_data, self._held_ts, self._held_arrival = data, np.asarray(ts, np.float64), arrival
             if not self._held_ts.size:
                 return None
             n = self._releasable()
@@ -316,13 +327,12 @@ class LslInletSource(Source):
         if self._marker_inlet is None or self.marker_latency <= 0:
             return int(self._held_ts.size)
         now = self._pylsl.local_clock()
-        if self._held_ts[-1] > now + 1.0:  # the sender's timestamps are not on our clock: do not wait
-            return int(self._held_ts.size)
-        return int(np.searchsorted(self._held_ts, now - self.marker_latency, side="right"))
+        return int(np.searchsorted(self._held_arrival, now - self.marker_latency, side="right"))
 
     def _release(self, n: int) -> Chunk:
         data, ts = self._held_data[:n], self._held_ts[:n]
         self._held_data, self._held_ts = self._held_data[n:], self._held_ts[n:]
+        self._held_arrival = self._held_arrival[n:]
         chunk = Chunk(data, ts, self._attach_markers(ts))
         self._last_ts = float(ts[-1])
         return chunk
