@@ -355,12 +355,14 @@ def test_saving_teaches_the_personal_vocabulary_once(qtbot) -> None:
     store = user_data_dir() / "language" / "personal_vocabulary.json"
     for _ in range(2):  # saving twice must not count the words twice
         ctrl.cmd_save()
-        ctrl._learner.join(10)
+        for t in ctrl._learners:
+            t.join(10)
     data = json.loads(store.read_text())
     assert data["words"]["zyrtana"] == 2 and "Zyrtana" in data["names"]
     ctrl.document.apply(InsertText(" Zyrtana agreed."))
     ctrl.cmd_save()
-    ctrl._learner.join(10)
+    for t in ctrl._learners:
+        t.join(10)
     assert json.loads(store.read_text())["words"]["zyrtana"] == 3
     words = ctrl.model.complete_word("Dear ", "zy", k=5).value
     assert "zyrtana" in [w for w, _ in words], words  # blended in (weight 0.3) next to the model's words

@@ -93,7 +93,7 @@ class AppController(QObject):
         self.intents_handled = 0
         self._closed = False
         self._loader: threading.Thread | None = None
-        self._learner: threading.Thread | None = None
+        self._learners: list[threading.Thread] = []
         self._learned_text = ""
         self._tts: Any = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -261,8 +261,8 @@ class AppController(QObject):
                 log.exception("engine stop failed")
         if self.worker is not None:
             self.worker.stop(timeout=5.0)
-        if self._learner is not None:
-            self._learner.join(timeout=5.0)  # the personal vocabulary is written before the model ends
+        for t in self._learners:
+            t.join(timeout=5.0)  # the personal vocabulary is written before the model ends
         self._close_model()
         if self.autosaver is not None:
             self.autosaver.close()
@@ -454,8 +454,9 @@ class AppController(QObject):
         learn = getattr(self.model, "learn", None)
         if not callable(learn) or text == self._learned_text:
             return
-        if self._learner is not None:
-            self._learner.join(timeout=5.0)
+        # Never wait here (GUI thread): the model process may be busy for seconds. Two updates in flight
+        # cover disjoint additions, so their order does not matter.
+        self._learners = [t for t in self._learners if t.is_alive()]
         previous, self._learned_text = self._learned_text, text
 
         def run() -> None:
@@ -466,8 +467,9 @@ class AppController(QObject):
                 log.warning("personal vocabulary not updated: %s", exc)
                 self.bridge.on_notice(f"Personal vocabulary not updated: {exc}")
 
-        self._learner = threading.Thread(target=run, name="learn-vocabulary", daemon=True)
-        self._learner.start()
+        learner = threading.Thread(target=run, name="learn-vocabulary", daemon=True)
+        learner.start()
+        self._learners.append(learner)
 
     def cmd_export(self) -> dict[str, Path]:
         """Export the document to ``.txt``, ``.md`` and ``.pdf`` side by side."""
