@@ -409,17 +409,12 @@ class Speller:
         if t.kind == "char":
             doc.apply(InsertText(t.value))
             out = ["insert_char"]
-        elif t.kind == "word":
-            before = doc.text_before_cursor()
-            prefix = current_prefix(before)
-            doc.apply(ReplaceRange(doc.cursor - len(prefix), doc.cursor, t.value + " "))
-            out = ["insert_word"]
-        elif t.kind == "phrase":
-            return self._command("accept_suggestion", phrase=t.value)
-        elif t.kind == "abbrev":
+        elif t.kind in ("word", "abbrev"):  # the letters typed so far give way to the word or the expansion
             prefix = current_prefix(doc.text_before_cursor())
             doc.apply(ReplaceRange(doc.cursor - len(prefix), doc.cursor, t.value + " "))
-            out = ["expand_abbreviation"]
+            out = ["insert_word" if t.kind == "word" else "expand_abbreviation"]
+        elif t.kind == "phrase":
+            return self._command("accept_suggestion", phrase=t.value)
         elif t.kind == "instruction":
             return self._request_rewrite(t.value)
         elif t.kind == "rewrite":
