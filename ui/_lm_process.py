@@ -106,16 +106,13 @@ class ProcessLanguageModel:
         self.name: str = str(ready["name"])
         self.notices: list[str] = list(ready.get("notices", []))
 
-    def _call(self, kind: str, kwargs: dict[str, Any], revision: int, cancel: Any = None) -> Any:
-        from bci_input.language import Answer
-
+    def _exchange(self, message: dict[str, Any], cancel: Any = None) -> dict[str, Any]:
+        """Send one request (numbered here), wait for its reply and pass on the notices that came with it."""
         with self._lock:
             self._seq += 1
             rid = self._seq
             try:
-                self._conn.send_bytes(
-                    json.dumps({"id": rid, "kind": kind, "kwargs": kwargs, "revision": revision}).encode()
-                )
+                self._conn.send_bytes(json.dumps({"id": rid, **message}).encode())
                 reply = self._wait_reply(rid, cancel)
             except (EOFError, OSError) as exc:
                 raise ModelLoadError(f"The language-model process is gone ({exc}); restart the app.") from None
@@ -125,6 +122,12 @@ class ProcessLanguageModel:
                 self.on_notice(str(notice))
         if "error" in reply:
             raise RuntimeError(reply["error"])
+        return reply
+
+    def _call(self, kind: str, kwargs: dict[str, Any], revision: int, cancel: Any = None) -> Any:
+        from bci_input.language import Answer
+
+        reply = self._exchange({"kind": kind, "kwargs": kwargs, "revision": revision}, cancel)
         return Answer(_decode(reply["value"]), revision, float(reply["latency_s"]), str(reply["backend"]),
                       kind=kind, cancelled=bool(reply.get("cancelled", False)))
 
@@ -170,17 +173,7 @@ class ProcessLanguageModel:
 
         The child's model has one when ``[language] personal_vocabulary = true``.
         """
-        with self._lock:
-            self._seq += 1
-            rid = self._seq
-            try:
-                self._conn.send_bytes(json.dumps({"id": rid, "learn": text, "previous": previous}).encode())
-                reply = self._wait_reply(rid, None)
-            except (EOFError, OSError) as exc:
-                raise ModelLoadError(f"The language-model process is gone ({exc}); restart the app.") from None
-        if "error" in reply:
-            raise RuntimeError(reply["error"])
-        return int(reply.get("learned", 0))
+        return int(self._exchange({"learn": text, "previous": previous}).get("learned", 0))
 
     def close(self, timeout: float = 5.0) -> None:
         """End the child process (joined with ``timeout``)."""
