@@ -20,13 +20,17 @@ Example ``config.toml``::
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 import tomllib
 import typing
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from ._checks import check_number
 from ._errors import ConfigError, check_option
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "settings_to_dict",
     "user_data_dir",
     "user_cache_dir",
+    "endpoint_host",
 ]
 
 
@@ -70,91 +75,145 @@ def user_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("bci-input", appauthor=False))
 
 
+def _number(
+    default: float, low: float, high: float, *, integer: bool = False, low_inclusive: bool = True
+) -> Any:
+    """Declare a numeric setting with its physical bounds (checked by :meth:`_Section.check_numbers`)."""
+    bounds = {"low": low, "high": high, "integer": integer, "low_inclusive": low_inclusive}
+    return field(default=default, metadata={"bounds": bounds})
+
+
+def _check_field(section: str, f: dataclasses.Field[Any], value: Any) -> None:
+    bounds = f.metadata.get("bounds")
+    if bounds is not None:
+        check_number(f"{section}.{f.name}", value, error=ConfigError, **bounds)
+
+
+class _Section:
+    """A settings section: every numeric field carries its bounds in its metadata."""
+
+    SECTION: ClassVar[str] = ""
+
+    def check_numbers(self) -> None:
+        """Raise :class:`ConfigError` naming ``section.key`` for a value that is not finite or out of bounds."""
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            _check_field(self.SECTION, f, getattr(self, f.name))
+
+
+def endpoint_host(url: str) -> str | None:
+    """Return the host of ``url`` if it is another computer, or None for this computer (loopback).
+
+    Loopback is ``localhost`` and the addresses 127.0.0.0/8 and ``::1``.
+    """
+    host = (urllib.parse.urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        return None if ipaddress.ip_address(host).is_loopback else host
+    except ValueError:
+        return host
+
+
 @dataclass(frozen=True)
-class AcquisitionSettings:
+class AcquisitionSettings(_Section):
     """Where the signals come from."""
+
+    SECTION: ClassVar[str] = "acquisition"
 
     board: str = "synthetic"
     serial_port: str = ""
     mac_address: str = ""
     ip_address: str = ""
-    ip_port: int = 0
+    ip_port: int = _number(0, 0, 65535, integer=True)
     serial_number: str = ""
-    timeout: int = 0
+    timeout: int = _number(0, 0, 3600, integer=True)
     other_info: str = ""
     playback_file: str = ""
     lsl_stream_name: str = ""
     lsl_marker_name: str = ""
     lsl_outlet: bool = False
     lsl_outlet_name: str = "bci-input"
-    line_freq: float = 50.0
+    lsl_scope: str = "machine"
+    line_freq: float = _number(50.0, 50.0, 60.0)
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on invalid values."""
-        if self.ip_port < 0 or self.ip_port > 65535:
-            raise ConfigError(f"Invalid value for 'ip_port': {self.ip_port}. Allowed values are 0-65535.")
+        self.check_numbers()
         check_option("line_freq", self.line_freq, (50.0, 60.0))
+        check_option("acquisition.lsl_scope", self.lsl_scope, ("machine", "network"))
 
 
 @dataclass(frozen=True)
-class LanguageSettings:
+class LanguageSettings(_Section):
     """Which language model predicts and rewrites text."""
+
+    SECTION: ClassVar[str] = "language"
 
     backend: str = "local"
     model: str = ""
     dtype: str = "fp32"
-    threads: int = 0
+    threads: int = _number(0, 0, 1024, integer=True)
     endpoint_url: str = ""
     endpoint_model: str = ""
     api_key_env: str = ""
-    timeout_s: float = 10.0
-    retries: int = 2
+    timeout_s: float = _number(10.0, 0.0, 600.0, low_inclusive=False)
+    retries: int = _number(2, 0, 10, integer=True)
     personal_vocabulary: bool = False
+    allow_insecure_http: bool = False
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on invalid values."""
+        self.check_numbers()
         check_option("backend", self.backend, ("local", "http", "wordfreq", "none"))
         check_option("dtype", self.dtype, ("fp32", "bf16"))
         if self.backend == "http" and not self.endpoint_url:
             raise ConfigError("The 'http' language backend needs 'endpoint_url' (for example http://127.0.0.1:8080/v1).")
-        if self.threads < 0:
-            raise ConfigError(f"Invalid value for 'threads': {self.threads}. Use 0 (automatic) or a positive count.")
-        if self.timeout_s <= 0:
-            raise ConfigError(f"Invalid value for 'timeout_s': {self.timeout_s}. It must be positive.")
+        if self.backend == "http" and not self.allow_insecure_http:
+            url = self.endpoint_url.strip()
+            host = endpoint_host(url)
+            if url.lower().startswith("http://") and host is not None:
+                raise ConfigError(
+                    f"The language endpoint {url!r} is plain http:// to another computer ({host}): the text would "
+                    "cross the network unencrypted. Use https://, a server on this computer (127.0.0.1), or set "
+                    "'language.allow_insecure_http = true' to send it anyway."
+                )
 
 
 @dataclass(frozen=True)
-class SpellerSettings:
+class SpellerSettings(_Section):
     """How targets are presented and decided."""
+
+    SECTION: ClassVar[str] = "speller"
 
     paradigm: str = "ssvep"
     switch_preset: str = "one-switch"
-    stopping_threshold: float = 0.9
-    max_window_s: float = 4.0
-    scan_step_s: float = 1.0
-    dwell_s: float = 1.0
-    n_suggestions: int = 5
+    stopping_threshold: float = _number(0.9, 0.0, 1.0, low_inclusive=False)
+    max_window_s: float = _number(4.0, 0.0, 60.0, low_inclusive=False)
+    scan_step_s: float = _number(1.0, 0.1, 30.0)
+    dwell_s: float = _number(1.0, 0.0, 30.0)
+    n_suggestions: int = _number(5, 0, 20, integer=True)
     confirm: str = "none"
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on invalid values."""
+        self.check_numbers()
         check_option("paradigm", self.paradigm, ("ssvep", "p300", "scan"))
         check_option("confirm", self.confirm, ("none", "emg"))
         check_option("switch_preset", self.switch_preset, ("one-switch", "two-switch"))
-        if not 0.0 < self.stopping_threshold < 1.0:
+        if self.stopping_threshold == 1.0:  # a posterior never reaches 1: no selection would ever be made
             raise ConfigError(
-                f"Invalid value for 'stopping_threshold': {self.stopping_threshold}. It must be in (0, 1)."
+                f"Invalid value for 'speller.stopping_threshold': {self.stopping_threshold}. It must be in (0, 1)."
             )
-        if self.max_window_s <= 0 or self.scan_step_s <= 0 or self.dwell_s < 0:
-            raise ConfigError("Durations 'max_window_s' and 'scan_step_s' must be positive, 'dwell_s' non-negative.")
 
 
 @dataclass(frozen=True)
-class UiSettings:
+class UiSettings(_Section):
     """Accessibility and display preferences (persisted per profile)."""
 
-    font_size: int = 22
-    target_size: int = 96
+    SECTION: ClassVar[str] = "ui"
+
+    font_size: int = _number(22, 8, 96, integer=True)
+    target_size: int = _number(96, 32, 400, integer=True)
     high_contrast: bool = False
     flicker_color: str = "#ffffff"
     background_color: str = "#101418"
@@ -162,25 +221,21 @@ class UiSettings:
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on invalid values."""
-        if not 8 <= self.font_size <= 96:
-            raise ConfigError(f"Invalid value for 'font_size': {self.font_size}. Allowed values are 8-96.")
-        if not 32 <= self.target_size <= 400:
-            raise ConfigError(f"Invalid value for 'target_size': {self.target_size}. Allowed values are 32-400.")
+        self.check_numbers()
 
 
 @dataclass(frozen=True)
-class StorageSettings:
+class StorageSettings(_Section):
     """Where documents and autosaves go."""
 
+    SECTION: ClassVar[str] = "storage"
+
     documents_dir: str = ""
-    autosave_versions: int = 10
+    autosave_versions: int = _number(10, 1, 1000, integer=True)
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on invalid values."""
-        if self.autosave_versions < 1:
-            raise ConfigError(
-                f"Invalid value for 'autosave_versions': {self.autosave_versions}. It must be at least 1."
-            )
+        self.check_numbers()
 
 
 @dataclass(frozen=True)
@@ -251,13 +306,15 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             raise ConfigError(f"Settings section {sec_name!r} must be a table.")
         cls = sections[sec_name].default_factory  # type: ignore[misc]
         hints = typing.get_type_hints(cls)
-        allowed = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         values: dict[str, Any] = {}
         for key, value in sec_value.items():
-            if key not in allowed:
+            if key not in fields:
                 raise ConfigError(
-                    f"Unknown setting {sec_name}.{key}. Allowed keys are: {', '.join(sorted(allowed))}."
+                    f"Unknown setting {sec_name}.{key}. Allowed keys are: {', '.join(sorted(fields))}."
                 )
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                _check_field(sec_name, fields[key], value)  # before float(): a 5,000-digit integer overflows it
             values[key] = _coerce(sec_name, key, hints[key], value)
         kwargs[sec_name] = cls(**values)  # type: ignore[operator]
     settings = Settings(**kwargs)
@@ -300,12 +357,33 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     except OSError as exc:
         raise ConfigError(f"Cannot read settings file {p}: {exc.strerror}.") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Settings file {p} is not valid TOML: {exc}.") from None
     except RecursionError:
         raise ConfigError(f"Settings file {p} is not valid TOML: it nests arrays or tables too deeply.") from None
-    return settings_from_dict(data)
+    except ValueError:  # an integer longer than Python converts (4,300 digits)
+        raise ConfigError(f"Settings file {p}: {_huge_integer_key(text)}") from None
+    try:
+        return settings_from_dict(data)
+    except ConfigError as exc:
+        raise ConfigError(f"Settings file {p}: {exc}") from None
+
+
+def _huge_integer_key(text: str) -> str:
+    """Describe the first key whose value is an integer too long to convert (the TOML parser names none)."""
+    section = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            section = stripped.strip("[]").strip()
+        match = re.match(r"\s*([\w.\"'-]+)\s*=\s*[-+]?[\d_]{1000,}", line)
+        if match:
+            key = f"{section}.{match.group(1)}" if section else match.group(1)
+            return (f"Invalid value for {key!r} (line {number}): an integer of more than 1,000 digits. "
+                    "It must be a number within its allowed range.")
+    return "an integer value has too many digits. Use numbers within each setting's allowed range."
 
 
 def replace(settings: Settings, section: str, **changes: Any) -> Settings:

@@ -173,3 +173,51 @@ def test_find_recoverable_skips_corrupt_autosaves(tmp_path: Path, data: st.DataO
     assert [v.text for v in versions if v.name == "good"] == ["kept text"]
     for v in versions:
         assert isinstance(v.text, str) and isinstance(v.cursor, int)
+
+
+# ------------------------------------------------------------------------------- numeric extremes, every key
+_NUMERIC_KEYS = [
+    (sec.name, f.name, f.metadata["bounds"])
+    for sec in dataclasses.fields(Settings)
+    for f in dataclasses.fields(sec.default_factory())
+    if "bounds" in f.metadata
+]
+_EXTREMES = {"nan": "nan", "inf": "inf", "-inf": "-inf", "1e300": "1e300", "-1e300": "-1e300",
+             "5000-digits": "9" * 5000, "-5000-digits": "-" + "9" * 5000, "negative": "-1", "zero": "0"}
+
+
+def test_every_numeric_setting_declares_bounds() -> None:
+    numeric = {(sec.name, f.name) for sec in dataclasses.fields(Settings)
+               for f in dataclasses.fields(sec.default_factory()) if f.type in ("int", "float", int, float)}
+    assert numeric == {(s, k) for s, k, _ in _NUMERIC_KEYS}
+
+
+@pytest.mark.parametrize("extreme", list(_EXTREMES), ids=list(_EXTREMES))
+@pytest.mark.parametrize(("section", "key", "bounds"), _NUMERIC_KEYS, ids=[f"{s}.{k}" for s, k, _ in _NUMERIC_KEYS])
+def test_numeric_setting_extremes_exit_2_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        section: str, key: str, bounds: dict, extreme: str) -> None:
+    from bci_input.cli import main
+
+    p = tmp_path / "s.toml"
+    p.write_text(f"[{section}]\n{key} = {_EXTREMES[extreme]}\n", encoding="utf-8")
+    rc = main(["--config", str(p), "profile", "list"])
+    err = capsys.readouterr().err
+    if extreme == "zero" and bounds["low"] <= 0 and bounds["low_inclusive"]:
+        assert rc == 0, err  # zero is within this key's physical bounds
+        return
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and f"'{section}.{key}'" in lines[0] and str(p) in lines[0], err
+    assert len(lines[0]) < 400 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("text", ["[speller]\nscan_step_s = nan\n", "[speller]\ndwell_s = inf\n"])
+def test_app_refuses_non_finite_settings_before_it_starts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          text: str) -> None:
+    from bci_input.cli import main
+
+    p = tmp_path / "s.toml"
+    p.write_text(text, encoding="utf-8")
+    rc = main(["--config", str(p), "app", "--board", "none", "--lm", "wordfreq", "--quit-after", "1"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "speller." in err and len(err.strip().splitlines()) == 1, err

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .._checks import check_number
 from .._errors import ConfigError, check_option
 from .._types import Intent
 
@@ -13,6 +14,23 @@ __all__ = ["EngineConfig", "EngineCallbacks", "SWITCH_PRESETS"]
 
 #: Switch presets for scanning.
 SWITCH_PRESETS = ("one-switch", "two-switch")
+
+#: Physical bounds of every numeric field: (low, high, integer, low_inclusive).
+_BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
+    "threshold": (0.0, 1.0, False, False),
+    "step_s": (0.0, 60.0, False, False),
+    "min_window_s": (0.0, 60.0, False, False),
+    "max_window_s": (0.0, 60.0, False, False),
+    "gaze_s": (0.0, 60.0, False, True),
+    "latency_s": (0.0, 5.0, False, True),
+    "soa_s": (0.0, 10.0, False, False),
+    "epoch_s": (0.0, 10.0, False, False),
+    "max_repetitions": (1, 1000, True, True),
+    "min_repetitions": (0, 1000, True, True),
+    "scan_step_s": (0.0, 60.0, False, False),
+    "await_layout_s": (0.0, 600.0, False, True),
+    "max_scan_cycles": (1, 1000, True, True),
+}
 
 
 @dataclass(frozen=True)
@@ -66,11 +84,9 @@ class EngineConfig:
 
     def __post_init__(self) -> None:
         check_option("switch_preset", self.switch_preset, SWITCH_PRESETS)
-        if not 0.0 < self.threshold <= 1.0:
-            raise ConfigError(f"threshold must be in (0, 1], got {self.threshold}.")
-        for name in ("step_s", "min_window_s", "max_window_s", "soa_s", "epoch_s", "scan_step_s"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}.")
+        for name, (low, high, integer, low_inclusive) in _BOUNDS.items():
+            check_number(name, getattr(self, name), low=low, high=high, integer=integer,
+                         low_inclusive=low_inclusive, where="the engine configuration", error=ConfigError)
         if self.max_window_s < self.min_window_s:
             raise ConfigError("max_window_s must be at least min_window_s.")
         if self.max_repetitions < max(1, self.min_repetitions):
