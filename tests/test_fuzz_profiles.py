@@ -205,7 +205,7 @@ def test_import_profile_huge_declared_size_and_zip_bomb(saved: dict[str, Path], 
     with pytest.raises(BciInputError, match="too large"):
         import_profile(archive, root=tmp_path / "r1")
     # a member that declares a tiny size but inflates to more than the limit must stop at the limit
-    import bci_input.calibration._profile as prof
+    import bci_input.calibration._archive as prof
 
     with zipfile.ZipFile(saved["archive"]) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}

@@ -104,12 +104,11 @@ def _print_cue(cue: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the calibration and print its summary."""
     from ..calibration import _from_recording as fr
-    from ..calibration._profile import check_name
+    from ..calibration._profile import check_name, recordings_dir
     from ..calibration._protocol import extract_epochs, get_spec, reject_artifacts
     from ..calibration._session import CalibrationSession, SessionCallbacks
     from ..calibration._train import train_calibration
     from ..calibration._workflow import open_or_create_profile, previous_epochs, store_result
-    from ..settings import user_data_dir
 
     check_name(args.profile)
     if args.trials is not None and args.trials < 1:
@@ -152,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         prev = previous_epochs(profile, spec) if args.top_up else None
         stamp = time.strftime("%Y%m%d-%H%M%S")
         record = Path(args.record) if args.record else (
-            user_data_dir() / "profiles" / "recordings" / f"{args.profile}-{args.paradigm}-{stamp}.csv")
+            recordings_dir(args.profile) / f"{args.profile}-{args.paradigm}-{stamp}.csv")
         cbs = SessionCallbacks(on_cue=on_cue, on_progress=bar)
         session = CalibrationSession(source, spec, trials_per_class=args.trials, seed=args.seed, record_path=record,
                                      callbacks=cbs, method=args.method, previous=prev)

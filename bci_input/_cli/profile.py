@@ -88,10 +88,13 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    from ..calibration import delete_profile
+    from ..calibration import delete_profile, recordings_dir
 
     if not args.yes:
         raise ConfigError(f"Deleting profile {args.name!r} cannot be undone; add --yes to confirm.")
-    delete_profile(args.name)
-    print(f"Deleted profile {args.name}")
+    folder = delete_profile(args.name)
+    print(f"Deleted profile {args.name} ({folder})")
+    kept = recordings_dir(args.name)
+    if kept.is_dir() and any(kept.iterdir()):
+        print(f"Its calibration recordings are kept in {kept}")
     return 0

@@ -1,14 +1,14 @@
 """Clinician calibration: protocols, per-patient profiles and reports."""
 
+from ._archive import export_profile, import_profile
 from ._from_recording import load_calibration_recording
 from ._profile import (
     Profile,
     delete_profile,
-    export_profile,
-    import_profile,
     list_profiles,
     load_profile,
     profiles_dir,
+    recordings_dir,
     save_profile,
 )
 from ._protocol import (
@@ -43,6 +43,7 @@ __all__ = [
     "export_profile",
     "import_profile",
     "profiles_dir",
+    "recordings_dir",
     "PARADIGMS",
     "SCHEMA_VERSION",
     # protocol

@@ -9,8 +9,9 @@ A profile lives in ``<user data dir>/profiles/<name>/``:
 - ``decoders/<paradigm>...``: each trained decoder, written by
   :func:`bci_input.decoding.save_decoder` (JSON parameters + ``.npz`` arrays).
 
-:func:`export_profile` packs the folder into one zip file; :func:`import_profile` unpacks
-it with strict member-name checks and size limits.
+Its calibration recordings live in their own namespace, ``<user data dir>/recordings/<name>/``
+(see :mod:`bci_input.calibration._store`). Every file is checked once when it is read, every number
+included (:func:`bci_input.calibration._schema.validate_profile_dict`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ import logging
 import os
 import shutil
 import tempfile
-import zipfile
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,17 +33,19 @@ from numpy.typing import NDArray
 
 from .._errors import ProfileError, StorageError
 from .._types import StreamInfo
-from ._schema import PARADIGMS, SCHEMA_VERSION, check_name, validate_profile_dict
+from ._schema import MAX_DEPTH, PARADIGMS, SCHEMA_VERSION, check_name, validate_profile_dict
+from ._store import check_free_name, open_store, profiles_dir, recordings_dir
 
 __all__ = [
     "Profile",
     "profiles_dir",
+    "recordings_dir",
     "save_profile",
     "load_profile",
+    "load_folder",
+    "read_json",
     "list_profiles",
     "delete_profile",
-    "export_profile",
-    "import_profile",
     "to_jsonable",
 ]
 
@@ -53,17 +55,6 @@ _JSON = "profile.json"
 _NPZ = "models.npz"
 _DECODERS = "decoders"
 _SEP = "__"
-#: Limits on an imported profile archive.
-MAX_MEMBERS = 256
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-
-
-def profiles_dir() -> Path:
-    """Return ``<user data dir>/profiles`` (``$BCI_INPUT_HOME/data/profiles`` in tests)."""
-    from ..settings import user_data_dir
-
-    return user_data_dir() / "profiles"
 
 
 def _now() -> str:
@@ -358,8 +349,9 @@ def save_profile(profile: Profile, root: Path | None = None) -> Path:
         If the folder cannot be written.
     """
     validate_profile_dict(profile.meta)
-    root = Path(root) if root is not None else profiles_dir()
+    root = open_store(root)
     dest = root / check_name(profile.name)
+    check_free_name(profile.name, root)
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{profile.name}.", dir=root))
@@ -371,7 +363,12 @@ def save_profile(profile: Profile, root: Path | None = None) -> Path:
                 if old.exists():
                     shutil.rmtree(old)
                 dest.rename(old)
-            tmp.rename(dest)
+            try:
+                tmp.rename(dest)
+            except OSError:
+                if old is not None:
+                    old.rename(dest)
+                raise
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         finally:
@@ -436,21 +433,72 @@ def load_profile(name_or_path: str | Path, root: Path | None = None, info: Strea
     Raises
     ------
     ProfileError
-        If the profile is missing, corrupt, of an unknown schema version, or made for
-        another channel layout.
+        If the profile is missing, corrupt, of an unknown schema version, holds a number that is not
+        finite or out of its bounds, or was made for another channel layout.
     """
     if isinstance(name_or_path, str) and "/" not in name_or_path and os.sep not in name_or_path:
-        folder = (Path(root) if root is not None else profiles_dir()) / check_name(name_or_path)
+        folder = open_store(root) / check_name(name_or_path)
     else:
         folder = Path(name_or_path)
     if not (folder / _JSON).is_file():
         have = ", ".join(list_profiles(folder.parent)) or "none"
         raise ProfileError(f"Profile not found: {folder}. Available profiles: {have}.")
+    profile = load_folder(folder, lambda member: str(folder / member))
+    if info is not None:
+        profile.check_channels(info)
+    return profile
+
+
+def _parse_int(text: str) -> int:
+    """Parse a JSON integer; one longer than any bound becomes a stand-in of its size (Python refuses > 4300 digits)."""
+    digits = len(text.lstrip("-"))
+    if digits > 400:
+        return (-1 if text.startswith("-") else 1) * 10 ** (min(digits, 20_000) - 1)
+    return int(text)
+
+
+def read_json(path: Path, shown: str) -> Any:
+    """Decode a JSON file of a profile, refusing damage, deep nesting and unreadable numbers in one message.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    shown : str
+        How the file is named in messages.
+
+    Returns
+    -------
+    object
+        The decoded document. Numbers still need checking (:func:`validate_profile_dict`).
+    """
     try:
-        meta = json.loads((folder / _JSON).read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"), parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProfileError(f"Profile file {folder / _JSON} is corrupt (not valid JSON: {exc}).") from None
-    validate_profile_dict(meta)
+        raise ProfileError(f"Profile file {shown} is corrupt (not valid JSON: {exc}).") from None
+    except RecursionError:
+        raise ProfileError(f"Profile file {shown} nests objects or lists too deeply (at most {MAX_DEPTH} levels); "
+                           "it is corrupt.") from None
+    except ValueError as exc:  # a number Python cannot convert
+        raise ProfileError(f"Profile file {shown} holds an unreadable number ({exc}).") from None
+
+
+def load_folder(folder: Path, shown: Callable[[str], str]) -> Profile:
+    """Read and check every file of a profile folder; ``shown(member)`` names a file in messages.
+
+    Parameters
+    ----------
+    folder : Path
+        The profile folder (which holds ``profile.json``).
+    shown : callable
+        Returns how a member (``'profile.json'``) is named in messages (a path, or a member of an archive).
+
+    Returns
+    -------
+    Profile
+    """
+    meta = read_json(folder / _JSON, shown(_JSON))
+    validate_profile_dict(meta, shown(_JSON))
     arrays: dict[str, NDArray[Any]] = {}
     npz_path = folder / _NPZ
     if npz_path.exists():
@@ -458,174 +506,60 @@ def load_profile(name_or_path: str | Path, root: Path | None = None, info: Strea
             with open(npz_path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
         except Exception as exc:  # numpy/zipfile/zlib raise many types for a damaged archive
-            raise ProfileError(f"Profile arrays {npz_path} are corrupt or unsafe ({exc or type(exc).__name__})."
+            raise ProfileError(f"Profile arrays {shown(_NPZ)} are corrupt or unsafe ({exc or type(exc).__name__})."
                                ) from None
     for key in arrays:
         if _SEP not in key or key.split(_SEP, 1)[0] not in meta["paradigms"]:
-            raise ProfileError(f"Profile arrays {npz_path} hold an unexpected entry {key!r}; the profile is corrupt.")
+            raise ProfileError(f"Profile arrays {shown(_NPZ)} hold an unexpected entry {key!r}; the profile is "
+                               "corrupt.")
     for pname, entry in meta["paradigms"].items():
         if entry["decoder"] is not None:
             dp = _decoder_path(folder, entry["decoder"])
             if not (dp.exists() or any(dp.parent.glob(dp.name + ".*"))):
-                raise ProfileError(f"Profile {meta['name']!r} lacks its {pname} decoder files ({dp}); it is corrupt.")
-    profile = Profile(meta, arrays, {}, folder)
-    if info is not None:
-        profile.check_channels(info)
-    return profile
+                raise ProfileError(f"Profile {meta['name']!r} lacks its {pname} decoder files "
+                                   f"({shown(_DECODERS + '/' + entry['decoder'])}); it is corrupt.")
+    return Profile(meta, arrays, {}, folder)
 
 
 def list_profiles(root: Path | None = None) -> list[str]:
     """Return the names of the saved profiles, sorted."""
-    root = Path(root) if root is not None else profiles_dir()
+    root = open_store(root)
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / _JSON).exists())
 
 
-def delete_profile(name: str, root: Path | None = None) -> None:
-    """Delete a saved profile folder."""
-    root = Path(root) if root is not None else profiles_dir()
-    folder = root / check_name(name)
-    if not folder.is_dir():
-        raise ProfileError(f"Profile not found: {folder}.")
-    shutil.rmtree(folder)
+def delete_profile(name: str, root: Path | None = None) -> Path:
+    """Delete a saved profile's folder, and nothing else.
 
-
-def export_profile(name_or_path: str | Path, out: Path, root: Path | None = None) -> Path:
-    """Pack a saved profile into one ``.zip`` file (to move it between machines).
+    Its calibration recordings (:func:`recordings_dir`) are kept: a profile can be rebuilt from them.
 
     Parameters
     ----------
-    name_or_path : str | Path
-        Profile name or folder.
-    out : Path
-        The archive to write (``.bciprofile.zip`` by convention).
+    name : str
+        The profile name.
     root : Path | None
         Profiles folder; default :func:`profiles_dir`.
 
     Returns
     -------
     Path
-        ``out``.
-    """
-    profile = load_profile(name_or_path, root)
-    assert profile.path is not None
-    out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for f in sorted(profile.path.rglob("*")):
-                if f.is_file():
-                    zf.write(f, f.relative_to(profile.path).as_posix())
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise StorageError(f"Cannot write profile archive {out}: {exc.strerror or exc}.") from None
-    return out
-
-
-def _safe_member(name: str) -> bool:
-    if not name or name.startswith("/") or "\\" in name or ":" in name:
-        return False
-    parts = name.split("/")
-    if len(parts) > 3:
-        return False
-    for part in parts:
-        if part in ("", ".", "..") or part.startswith(".") or len(part) > 128:
-            return False
-        if not all(c.isalnum() or c in "_.-" for c in part):
-            return False
-    if len(parts) == 1:
-        return name in (_JSON, _NPZ)
-    return parts[0] == _DECODERS
-
-
-def import_profile(
-    archive: Path, name: str | None = None, root: Path | None = None, overwrite: bool = False
-) -> Profile:
-    """Unpack a profile archive written by :func:`export_profile` into the profiles folder.
-
-    Every member name is checked (no absolute paths, ``..``, links or unexpected files) and
-    sizes are limited before anything is written. The result is validated as a profile.
-
-    Parameters
-    ----------
-    archive : Path
-        The ``.zip`` file.
-    name : str | None
-        Save under this name instead of the one stored in the archive.
-    root : Path | None
-        Profiles folder; default :func:`profiles_dir`.
-    overwrite : bool
-        Replace an existing profile of the same name.
-
-    Returns
-    -------
-    Profile
-        The imported profile, loaded from its new folder.
+        The deleted folder.
 
     Raises
     ------
     ProfileError
-        If the archive is not a valid, safe profile archive, or the name is taken.
+        If there is no such profile.
+    StorageError
+        If the folder cannot be removed.
     """
-    root = Path(root) if root is not None else profiles_dir()
+    root = open_store(root)
+    folder = root / check_name(name)
+    if folder.is_symlink() or not (folder / _JSON).is_file():
+        have = ", ".join(list_profiles(root)) or "none"
+        raise ProfileError(f"Profile not found: {folder}. Available profiles: {have}.")
     try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ProfileError(f"{archive} is not a profile archive (not a readable zip file: {exc}).") from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise ProfileError(f"Profile archive {archive} has {len(infos)} files; at most {MAX_MEMBERS} allowed.")
-        total = 0
-        seen = set()
-        for zi in infos:
-            if zi.is_dir():
-                continue
-            mode = (zi.external_attr >> 16) & 0o170000
-            if not _safe_member(zi.filename) or mode == 0o120000 or zi.filename in seen:
-                raise ProfileError(
-                    f"Profile archive {archive} holds an unsafe or unexpected member {zi.filename!r}; refusing it. "
-                    f"Allowed members: {_JSON}, {_NPZ}, {_DECODERS}/<files>."
-                )
-            seen.add(zi.filename)
-            if zi.file_size > MAX_MEMBER_BYTES:
-                raise ProfileError(f"Profile archive member {zi.filename!r} is too large ({zi.file_size} bytes).")
-            total += zi.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise ProfileError(f"Profile archive {archive} unpacks to {total} bytes; at most {MAX_TOTAL_BYTES}.")
-        if _JSON not in seen:
-            raise ProfileError(f"Profile archive {archive} has no {_JSON}; it is not a bci-input profile.")
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".import.", dir=root))
-        try:
-            for zi in infos:
-                if zi.is_dir():
-                    continue
-                target = tmp / zi.filename
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(zi) as src, open(target, "wb") as dst:
-                    remaining = MAX_MEMBER_BYTES + 1
-                    while chunk := src.read(1 << 20):
-                        remaining -= len(chunk)
-                        if remaining <= 0:
-                            raise ProfileError(f"Profile archive member {zi.filename!r} is larger than declared.")
-                        dst.write(chunk)
-            profile = load_profile(tmp)
-            if name is not None and name != profile.name:
-                profile.meta["name"] = check_name(name)
-                _write_atomic(tmp / _JSON, json.dumps(profile.meta, indent=2, sort_keys=True).encode("utf-8"))
-            dest = root / profile.name
-            if dest.exists():
-                if not overwrite:
-                    raise ProfileError(
-                        f"A profile named {profile.name!r} already exists. Import under another name or overwrite it."
-                    )
-                shutil.rmtree(dest)
-            tmp.rename(dest)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # damaged compressed data
-            raise ProfileError(f"Profile archive {archive} is corrupt ({exc}).") from None
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-    return load_profile(dest)
+        shutil.rmtree(folder)
+    except OSError as exc:
+        raise StorageError(f"Cannot delete profile folder {folder}: {exc.strerror or exc}.") from None
+    return folder

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .._checks import CHANNELS_MAX, SFREQ_MAX, check_number
 from .._errors import ProfileError
 
-__all__ = ["SCHEMA_VERSION", "PARADIGMS", "validate_profile_dict", "check_name"]
+__all__ = ["SCHEMA_VERSION", "PARADIGMS", "MAX_DEPTH", "validate_profile_dict", "check_name"]
 
 #: Version of the profile format written by this code. Bump on incompatible changes.
 SCHEMA_VERSION = 1
@@ -21,6 +22,18 @@ SCHEMA_VERSION = 1
 PARADIGMS = ("ssvep", "p300", "emg", "blink", "mi")
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+#: Deepest nesting of objects and lists a profile may hold (the real ones nest 4 levels).
+MAX_DEPTH = 32
+#: Bounds of every other number in a profile (settings, metrics, UI settings): finite and of a physical size.
+_ANY_NUMBER = 1e15
+#: Bounds of the numbers at fixed keys: (low, high, integer, low_inclusive).
+_BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
+    "channels.sfreq": (0.0, SFREQ_MAX, False, False),
+    "window_s": (0.0, 600.0, False, False),
+    "n_trials": (0, 1_000_000, True, True),
+    "thresholds": (-1e6, 1e6, False, True),  # switch thresholds and levels, in µV
+}
 
 # key -> (allowed python types, required)
 _TOP: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -74,11 +87,11 @@ def check_name(name: str) -> str:
     return name
 
 
-def _check_keys(obj: dict[str, Any], spec: dict[str, tuple[tuple[type, ...], bool]], where: str) -> None:
+def _check_keys(obj: dict[str, Any], spec: dict[str, tuple[tuple[type, ...], bool]], where: str, at: str) -> None:
     for key, (types, required) in spec.items():
         if key not in obj:
             if required:
-                raise ProfileError(f"Profile is missing the required key {where}{key!r}. The file is incomplete.")
+                raise ProfileError(f"Profile{at} is missing the required key {where}{key!r}. The file is incomplete.")
             continue
         value = obj[key]
         if isinstance(value, bool) and bool not in types:
@@ -88,23 +101,25 @@ def _check_keys(obj: dict[str, Any], spec: dict[str, tuple[tuple[type, ...], boo
         if not ok:
             allowed = " or ".join("null" if t is type(None) else t.__name__ for t in types)
             raise ProfileError(
-                f"Profile key {where}{key!r} has type {type(value).__name__}; expected {allowed}."
+                f"Profile key {where}{key!r}{at} has type {type(value).__name__}; expected {allowed}."
             )
     unknown = sorted(set(obj) - set(spec))
     if unknown:
         raise ProfileError(
-            f"Profile has unknown keys {', '.join(repr(k) for k in unknown)} in {where or 'the top level'}. "
+            f"Profile{at} has unknown keys {', '.join(repr(k) for k in unknown)} in {where or 'the top level'}. "
             f"Allowed keys are: {', '.join(spec)}."
         )
 
 
-def validate_profile_dict(data: object) -> dict[str, Any]:
-    """Check a decoded ``profile.json`` against the schema.
+def validate_profile_dict(data: object, where: str | None = None) -> dict[str, Any]:
+    """Check a decoded ``profile.json`` against the schema, every number included.
 
     Parameters
     ----------
     data : object
         The decoded JSON document.
+    where : str | None
+        The file it was read from, named in every message.
 
     Returns
     -------
@@ -114,47 +129,86 @@ def validate_profile_dict(data: object) -> dict[str, Any]:
     Raises
     ------
     ProfileError
-        If a key is missing or has the wrong type, the schema version is unknown, or the
-        channel map is inconsistent.
+        If a key is missing or has the wrong type, the schema version is unknown, the channel map is
+        inconsistent, the nesting is too deep, or a number is not finite or out of its physical bounds.
     """
+    at = f" in {where}" if where else ""
     if not isinstance(data, dict):
-        raise ProfileError("Profile file does not hold a JSON object; it is corrupt.")
+        raise ProfileError(f"Profile file{at} does not hold a JSON object; it is corrupt.")
+    _check_numbers(data, at, where)
     version = data.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ProfileError("Profile has no valid 'schema_version'; it is corrupt or not a bci-input profile.")
+        raise ProfileError(f"Profile{at} has no valid 'schema_version'; it is corrupt or not a bci-input profile.")
     if version > SCHEMA_VERSION:
         raise ProfileError(
-            f"Profile schema version {version} is newer than this bci-input understands ({SCHEMA_VERSION}). "
+            f"Profile{at} has schema version {version}, newer than this bci-input understands ({SCHEMA_VERSION}). "
             "Update bci-input to load it."
         )
     if version < 1:
-        raise ProfileError(f"Profile schema version {version} is invalid. Allowed versions are 1-{SCHEMA_VERSION}.")
-    _check_keys(data, _TOP, "")
-    check_name(data["name"])
+        raise ProfileError(f"Profile{at} has the invalid schema version {version}. Allowed versions are "
+                           f"1-{SCHEMA_VERSION}.")
+    _check_keys(data, _TOP, "", at)
+    try:
+        check_name(data["name"])
+    except ProfileError as exc:
+        raise ProfileError(f"Profile key 'name'{at}: {exc}") from None
     ch = data["channels"]
-    _check_keys(ch, _CHANNELS, "channels.")
+    _check_keys(ch, _CHANNELS, "channels.", at)
     names, types = ch["names"], ch["types"]
-    if not names or len(names) != len(types):
+    check_number("channels.names (count)", len(names), low=1, high=CHANNELS_MAX, integer=True, where=where,
+                 error=ProfileError)
+    if len(names) != len(types):
         raise ProfileError(
-            f"Profile channel map is inconsistent: {len(names)} names and {len(types)} types (need at least 1, "
-            "equal counts)."
+            f"Profile channel map{at} is inconsistent: {len(names)} names and {len(types)} types (need equal counts)."
         )
     if not all(isinstance(n, str) for n in names) or not all(isinstance(t, str) for t in types):
-        raise ProfileError("Profile channel names and types must be strings.")
+        raise ProfileError(f"Profile channel names and types{at} must be strings.")
     if len(set(names)) != len(names):
-        raise ProfileError("Profile channel names must be unique.")
-    if not ch["sfreq"] > 0:
-        raise ProfileError(f"Profile sampling rate must be positive, got {ch['sfreq']!r}.")
+        raise ProfileError(f"Profile channel names{at} must be unique.")
     for pname, pdata in data["paradigms"].items():
         if pname not in PARADIGMS:
-            raise ProfileError(f"Profile holds unknown paradigm {pname!r}. Allowed values are: {', '.join(PARADIGMS)}.")
+            raise ProfileError(f"Profile{at} holds unknown paradigm {pname!r}. Allowed values are: "
+                               f"{', '.join(PARADIGMS)}.")
         if not isinstance(pdata, dict):
-            raise ProfileError(f"Profile paradigm {pname!r} must be an object.")
-        _check_keys(pdata, _PARADIGM, f"paradigms.{pname}.")
+            raise ProfileError(f"Profile paradigm {pname!r}{at} must be an object.")
+        _check_keys(pdata, _PARADIGM, f"paradigms.{pname}.", at)
         dec = pdata["decoder"]
         if dec is not None and not _NAME_RE.match(dec):
-            raise ProfileError(f"Profile paradigm {pname!r} names an invalid decoder file {dec!r}.")
+            raise ProfileError(f"Profile paradigm {pname!r}{at} names an invalid decoder file {dec!r}.")
         st = pdata["stopping_threshold"]
         if st is not None and not 0.0 < float(st) < 1.0:
-            raise ProfileError(f"Profile stopping threshold for {pname!r} must be in (0, 1), got {st!r}.")
+            raise ProfileError(f"Invalid value for 'paradigms.{pname}.stopping_threshold'{at}: {st!r}. "
+                               "It must be in (0, 1).")
     return data
+
+
+def _bounds(path: str) -> tuple[float, float, bool, bool]:
+    """Return the bounds of the number at ``path`` (``'paradigms.emg.thresholds.on_uv'``...)."""
+    parts = path.split(".")
+    if path == "channels.sfreq":
+        return _BOUNDS[path]
+    if len(parts) >= 3 and parts[0] == "paradigms":
+        if len(parts) == 3 and parts[2] in _BOUNDS:
+            return _BOUNDS[parts[2]]
+        if parts[2] == "thresholds":
+            return _BOUNDS["thresholds"]
+    return (-_ANY_NUMBER, _ANY_NUMBER, False, True)
+
+
+def _check_numbers(data: dict[str, Any], at: str, where: str | None) -> None:
+    """Check every number in ``data`` (finite, within its bounds) and the nesting depth, without recursion."""
+    stack: list[tuple[str, object, int]] = [("", data, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise ProfileError(f"Profile{at} nests objects and lists deeper than {MAX_DEPTH} levels at "
+                                   f"{path or 'the top level'!r}; it is corrupt.")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                sub = f"{path}[{key}]" if isinstance(value, list) else (f"{path}.{key}" if path else str(key))
+                stack.append((sub, item, depth + 1))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            low, high, integer, low_inclusive = _bounds(path)
+            check_number(path, value, low=low, high=high, integer=integer, low_inclusive=low_inclusive,
+                         where=where, error=ProfileError)

@@ -42,9 +42,11 @@ def open_or_create_profile(name: str, info: StreamInfo, board: str, root: Path |
     Profile
     """
     from ._profile import list_profiles
+    from ._store import check_free_name, open_store
 
     if name in list_profiles(root):
         return load_profile(name, root, info=info)
+    check_free_name(name, open_store(root))  # refused before the session, not after it
     return Profile.new(name, info, board=board)
 
 
