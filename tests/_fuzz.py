@@ -66,3 +66,25 @@ def mutated(draw: st.DrawFn, valid: bytes, table: bool = False) -> bytes:
     i = draw(st.integers(0, len(lines) - 1))
     lines.insert(i, lines[i] + sep + b"1.0")  # a line with one value too many
     return b"\n".join(lines)
+
+
+#: Numbers at the edges, as they are written in JSON, TOML or CSV text: not finite, huge, tiny, negative, zero,
+#: and 5,000-digit integers (Python refuses to convert more than 4,300 digits).
+NUMERIC_EXTREMES = ["NaN", "Infinity", "-Infinity", "1e300", "-1e300", "1e400", "-1e400", "9" * 5000, "-" + "9" * 5000,
+                    "-1", "0", "-0.0", "1e-300"]
+
+
+def tenths(data: bytes) -> list[bytes]:
+    """Return ``data`` truncated at every tenth of its length (0/10 ... 9/10)."""
+    return [data[: len(data) * i // 10] for i in range(10)]
+
+
+def assert_one_line_error(err: str, *names: str) -> str:
+    """Check a CLI's stderr: one ``bci-input: error:`` line, no traceback, naming each of ``names``."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got:\n{err}"
+    assert lines[0].startswith("bci-input: error: "), lines[0]
+    assert "Traceback" not in err and "internal error" not in err, err
+    for name in names:
+        assert name in lines[0], f"{name!r} not named in: {lines[0]}"
+    return lines[0]

@@ -2,7 +2,9 @@
 
 Every mutated profile or decoder must either load or raise the project's own error with a message:
 never another exception type, never a warning, never a hang, never code execution, never a file
-written outside the profiles folder.
+written outside the profiles folder. Through the CLI (numeric extremes, nesting depth, truncation at
+every tenth, a nearly full disk) the result is exit 0 with a loadable profile, or exit 2 with one line
+naming the archive and the problem, and nothing written.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _fuzz import expect_clean, fuzz_settings, mutated
+from _fuzz import NUMERIC_EXTREMES, assert_one_line_error, expect_clean, fuzz_settings, mutated, tenths
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from test_full_disk import _fill, tiny_disk  # noqa: F401 - the real full-disk fixture (a small tmpfs)
 
 from bci_input import BciInputError, StreamInfo
-from bci_input.calibration import Profile, export_profile, import_profile, load_profile, save_profile
+from bci_input.calibration import Profile, export_profile, import_profile, load_profile, profiles_dir, save_profile
+from bci_input.calibration._schema import MAX_DEPTH
+from bci_input.cli import main
 from bci_input.decoding import load_decoder, save_decoder
+from bci_input.settings import user_data_dir
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -264,3 +270,133 @@ def test_load_decoder_arbitrary_estimator_tree(saved: dict[str, Path], tmp_path:
     for v in variants:
         jpath.write_text(json.dumps({**doc, "estimator": v}))
         expect_clean(lambda: load_decoder(jpath))
+
+
+# ---------------------------------------------------------------------------------------------- the CLI on bad archives
+# The assertion is always the same: exit 0 with a loadable profile, or exit 2 with one line naming the archive and
+# the problem; no traceback; nothing written outside the profiles folder, and nothing at all on exit 2.
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _cli_import(archive: Path, capsys: pytest.CaptureFixture[str], *names: str) -> int:
+    """Run ``bci-input profile import``; check the result as above; leave the store empty again."""
+    capsys.readouterr()
+    watched = [archive.parent, user_data_dir()]
+    before = [_tree(w) for w in watched]
+    code = main(["profile", "import", str(archive), "--name", "fuzzed"])
+    out, err = capsys.readouterr()
+    after = [_tree(w) for w in watched]
+    if code == 2:
+        assert_one_line_error(err, str(archive), *names)
+        assert after == before, "a refused import wrote something"
+    else:
+        assert code == 0, err
+        assert after[0] == before[0], "an import wrote next to the archive"
+        changed = {k for k in set(after[1]) | set(before[1]) if after[1].get(k) != before[1].get(k)}
+        assert changed and all(k.startswith("profiles/fuzzed/") for k in changed), changed
+        assert main(["profile", "show", "fuzzed"]) == 0
+        _use(load_profile("fuzzed"))
+        assert main(["profile", "delete", "fuzzed", "--yes"]) == 0
+        capsys.readouterr()
+    return code
+
+
+def _members(archive: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(archive) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _json_with_raw(meta: dict[str, Any], path: str, raw: str) -> str:
+    """``meta`` as JSON text with the value at ``path`` (dots; ``[i]`` for list items) replaced by ``raw``."""
+    meta = json.loads(json.dumps(meta))
+    *parents, last = path.split(".")
+    node: Any = meta
+    for k in parents:
+        node = node[k]
+    if last.endswith("]"):
+        key, index = last[:-1].split("[")
+        node[key][int(index)] = "@RAW@"
+    else:
+        node[last] = "@RAW@"
+    return json.dumps(meta).replace('"@RAW@"', raw)
+
+
+_NUMERIC_KEYS = ["schema_version", "channels.sfreq", "paradigms.ssvep.window_s", "paradigms.ssvep.stopping_threshold",
+                 "paradigms.ssvep.n_trials", "paradigms.emg.thresholds.on_uv", "paradigms.ssvep.settings.freqs[0]",
+                 "paradigms.ssvep.metrics.accuracy", "ui.font_size"]
+
+
+@FUZZ
+@given(key=st.sampled_from(_NUMERIC_KEYS), raw=st.sampled_from(NUMERIC_EXTREMES))
+def test_cli_import_numeric_extremes(saved: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     key: str, raw: str) -> None:
+    members = _members(saved["archive"])
+    members["profile.json"] = _json_with_raw(json.loads(members["profile.json"]), key, raw).encode()
+    archive = _zip(tmp_path / "in.zip", members)
+    huge = raw.lstrip("-") in ("NaN", "Infinity", "1e300", "1e400", "9" * 5000)
+    code = _cli_import(archive, capsys, *(["profile.json", key.split("[")[0].rsplit(".", 1)[-1]] if huge else []))
+    assert code == 2 or not huge, f"{key} = {raw[:20]} was accepted"
+
+
+@FUZZ
+@given(depth=st.sampled_from([MAX_DEPTH - 2, MAX_DEPTH, MAX_DEPTH + 1, 1000, 100_000]) | st.integers(1, 200),
+       where=st.sampled_from(["ui.x", "paradigms.ssvep.settings.x", "paradigms.ssvep.metrics.x", "decoder"]),
+       brace=st.booleans())
+def test_cli_import_nesting_depth(saved: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  depth: int, where: str, brace: bool) -> None:
+    nested = ('{"a":' * depth + "0" + "}" * depth) if brace else ("[" * depth + "]" * depth)
+    members = _members(saved["archive"])
+    if where == "decoder":
+        name = next(n for n in members if n.startswith("decoders/") and n.endswith(".json"))
+        members[name] = _json_with_raw(json.loads(members[name]), "nested", nested).encode()
+    else:
+        members["profile.json"] = _json_with_raw(json.loads(members["profile.json"]), where, nested).encode()
+    code = _cli_import(_zip(tmp_path / "in.zip", members), capsys)
+    assert code == 2 or depth + where.count(".") < MAX_DEPTH or where == "decoder"
+
+
+_PARTS = ["archive", "profile.json", "models.npz", "decoder-json", "decoder-npz"]
+
+
+@pytest.mark.parametrize("part", _PARTS)
+def test_cli_import_truncated_at_every_tenth(saved: dict[str, Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str], part: str) -> None:
+    members = _members(saved["archive"])
+    if part == "archive":
+        cuts = tenths(saved["archive"].read_bytes())
+    else:
+        name = {"profile.json": "profile.json", "models.npz": "models.npz"}.get(part) or next(
+            n for n in members if n.startswith("decoders/") and n.endswith(part[-4:].replace("-", ".")))
+        cuts = [_zipped(tmp_path, {**members, name: cut}) for cut in tenths(members[name])]
+    for i, data in enumerate(cuts):
+        archive = tmp_path / "in.zip"
+        archive.write_bytes(data)
+        assert _cli_import(archive, capsys) == 2, f"{part} cut at {i}/10 was accepted"
+
+
+def _zipped(tmp_path: Path, members: dict[str, bytes]) -> bytes:
+    return _zip(tmp_path / "build.zip", members).read_bytes()
+
+
+@pytest.mark.parametrize("free_kb", [0, 8, 24, 48])
+def test_cli_import_onto_a_nearly_full_disk(saved: dict[str, Path], tiny_disk: Path,  # noqa: F811
+                                            monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                            free_kb: int) -> None:
+    monkeypatch.setenv("BCI_INPUT_HOME", str(tiny_disk))
+    profiles_dir().mkdir(parents=True)
+    filler = _fill(tiny_disk)
+    with open(filler, "r+b") as fh:
+        fh.truncate(max(filler.stat().st_size - free_kb * 1024, 0))
+    before = _tree(tiny_disk)
+    code = main(["profile", "import", str(saved["archive"])])
+    _, err = capsys.readouterr()
+    assert code in (0, 2), err
+    assert code == {0: 2, 48: 0}.get(free_kb, code), err  # no space at all fails; enough space succeeds
+    leftovers = [p for p in tiny_disk.rglob("*") if p.name.startswith(".") or p.name.endswith(".tmp")]
+    assert leftovers == []
+    if code == 2:
+        assert_one_line_error(err, str(saved["archive"]))
+        assert _tree(tiny_disk) == before
+    else:
+        load_profile("patient-01")

@@ -175,6 +175,7 @@ def import_profile(
             tmp = Path(tempfile.mkdtemp(prefix=".import.", dir=root))
             _unpack(archive, zf, files, tmp)
         profile = load_folder(tmp, lambda member: f"{archive} (member {member})")
+        _check_decoders(archive, profile, tmp)
         if name is not None and name != profile.name:
             profile.meta["name"] = name
             text = json.dumps(profile.meta, indent=2, sort_keys=True, allow_nan=False)
@@ -191,6 +192,19 @@ def import_profile(
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return load_profile(dest)
+
+
+def _check_decoders(archive: Path, profile: Profile, tmp: Path) -> None:
+    """Load every decoder of the unpacked profile once, so a damaged one is refused now and not in a session."""
+    for paradigm in profile.paradigms:
+        if profile.paradigm(paradigm)["decoder"] is None:
+            continue
+        try:
+            profile.decoder(paradigm)
+        except ProfileError as exc:
+            text = " ".join(str(exc).replace(f"{tmp}{os.sep}", "").split())
+            raise ProfileError(f"Profile archive {archive}: {text}") from None
+    profile.decoders.clear()
 
 
 def _move_into_place(tmp: Path, root: Path, name: str, overwrite: bool) -> Path:
