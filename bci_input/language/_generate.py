@@ -30,7 +30,7 @@ def _step(lm: LocalModel, cache: Any, tokens: list[int]) -> np.ndarray:
     import torch
 
     with torch.inference_mode():
-        out = lm.model(torch.tensor(tokens, dtype=torch.long)[:, None], past_key_values=cache, use_cache=True)
+        out = lm.model(torch.tensor(tokens, dtype=torch.long)[:, None], cache=cache, use_cache=True)
     lm.tokens_forwarded += len(tokens)
     return torch.softmax(out.logits[:, -1].float(), dim=-1).numpy().astype(np.float64)
 

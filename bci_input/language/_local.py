@@ -142,11 +142,9 @@ class LocalModel(BaseModel):
                 self._cache_ids = self._cache_ids[:common]
             new = ids[common:]
             with torch.inference_mode():
-                out = self.model(
-                    torch.tensor([new], dtype=torch.long), past_key_values=self._cache, use_cache=True
-                )
+                out = self.model(torch.tensor([new], dtype=torch.long), cache=self._cache, use_cache=True)
             self.tokens_forwarded += len(new)
-            self._cache = out.past_key_values
+            self._cache = out.cache
             self._cache_ids = list(ids)
             probs = torch.softmax(out.logits[0, -1].float(), dim=-1).numpy().astype(np.float64)
             self._probs[key] = probs
