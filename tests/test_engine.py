@@ -12,6 +12,9 @@ from bci_input.simulation import SimulatedParticipant
 from bci_input.speller import Layout, Target, jfpm_code
 from bci_input.stream import BandPass
 
+#: Seconds a test waits for an event before calling it a hang; never what decides pass or fail.
+HANG_GUARD_S = 60.0
+
 
 def _layout(n=4, paradigm="ssvep", groups=None):
     targets = tuple(Target(f"t{i}", str(i), "char", str(i), *jfpm_code(i * 10)) for i in range(n))
@@ -144,14 +147,80 @@ def test_worker_exception_reaches_on_error_and_thread_stops():
 
     eng = Engine(_Broken(), None, "ssvep", EngineCallbacks(on_error=on_error))
     eng.start(start_source=False)
-    assert got.wait(5.0)
-    eng.stop(timeout=5.0)
+    assert got.wait(HANG_GUARD_S)
+    eng.stop(timeout=HANG_GUARD_S)  # the join returns as soon as the thread ends
     assert not eng.running
     assert "cable pulled" in errors[0]
 
 
+class _Lockstep(Source):
+    """The simulated participant handed out one chunk at a time: the next chunk is rendered only once the
+    engine thread has finished the previous one (:meth:`consumed`).
+
+    A free-running participant renders data as fast as the acquisition thread can ask, so how far it runs ahead
+    of the engine (and so where the stimulus response lands, and whether the ring buffer overflows) depends on
+    thread scheduling. In lockstep the engine thread sees exactly the chunks, markers and stimulus responses of
+    a run fed on the caller's thread, whatever the machine's load.
+    """
+
+    def __init__(self, part: SimulatedParticipant) -> None:
+        self.part = part
+        self.info = part.info
+        self._cv = threading.Condition()
+        self.produced = 0
+        self._consumed = 0
+
+    def start(self):
+        self.part.start()
+
+    def stop(self):
+        self.part.stop()
+
+    def insert_marker(self, code):
+        self.part.insert_marker(code)
+
+    def consumed(self, n_times: int) -> None:
+        with self._cv:
+            self._consumed += n_times
+            self._cv.notify_all()
+
+    def read(self, timeout=0.1):
+        with self._cv:  # like a device with nothing new yet: wait up to `timeout`, then report no data
+            if not self._cv.wait_for(lambda: self._consumed >= self.produced, timeout):
+                return None
+            chunk = self.part.read(0.0)
+            self.produced += chunk.n_times
+            return chunk
+
+
+class _LockstepEngine(Engine):
+    """The real engine; it tells its lockstep source when a chunk is done."""
+
+    def feed(self, chunk):
+        try:
+            super().feed(chunk)
+        finally:
+            self.source.consumed(chunk.n_times)
+
+
+def _thread_test_engine(part, on_intent, engine_cls=Engine, source=None):
+    eng = engine_cls(source or part, None, "ssvep", EngineCallbacks(on_intent, part.on_stimulus),
+                     processors=[BandPass(part.sfreq, 6.0, 45.0)], eeg_picks=part.eeg_picks)
+    eng.set_layout(_layout())
+    part.attend("t3")
+    return eng
+
+
 def test_engine_thread_runs_and_stops_cleanly():
+    # The decision a run fed on this thread makes ...
     part = SimulatedParticipant(snr=0.8, seed=16, blink_rate=0.0)
+    fed = []
+    eng = _thread_test_engine(part, fed.append)
+    while not fed:
+        eng.feed(part.read())
+    # ... the engine's own threads (acquisition + engine) make too, chunk for chunk.
+    part = SimulatedParticipant(snr=0.8, seed=16, blink_rate=0.0)
+    source = _Lockstep(part)
     done = threading.Event()
     intents = []
 
@@ -159,14 +228,15 @@ def test_engine_thread_runs_and_stops_cleanly():
         intents.append(i)
         done.set()
 
-    eng = Engine(part, None, "ssvep", EngineCallbacks(on_intent, part.on_stimulus),
-                 processors=[BandPass(part.sfreq, 6.0, 45.0)], eeg_picks=part.eeg_picks)
-    eng.set_layout(_layout())
-    part.attend("t3")
+    eng = _thread_test_engine(part, on_intent, _LockstepEngine, source)
     eng.start()
-    assert done.wait(30.0)
-    eng.stop(timeout=5.0)
-    assert not eng.running and intents[0].payload == "t3"
+    try:
+        assert done.wait(HANG_GUARD_S), f"no decision; engine error: {eng.error}"
+    finally:
+        eng.stop(timeout=HANG_GUARD_S)
+    assert not eng.running and eng.error is None and eng.acquisition is None
+    assert intents[0].payload == fed[0].payload == "t3"
+    assert intents[0].decided_at == fed[0].decided_at and intents[0].onset == fed[0].onset
 
 
 def test_long_clench_pauses_and_wakes_the_engine():
