@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
@@ -25,6 +26,7 @@ from typing import IO
 import numpy as np
 from numpy.typing import NDArray
 
+from ._checks import CHANNELS_MAX, INT32_MAX, INT32_MIN, check_number
 from ._errors import ConfigError, DataFormatError, StorageError, check_option
 from ._types import Chunk, StreamInfo
 
@@ -167,8 +169,12 @@ class Recorder:
             "units": {t: "uV" for t in UV_TYPES},
         }
         tmp = self.meta_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        os.replace(tmp, self.meta_path)
+        try:
+            tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            os.replace(tmp, self.meta_path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # no stray temporary file (a full disk leaves it empty)
+            raise
 
     def __enter__(self) -> Recorder:
         return self
@@ -239,16 +245,34 @@ class Recorder:
         return self.n_samples / self.info.sfreq
 
     def close(self) -> None:
-        """Flush and close the files. Safe to call twice."""
+        """Flush and close the files. Safe to call twice.
+
+        Both files are closed even when flushing fails (a full disk); what reached the disk stays readable
+        (:func:`read_recording` ignores a partial last line).
+
+        Raises
+        ------
+        StorageError
+            If the last data could not be written.
+        """
+        error: OSError | None = None
         for name in ("_csv", "_events"):
             f = getattr(self, name)
-            if f is not None:
+            if f is None:
+                continue
+            setattr(self, name, None)
+            try:
                 try:
                     f.flush()
                     os.fsync(f.fileno())
                 finally:
-                    f.close()
-                setattr(self, name, None)
+                    f.close()  # closes the file descriptor even when the flush failed
+            except OSError as exc:
+                error = error or exc
+        if error is not None:
+            raise StorageError(
+                f"Closing the recording {self.path} failed: {error.strerror or error}; its last samples may be missing."
+            ) from error
 
 
 @dataclass(frozen=True)
@@ -283,8 +307,18 @@ class Recording:
 
 
 def _load_meta(meta_path: Path) -> dict:
+    from ._rawfile import check_n_channels, check_sfreq
+
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise TypeError("it is not a JSON object")
+        meta["sfreq"] = check_sfreq(meta.get("sfreq"), meta_path)  # before anything is sized from it
+        if isinstance(meta.get("ch_names"), list):
+            check_n_channels(len(meta["ch_names"]), meta_path)
+        if isinstance(meta.get("layout"), dict):
+            check_number("layout.n_rows", meta["layout"].get("n_rows"), low=1, high=CHANNELS_MAX + 64, integer=True,
+                         where=str(meta_path))
         meta["layout"] = CsvLayout(**{**meta["layout"], "channel_rows": tuple(meta["layout"]["channel_rows"])})
         StreamInfo(tuple(meta["ch_names"]), tuple(meta["ch_types"]), float(meta["sfreq"]))
         lay = meta["layout"]
@@ -292,9 +326,12 @@ def _load_meta(meta_path: Path) -> dict:
         if not all(isinstance(r, int) and not isinstance(r, bool) for r in rows):
             raise ValueError(f"layout rows must be integers, got {rows}")
         lay.validate(len(meta["ch_names"]))
-    except FileNotFoundError:
+        if meta.get("board_id") is not None:
+            meta["board_id"] = check_number("board_id", meta["board_id"], low=INT32_MIN, high=INT32_MAX,
+                                            integer=True, where=str(meta_path))
+    except (FileNotFoundError, DataFormatError):
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise DataFormatError(f"The recording metadata {meta_path} is malformed ({exc}).") from exc
     return meta
 
@@ -328,6 +365,19 @@ def _read_csv_rows(path: Path, n_rows: int | None) -> NDArray[np.float64]:
     return np.asarray(rows, np.float64)
 
 
+def _whole(name: str, text: str, where: str) -> int:
+    """Parse a whole number of a sidecar column, refusing 5,000-digit integers before converting them."""
+    text = text.strip()
+    if not re.fullmatch(r"-?[0-9]+", text, flags=re.ASCII):
+        raise DataFormatError(f"Invalid value for {name!r} in {where}: {text[:40]!r}. It must be a whole number.")
+    if len(text.lstrip("-")) > 18:
+        raise DataFormatError(
+            f"Invalid value for {name!r} in {where}: a number of {len(text.lstrip('-'))} digits. "
+            f"It must lie within [{INT32_MIN}, {INT32_MAX}]."
+        )
+    return int(text)
+
+
 def _read_events(path: Path, n_times: int) -> NDArray[np.int64]:
     if not path.exists():
         return np.zeros((0, 2), np.int64)
@@ -336,20 +386,29 @@ def _read_events(path: Path, n_times: int) -> NDArray[np.int64]:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFormatError(f"Cannot read the events file {path}: it is not an ASCII TSV file ({exc}).") from exc
     out = []
-    for i, ln in enumerate(text.splitlines(), 1):
+    lines = text.split("\n")
+    partial_tail = len(lines) if lines[-1].strip() else -1  # no final newline: the writer was interrupted there
+    for i, ln in enumerate(lines, 1):
         if i == 1 or not ln.strip():
-            if i == 1 and ln.split("\t")[:3] != ["onset_s", "sample", "code"]:
+            if i == 1 and ln.rstrip("\r").split("\t")[:3] != ["onset_s", "sample", "code"]:
                 raise DataFormatError(
                     f"Malformed events file {path}: the header must be 'onset_s<TAB>sample<TAB>code'."
                 )
             continue
-        parts = ln.split("\t")
+        parts = ln.rstrip("\r").split("\t")
+        where = f"{path}, line {i}"
         try:
-            sample, code = int(parts[1]), int(parts[2])
-        except (IndexError, ValueError):
-            log.warning("Ignoring malformed (probably partial) line %d of %s.", i, path)
-            continue
-        if 0 <= sample < n_times:
+            sample, code = (_whole(name, parts[k], where) for name, k in (("sample", 1), ("code", 2)))
+        except (IndexError, DataFormatError):
+            if i == partial_tail:  # the recorder was killed mid-line: ignore the partial event
+                log.warning("Ignoring the partial last line %d of %s.", i, path)
+                continue
+            if len(parts) < 3:
+                raise DataFormatError(f"Malformed events file {where}: expected onset_s, sample and code.") from None
+            raise
+        check_number("code", code, low=INT32_MIN, high=INT32_MAX, where=where)
+        check_number("sample", sample, low=0, where=where)
+        if sample < n_times:  # a marker past the last complete sample of an interrupted recording is dropped
             out.append((sample, code))
     return np.asarray(out, np.int64).reshape(-1, 2)
 
@@ -394,7 +453,8 @@ def read_recording(
         )
     assert layout is not None and info is not None
     rows = _read_csv_rows(path, layout.n_rows)
-    data = rows[:, list(layout.channel_rows)].astype(np.float32)
+    with np.errstate(over="ignore"):  # a value beyond float32 is kept as infinite, like 'inf' itself
+        data = rows[:, list(layout.channel_rows)].astype(np.float32)
     ts = rows[:, layout.timestamp_row].copy()
     events = _read_events(events_path, len(ts))
     if not meta_path.exists() and events.size == 0:  # plain BrainFlow file: use its marker row
@@ -451,10 +511,17 @@ def export_recording(
         if out.resolve() != Path(csv_path).resolve():
             import shutil
 
-            shutil.copyfile(csv_path, out)
-            for src, dst in zip(sidecar_paths(csv_path), sidecar_paths(out), strict=True):
-                if src.exists():
-                    shutil.copyfile(src, dst)
+            pairs = [(Path(csv_path), out), *zip(sidecar_paths(csv_path), sidecar_paths(out), strict=True)]
+            try:
+                for src, dst in pairs:
+                    if src.exists():
+                        shutil.copyfile(src, dst)
+            except OSError as exc:
+                for _src, dst in pairs:
+                    dst.unlink(missing_ok=True)  # no partial copy
+                raise StorageError(
+                    f"Cannot write {out}: {exc.strerror or exc}. The recording is kept in {csv_path}."
+                ) from exc
         return out
     raw = _to_raw(rec)
     try:
@@ -469,6 +536,7 @@ def export_recording(
 
             mne.export.export_raw(out, raw, fmt=fmt, overwrite=True, verbose="error")
     except OSError as exc:
-        raise StorageError(f"Cannot write {out}: {exc.strerror or exc}.") from exc
+        out.unlink(missing_ok=True)  # a partial export is of no use; the CSV keeps the recording
+        raise StorageError(f"Cannot write {out}: {exc.strerror or exc}. The recording is kept in {csv_path}.") from exc
     log.info("exported %s (%d samples, %d events) to %s", csv_path, len(rec.timestamps), len(rec.events), out)
     return out

@@ -19,7 +19,16 @@ from ._boards import (
 from ._brainflow import BrainFlowSource
 from ._factory import open_source
 from ._lsl import MARKER_SUFFIX, LslInletSource, LslOutlet, LslTeeSource
-from ._playback import PLAYBACK_SUFFIXES, BrainFlowPlaybackSource, PlaybackSource, load_playback_file, open_playback
+from ._playback import (
+    PLAYBACK_SUFFIXES,
+    SPEED_LIMIT,
+    SPEED_MAX,
+    BrainFlowPlaybackSource,
+    PlaybackSource,
+    check_speed,
+    load_playback_file,
+    open_playback,
+)
 from ._quality import ChannelQuality, QualityThresholds, SignalQuality, assess_quality, format_quality_table
 
 __all__ = [
@@ -45,6 +54,9 @@ __all__ = [
     "open_source",
     "PLAYBACK_SUFFIXES",
     "PlaybackSource",
+    "SPEED_LIMIT",
+    "SPEED_MAX",
+    "check_speed",
     "QualityThresholds",
     "resolve_board",
     "set_brainflow_logging",

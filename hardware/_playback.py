@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -20,15 +21,25 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bci_input._checks import check_number
 from bci_input._errors import ConfigError, DataFormatError
-from bci_input._fif import check_fif_chain
+from bci_input._rawfile import check_event_codes, read_raw_checked
 from bci_input._types import Chunk, Source, StreamInfo
 from bci_input.recording import UV_TYPES, Recording, read_recording
 
 from ._boards import board_layout, resolve_board
 from ._brainflow import BrainFlowSource
 
-__all__ = ["PlaybackSource", "BrainFlowPlaybackSource", "open_playback", "load_playback_file", "PLAYBACK_SUFFIXES"]
+__all__ = [
+    "PlaybackSource",
+    "BrainFlowPlaybackSource",
+    "open_playback",
+    "load_playback_file",
+    "check_speed",
+    "PLAYBACK_SUFFIXES",
+    "SPEED_MAX",
+    "SPEED_LIMIT",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +47,70 @@ log = logging.getLogger(__name__)
 PLAYBACK_SUFFIXES = (".csv", ".fif", ".fif.gz", ".edf", ".bdf", ".gdf", ".set", ".vhdr")
 
 
+#: The ``speed`` that replays as fast as possible (unpaced) and ends at the end of the file.
+SPEED_MAX = "max"
+#: The highest paced replay speed factor; faster than this, use :data:`SPEED_MAX`.
+SPEED_LIMIT = 1000.0
+
+
+def check_speed(speed: object) -> float | str:
+    """Return a valid replay speed: a finite factor in ``(0, SPEED_LIMIT]`` or ``'max'``.
+
+    Parameters
+    ----------
+    speed : object
+        The factor (``1.0`` = real time), or ``'max'`` (also as a string from the command line).
+
+    Returns
+    -------
+    float | str
+        The factor as a float, or :data:`SPEED_MAX`.
+
+    Raises
+    ------
+    ConfigError
+        For NaN, infinity, zero, a negative factor, one above ``SPEED_LIMIT``, or another word.
+    """
+    if isinstance(speed, str):
+        if speed.strip().lower() == SPEED_MAX:
+            return SPEED_MAX
+        try:
+            speed = float(speed)
+        except ValueError:
+            pass
+    try:
+        return float(check_number("speed", speed, low=0.0, low_inclusive=False, high=SPEED_LIMIT, error=ConfigError))
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{exc} Give a factor (1.0 = real time) or '{SPEED_MAX}' to replay as fast as possible until the "
+            "file ends."
+        ) from None
+
+
 def _suffix(path: Path) -> str:
     name = path.name.lower()
     return ".fif.gz" if name.endswith(".fif.gz") else path.suffix.lower()
 
 
-def _codes_from_descriptions(descriptions: list[str]) -> tuple[list[int], dict[str, int]]:
+def _codes_from_descriptions(descriptions: list[str], where: str = "") -> tuple[list[int], dict[str, int]]:
     """Integer codes for annotation descriptions: numbers keep their value, words get 1, 2, ..."""
     mapping: dict[str, int] = {}
-    words = sorted({d for d in descriptions if not d.strip().lstrip("-").isdigit()})
-    numeric = {int(d) for d in descriptions if d.strip().lstrip("-").isdigit()}
+    digits = {d: d.strip() for d in descriptions if re.fullmatch(r"-?[0-9]+", d.strip(), flags=re.ASCII)}
+    for text in digits.values():
+        if len(text.lstrip("-")) > 12:  # beyond int32 whatever its value; int() of 5,000 digits is refused
+            raise DataFormatError(
+                f"Invalid value for 'annotation code' in {where}: a number of {len(text.lstrip('-'))} digits. "
+                "Event codes must lie within the 32-bit integer range."
+            )
+    numeric = {int(t) for t in digits.values()}
+    words = sorted({d for d in descriptions if d not in digits})
     nxt = 1
     for w in words:
         while nxt in numeric:
             nxt += 1
         mapping[w] = nxt
         nxt += 1
-    codes = [int(d) if d not in mapping else mapping[d] for d in descriptions]
+    codes = [int(digits[d]) if d in digits else mapping[d] for d in descriptions]
     return codes, mapping
 
 
@@ -72,11 +130,7 @@ def _load_mne(path: Path) -> tuple[Recording, dict[str, int]]:
 
 
 def _read_mne(path: Path) -> tuple[Recording, dict[str, int]]:
-    import mne
-
-    if path.suffix.lower() == ".fif":
-        check_fif_chain(path)  # a corrupt tag chain would make MNE loop forever
-    raw = mne.io.read_raw(path, preload=True, verbose="error")
+    raw = read_raw_checked(path)  # header numbers checked; a truncated EDF/BDF is refused
     allowed = set(UV_TYPES) | {"misc", "stim", "resp", "bio"}
     types = [t if t in allowed else "misc" for t in raw.get_channel_types()]
     # EDF/BDF readers call every channel EEG; a channel whose stored unit is not a voltage is not EEG.
@@ -98,7 +152,8 @@ def _read_mne(path: Path) -> tuple[Recording, dict[str, int]]:
     ts = t0 + (raw.first_samp + np.arange(raw.n_times)) / sfreq
     info = StreamInfo(tuple(raw.ch_names[i] for i in keep), tuple(types), sfreq, f"playback {path.name}")
     ann = raw.annotations
-    codes, mapping = _codes_from_descriptions([str(d) for d in ann.description])
+    codes, mapping = _codes_from_descriptions([str(d) for d in ann.description], str(path))
+    codes = check_event_codes(codes, path, name="annotation code").tolist()
     onset_samples = np.round((ann.onset - raw.first_time if ann.orig_time is not None else ann.onset) * sfreq)
     events = [(int(s), c) for s, c in zip(onset_samples, codes, strict=True) if 0 <= s < raw.n_times]
     from bci_input.recording import CsvLayout
@@ -158,8 +213,10 @@ class PlaybackSource(Source):
     ----------
     path : path-like | None
         A CSV recording or an MNE-readable file (FIF, EDF, BDF...); or ``None`` with ``recording``.
-    speed : float
-        Replay speed factor (2.0 = twice real time).
+    speed : float | str
+        Replay speed factor (2.0 = twice real time), finite, above 0 and at most :data:`SPEED_LIMIT`; or
+        ``'max'``: unpaced, each :meth:`read` returns the next second of the file at once, and the replay
+        ends at the end of the file (it cannot loop).
     loop : bool
         Start again at the end (timestamps keep increasing).
     clock : callable
@@ -181,15 +238,17 @@ class PlaybackSource(Source):
         self,
         path: str | os.PathLike[str] | None = None,
         *,
-        speed: float = 1.0,
+        speed: float | str = 1.0,
         loop: bool = False,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         board: str | int | None = None,
         recording: Recording | None = None,
     ) -> None:
-        if not speed > 0:
-            raise ConfigError(f"Invalid value for 'speed': {speed!r}. It must be positive (1.0 = real time).")
+        checked = check_speed(speed)
+        self.fast = checked == SPEED_MAX
+        if self.fast and loop:
+            raise ConfigError(f"Replay speed '{SPEED_MAX}' cannot loop: it would never end. Give a factor instead.")
         if recording is None:
             if path is None:
                 raise ConfigError("PlaybackSource needs a file path or a recording.")
@@ -197,7 +256,7 @@ class PlaybackSource(Source):
         self.recording = recording
         self.path = Path(path) if path is not None else None
         self.info = recording.info
-        self.speed = float(speed)
+        self.speed = 1.0 if self.fast else float(checked)
         self.loop = bool(loop)
         self.clock = clock
         self.sleep = sleep
@@ -246,6 +305,10 @@ class PlaybackSource(Source):
             from bci_input._errors import DeviceError
 
             raise DeviceError(f"Playback of {self.info.name} is not running; call start() first.")
+        if self.fast:  # unpaced: the next second of the file, at once
+            if self._pos >= self._n:
+                return None
+            return self._take(self._pos, min(self._pos + max(1, int(self.info.sfreq)), self._n))
         deadline = self.clock() + max(float(timeout), 0.0)
         due = self._due()
         while due <= self._pos and not self.finished:
@@ -344,7 +407,7 @@ class BrainFlowPlaybackSource(BrainFlowSource):
 def open_playback(
     path: str | os.PathLike[str],
     *,
-    speed: float = 1.0,
+    speed: float | str = 1.0,
     loop: bool = False,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
@@ -363,6 +426,7 @@ def open_playback(
         If the file is missing or malformed.
     """
     p = Path(path)
+    speed = check_speed(speed)
     rec = load_playback_file(p, board=board)
     if use_brainflow is None:
         use_brainflow = _suffix(p) == ".csv" and (rec.board_id is not None or board is not None)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 
-from .._errors import ConfigError, check_option
+from .._errors import ConfigError, StorageError, check_option
 from ._common import add_board_arguments
 
 FORMATS = ("fif", "bdf", "edf", "csv")
@@ -80,10 +81,21 @@ def run(args: argparse.Namespace) -> int:
             source.insert_marker(n_markers)
             next_marker[0] += args.marker_every
 
-    with recorder, source:
-        if args.marker_every:
-            next_marker[0] = time.monotonic() + args.marker_every
-        pump(source, recorder.write, max_samples=target, tick=tick)
+    try:
+        with source:
+            if args.marker_every:
+                next_marker[0] = time.monotonic() + args.marker_every
+            pump(source, recorder.write, max_samples=target, tick=tick)
+    except StorageError as exc:  # a full disk: stop, keep what reached the file, exit 2
+        kept = recorder.duration_s
+        with contextlib.suppress(StorageError):
+            recorder.close()
+        raise StorageError(f"{exc} Recording stopped; the {kept:.2f} s written before are kept in {csv_path}.") from exc
+    except BaseException:
+        with contextlib.suppress(StorageError):
+            recorder.close()
+        raise
+    recorder.close()
     print(
         f"Recorded {recorder.duration_s:.2f} s ({recorder.n_samples} samples, {source.info.n_channels} channels, "
         f"{recorder.n_events} markers) from {source.info.name} to {csv_path}",

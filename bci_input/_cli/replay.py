@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from .._errors import ConfigError
+from .._types import Chunk, Source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +21,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("file", metavar="FILE", help="recording: .csv (with sidecars), .fif, .edf, .bdf")
-    p.add_argument("--speed", type=float, default=1.0, help="playback speed factor (default %(default)s)")
+    p.add_argument(
+        "--speed",
+        default="1",
+        metavar="FACTOR|max",
+        help="playback speed factor above 0, at most 1000 (default 1 = real time); 'max' replays as fast as "
+        "possible and ends at the end of the file",
+    )
     p.add_argument("--lsl", action="store_true", help="publish the replay on Lab Streaming Layer")
     p.add_argument("--name", default="bci-input-replay", help="LSL stream name (default %(default)s)")
     p.add_argument("--board", default=None, help="board of a plain BrainFlow CSV that has no .json sidecar")
@@ -29,13 +37,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Replay ``FILE`` to the end (or until Ctrl-C)."""
-    from ..hardware import LslOutlet, open_playback, set_brainflow_logging
+    from ..hardware import SPEED_MAX, LslOutlet, check_speed, open_playback, set_brainflow_logging
     from ._acquire import pump
 
-    if not args.speed > 0:
-        raise ConfigError(f"Invalid value for '--speed': {args.speed}. It must be positive (1.0 = real time).")
+    speed = check_speed(args.speed)
+    if speed == SPEED_MAX and args.loop:
+        raise ConfigError(f"--speed {SPEED_MAX} cannot be combined with --loop: the replay would never end.")
     set_brainflow_logging(bool(getattr(args, "verbose", False)))
-    source = open_playback(args.file, speed=args.speed, loop=args.loop, board=args.board)
+    source = open_playback(args.file, speed=speed, loop=args.loop, board=args.board)
     markers = [0]
     outlet = LslOutlet(source.info, args.name) if args.lsl else None
 
@@ -45,13 +54,29 @@ def run(args: argparse.Namespace) -> int:
             outlet.push_chunk(chunk)  # type: ignore[arg-type]
 
     where = f" to LSL as '{args.name}'" if outlet is not None else ""
+    shown = "as fast as possible" if speed == SPEED_MAX else f"speed {speed:g}"
     print(f"Replaying {args.file} ({source.info.n_channels} channels at {source.info.sfreq:g} Hz, "
-          f"speed {args.speed:g}){where}.", flush=True)
+          f"{shown}){where}.", flush=True)
     try:
         with source:
-            n = pump(source, on_chunk)
+            n = _drain(source, on_chunk) if speed == SPEED_MAX else pump(source, on_chunk)
     finally:
         if outlet is not None:
             outlet.close()
     print(f"Replayed {n} samples ({n / source.info.sfreq:.2f} s of recording) with {markers[0]} markers.", flush=True)
     return 0
+
+
+def _drain(source: Source, on_chunk: Callable[[Chunk], None]) -> int:
+    """Read an unpaced playback on this thread until the file ends (nothing is buffered, so nothing is dropped)."""
+    n = 0
+    try:
+        while not getattr(source, "finished", True):
+            chunk = source.read(0.0)
+            if chunk is None:
+                break
+            on_chunk(chunk)
+            n += chunk.n_times
+    except KeyboardInterrupt:
+        print("bci-input: stopped by Ctrl-C", flush=True)
+    return n

@@ -23,6 +23,7 @@ import numpy as np
 
 from .._errors import BciInputError, ConfigError, DataFormatError
 from .._fif import check_fif_chain
+from .._rawfile import check_event_codes, read_raw_checked
 from .._types import StreamInfo
 from ._protocol import ParadigmSpec, get_spec
 from ._session import Recording
@@ -114,23 +115,10 @@ def _load_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[
 
 
 def _read_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
-    import warnings
-
     import mne
 
     suffix = path.suffix.lower()
-    try:
-        with warnings.catch_warnings():  # a damaged header makes MNE warn before (or instead of) failing
-            warnings.simplefilter("ignore")
-            if suffix == ".fif":
-                check_fif_chain(path)  # a corrupt tag chain would make MNE loop forever
-                raw = mne.io.read_raw_fif(path, preload=True, verbose="error")
-            elif suffix == ".edf":
-                raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
-            else:
-                raw = mne.io.read_raw_bdf(path, preload=True, verbose="error")
-    except Exception as exc:  # MNE raises many types (AssertionError, struct.error, ...) for a bad file
-        raise DataFormatError(f"Cannot read {path}: {exc or type(exc).__name__}. Is it a complete file?") from None
+    raw = read_raw_checked(path)  # header numbers checked; a truncated EDF/BDF is refused
     mne.datasets.eegbci.standardize(raw)
     spec = get_spec(paradigm)
     mapping: dict[str, int] | None = None
@@ -154,7 +142,8 @@ def _read_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[
     data = (raw.get_data(picks=picks).T * 1e6).astype(np.float32)
     types = [raw.get_channel_types(picks=[i])[0] for i in picks]
     info = StreamInfo(tuple(raw.ch_names[i] for i in picks), tuple(types), sf, name=path.name)
-    events = [(float(s) / sf, int(c)) for s, _, c in ev]
+    codes = check_event_codes(ev[:, 2], eve_path if suffix == ".fif" and eve_path.exists() else path)
+    events = [(float(s) / sf, int(c)) for s, c in zip(ev[:, 0], codes, strict=True)]
     return Recording(data, np.arange(len(data)) / sf, info, events, path), spec, {"file": path.name}
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import ConfigError, DataFormatError, check_option
+from .._rawfile import check_finite_samples, read_raw_checked
 
 __all__ = ["read_eegbci_run", "load_eegbci_epochs", "eegbci_runs", "EEGBCI_TASKS", "EEGBCI_SPLITS"]
 
@@ -71,7 +72,8 @@ def read_eegbci_run(data_dir: str | Path, run: int) -> Any:
     path = Path(data_dir) / "eegbci_s001" / f"S001R{int(run):02d}.edf"
     if not path.is_file():
         raise DataFormatError(f"EEGBCI run {run} not found: {path}")
-    raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
+    raw = read_raw_checked(path)  # header numbers checked; a truncated file is refused
+    check_finite_samples(raw.get_data().T, path)
     mne.datasets.eegbci.standardize(raw)
     return raw
 

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import ConfigError, DataFormatError, check_option
+from .._rawfile import check_event_codes, check_finite_samples
 
 __all__ = [
     "MuseRecording",
@@ -108,8 +109,10 @@ def read_muse_csv(path: str | Path) -> MuseRecording:
         )
     if not np.all(np.isfinite(raw[:, header.index(marker)])):
         raise DataFormatError(f"{p.name}: the {marker} column holds non-finite values (NaN or infinity).")
-    data = raw[:, [header.index(c) for c in MUSE_EEG_CHANNELS]].astype(np.float32)
-    codes = np.rint(raw[:, header.index(marker)]).astype(np.int64)
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes infinite and is refused below
+        data = raw[:, [header.index(c) for c in MUSE_EEG_CHANNELS]].astype(np.float32)
+    check_finite_samples(data, p)  # refused, not repaired: a decoder must not learn from invented samples
+    codes = check_event_codes(raw[:, header.index(marker)], p, name=marker)
     idx = np.flatnonzero(codes != 0)
     events = np.column_stack([idx, codes[idx]]).astype(np.int64)
     return MuseRecording(data, raw[:, header.index("timestamps")], events, MUSE_SFREQ, MUSE_EEG_CHANNELS, p)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import DataFormatError
+from .._rawfile import check_event_codes, check_finite_samples
 from ._ssvep_exo import SsvepRecording
 
 __all__ = ["MUSE_SSVEP_FREQS", "MUSE_SSVEP_CHANNELS", "muse_ssvep_subjects", "muse_ssvep_runs", "load_muse_ssvep"]
@@ -86,10 +87,12 @@ def load_muse_ssvep(subject: str, session: str, run: str, data_dir: str | Path |
             f"(header: {header})."
         )
     ts = table[:, header.index("timestamps")]
-    data = table[:, [header.index(c) for c in MUSE_SSVEP_CHANNELS]].astype(np.float32)
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes infinite and is refused below
+        data = table[:, [header.index(c) for c in MUSE_SSVEP_CHANNELS]].astype(np.float32)
+    check_finite_samples(data, path)  # refused, not repaired: a decoder must not learn from invented samples
     if not np.all(np.isfinite(table[:, header.index(marker_col)])):
         raise DataFormatError(f"{path}: the {marker_col} column holds non-finite values (NaN or infinity).")
-    marks = table[:, header.index(marker_col)].astype(int)
+    marks = check_event_codes(table[:, header.index(marker_col)], path, name=marker_col)
     # timestamps are rounded to ms, so estimate the rate over the whole run and keep the nominal one
     est = (len(ts) - 1) / max(ts[-1] - ts[0], 1e-9)
     if abs(est - NOMINAL_SFREQ) > 5:

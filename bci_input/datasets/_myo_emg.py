@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import ConfigError, DataFormatError, check_option
+from .._rawfile import check_event_codes, check_finite_samples
 
 __all__ = [
     "MyoSession",
@@ -87,7 +88,10 @@ def read_myo_file(path: str | Path) -> tuple[NDArray[np.float32], NDArray[np.int
         )
     if not np.all(np.isfinite(raw[:, 8])):
         raise DataFormatError(f"{p}: the label column holds non-finite values (NaN or infinity).")
-    return raw[:, :8].astype(np.float32), np.rint(raw[:, 8]).astype(np.int64)
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes infinite and is refused below
+        data = raw[:, :8].astype(np.float32)
+    check_finite_samples(data, p)  # refused, not repaired: a decoder must not learn from invented samples
+    return data, check_event_codes(raw[:, 8], p, name="label")
 
 
 def myo_sessions(data_dir: str | Path, split: str) -> list[MyoSession]:

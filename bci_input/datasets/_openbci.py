@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import DataFormatError
+from .._rawfile import check_finite_samples, check_sfreq
 
 __all__ = [
     "OpenBciRecording",
@@ -86,7 +87,10 @@ def read_openbci_txt(path: str | Path) -> OpenBciRecording:
             if line.startswith("%"):
                 m = re.search(r"Sample Rate\s*=\s*([0-9.]+)", line)
                 if m:
-                    sfreq = float(m.group(1))
+                    try:
+                        sfreq = float(m.group(1))
+                    except ValueError:
+                        raise DataFormatError(f"{p}: the sample rate {m.group(1)!r} is not a number.") from None
                 continue
             if not line.strip():
                 continue
@@ -103,9 +107,10 @@ def read_openbci_txt(path: str | Path) -> OpenBciRecording:
                 raise DataFormatError(f"{p.name}: malformed sample line {len(rows) + 1} ({exc}).") from exc
     if sfreq is None or header is None or not rows:
         raise DataFormatError(f"{p.name}: not an OpenBCI GUI file (needs a '%Sample Rate = ...' header and samples).")
-    if not (np.isfinite(sfreq) and sfreq > 0):
-        raise DataFormatError(f"{p.name}: invalid sample rate {sfreq} Hz in the header; it must be a positive number.")
-    data = np.asarray(rows, dtype=np.float32)
+    sfreq = check_sfreq(sfreq, p, name="Sample Rate")
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes infinite and is refused below
+        data = np.asarray(rows, dtype=np.float64).astype(np.float32)
+    check_finite_samples(data, p)  # refused, not repaired: a decoder must not learn from invented samples
     ts = np.arange(len(data)) / sfreq
     return OpenBciRecording(data, ts, sfreq, tuple(header[i] for i in picks), p)
 

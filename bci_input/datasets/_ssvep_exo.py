@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from .._errors import DataFormatError, check_option
 from .._fif import check_fif_chain
+from .._rawfile import read_raw_checked
 from ..decoding._ssvep_common import REST
 
 __all__ = [
@@ -214,9 +215,8 @@ def load_ssvep_exo(subject: str, session: str, data_dir: str | Path | None = Non
         # MNE raises many exception types (and warns) for a damaged FIF file, some only after the header is read.
         with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
             warnings.simplefilter("ignore")
-            check_fif_chain(raw_path)  # a corrupt tag chain would make MNE loop forever
-            check_fif_chain(eve_path)
-            raw = mne.io.read_raw_fif(raw_path, preload=True, verbose="error")
+            check_fif_chain(eve_path)  # a corrupt tag chain would make MNE loop forever
+            raw = read_raw_checked(raw_path)  # header numbers checked before the samples are loaded
             events = mne.read_events(eve_path, verbose="error")
             data = (raw.get_data().T * 1e6).astype(np.float32)
     except DataFormatError:
