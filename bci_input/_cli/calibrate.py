@@ -44,8 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--seed", type=int, default=0, help="seed of the cue order and CV folds")
     p.add_argument("--snr", type=float, default=None, help="simulated participant's SSVEP SNR")
     p.add_argument("--top-up", action="store_true", help="merge with the epochs of the profile's earlier calibration")
-    p.add_argument("--record", metavar="CSV", default=None, help="where to record the session (default: in the "
-                   "profile folder's recordings/)")
+    p.add_argument("--record", metavar="CSV", default=None, help="where to record the session (default: "
+                   "recordings/<profile>/ in the user data folder)")
     p.add_argument("--report", metavar="OUT.html", default=None, help="write the HTML report (and a PDF if possible)")
     p.add_argument("--no-pdf", action="store_true", help="do not try to print the report to PDF")
     p.add_argument("--no-save", action="store_true", help="do not store the result in the profile")
