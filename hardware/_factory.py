@@ -34,7 +34,7 @@ def open_source(
         Injected monotonic clock and matching sleep for paced playback (tests).
     **kwargs
         Any :class:`~bci_input.settings.AcquisitionSettings` field: ``board``, ``serial_port``, ...,
-        ``playback_file``, ``lsl_stream_name``, ``lsl_marker_name``, ``lsl_outlet``.
+        ``playback_file``, ``lsl_stream_name``, ``lsl_marker_name``, ``lsl_outlet``, ``lsl_scope``.
 
     Returns
     -------
@@ -72,7 +72,8 @@ def open_source(
         from ._lsl import LslInletSource
 
         source = LslInletSource(
-            name=s.lsl_stream_name or None, timeout=float(s.timeout or 5.0), marker_name=s.lsl_marker_name or None
+            name=s.lsl_stream_name or None, timeout=float(s.timeout or 5.0), marker_name=s.lsl_marker_name or None,
+            scope=s.lsl_scope if s.lsl_outlet else None,  # one liblsl start for the inlet and the outlet
         )
     else:
         from ._brainflow import BrainFlowSource
@@ -81,5 +82,5 @@ def open_source(
     if s.lsl_outlet:
         from ._lsl import LslTeeSource
 
-        source = LslTeeSource(source, s.lsl_outlet_name)
+        source = LslTeeSource(source, s.lsl_outlet_name, scope=s.lsl_scope)
     return source

@@ -4,6 +4,8 @@ BrainFlow has no LSL output, so :class:`LslOutlet` bridges any source to LSL wit
 float32 stream with the channels (labels, types and units in the stream's XML description, the
 XDF convention LabRecorder, OpenViBE and BCI2000 read) and one int32 ``Markers`` stream named
 ``<name>-markers``. :class:`LslInletSource` reads any EEG stream and, if present, its marker stream.
+
+Published streams stay on this computer unless the scope is ``"network"`` (see :mod:`._lsl_scope`).
 """
 
 from __future__ import annotations
@@ -28,12 +30,10 @@ MARKER_SUFFIX = "-markers"
 _UNITS_TO_UV = {"microvolts": 1.0, "uv": 1.0, "µv": 1.0, "volts": 1e6, "v": 1e6, "millivolts": 1e3, "mv": 1e3}
 
 
-def _pylsl() -> Any:
-    try:
-        import pylsl
-    except (ImportError, RuntimeError) as exc:  # pragma: no cover - pylsl is a dependency
-        raise DeviceError(f"LSL is not available ({exc}). Install pylsl: pip install pylsl.") from exc
-    return pylsl
+def _pylsl(scope: str | None = None) -> Any:
+    from ._lsl_scope import start_lsl
+
+    return start_lsl(scope)
 
 
 class LslOutlet:
@@ -51,6 +51,9 @@ class LslOutlet:
         Unique id that lets receivers reconnect to this stream after a restart.
     markers : bool
         Also create the marker stream.
+    scope : {"machine", "network"}
+        ``machine`` (default): the streams can be found from this computer only; ``network``: from the local
+        network too (see :mod:`._lsl_scope`).
     """
 
     def __init__(
@@ -61,8 +64,9 @@ class LslOutlet:
         stream_type: str = "EEG",
         source_id: str | None = None,
         markers: bool = True,
+        scope: str = "machine",
     ) -> None:
-        pylsl = _pylsl()
+        pylsl = _pylsl(scope)
         if not name:
             raise ConfigError("The LSL stream name must not be empty (use --name).")
         self.info = info
@@ -167,6 +171,9 @@ class LslInletSource(Source):
         With a marker stream, each sample is held back this many seconds after it arrived, so a marker that
         travels on its own connection still finds its sample. Counted from arrival, not from the sample's
         timestamp, so it also holds for a sender whose clock differs or that replays faster than real time.
+    scope : {"machine", "network"} | None
+        Set when this process also publishes (``lsl_outlet``), so liblsl starts with that scope; None keeps
+        liblsl's defaults (streams from other computers are found).
 
     Raises
     ------
@@ -183,8 +190,9 @@ class LslInletSource(Source):
         marker_name: str | None = None,
         marker_timeout: float = 1.0,
         marker_latency: float = 0.1,
+        scope: str | None = None,
     ) -> None:
-        self._pylsl = _pylsl()
+        self._pylsl = _pylsl(scope)
         self.marker_latency = float(marker_latency)
         self._held_data = np.zeros((0, 0), np.float32)
         self._held_ts = np.zeros(0, np.float64)
@@ -384,13 +392,16 @@ class LslTeeSource(Source):
         The source to read from.
     name : str
         LSL stream name; the marker stream is ``name + '-markers'``.
+    scope : {"machine", "network"}
+        Where the outlet can be found: this computer only (default) or the local network.
     """
 
-    def __init__(self, source: Source, name: str = "bci-input") -> None:
+    def __init__(self, source: Source, name: str = "bci-input", *, scope: str = "machine") -> None:
         if not name:
             raise ConfigError("The LSL outlet name must not be empty.")
         self.source = source
         self.name = name
+        self.scope = scope
         self.info = source.info
         self.outlet: LslOutlet | None = None
 
@@ -399,7 +410,7 @@ class LslTeeSource(Source):
         self.source.start()
         self.info = self.source.info
         if self.outlet is None:
-            self.outlet = LslOutlet(self.info, self.name)
+            self.outlet = LslOutlet(self.info, self.name, scope=self.scope)
 
     def stop(self) -> None:
         """Stop the wrapped source and withdraw the outlet. Safe to call twice."""

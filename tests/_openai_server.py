@@ -2,7 +2,7 @@
 
 Run as a separate process on loopback::
 
-    python tests/_openai_server.py [--backend wordfreq|local] [--api-key KEY]
+    python tests/_openai_server.py [--backend wordfreq|local] [--api-key KEY] [--host ADDRESS]
 
 It prints ``PORT <n>`` on its first stdout line. Endpoints: ``GET /v1/models``, ``POST /v1/completions``
 (``max_tokens``, ``n``, ``logprobs`` -> legacy ``top_logprobs``, ``stop``), ``POST /v1/chat/completions``,
@@ -171,8 +171,9 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, engine: Engine, api_key: str | None, fail_first: int = 0, delay_s: float = 0.0) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, engine: Engine, api_key: str | None, fail_first: int = 0, delay_s: float = 0.0,
+                 host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), Handler)
         self.engine = engine
         self.api_key = api_key
         self.fail_left = int(fail_first)
@@ -187,9 +188,10 @@ def main() -> None:
     p.add_argument("--api-key", default=None)
     p.add_argument("--fail-first", type=int, default=0, help="answer the first N POSTs with HTTP 503")
     p.add_argument("--delay", type=float, default=0.0, help="wait this many seconds before every POST answer")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
     args = p.parse_args()
     engine = LocalEngine() if args.backend == "local" else Engine()
-    server = Server(engine, args.api_key, args.fail_first, args.delay)
+    server = Server(engine, args.api_key, args.fail_first, args.delay, args.host)
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

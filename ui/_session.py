@@ -26,7 +26,7 @@ from bci_input._errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_engine_factory", "language_loader", "SIMULATED_BOARDS"]
+__all__ = ["build_engine_factory", "language_loader", "lsl_label", "SIMULATED_BOARDS"]
 
 SIMULATED_BOARDS = ("simulated", "synthetic")
 
@@ -34,21 +34,26 @@ SIMULATED_BOARDS = ("simulated", "synthetic")
 def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], str, bool]:
     """Return ``(loader, name, immediate)`` for the language model the app should use.
 
-    ``lm`` overrides the settings: ``bundled`` (default, loaded on a worker thread), ``wordfreq`` (fast, loaded
-    at once) or ``none``.
+    ``lm`` overrides the settings: ``bundled`` (the bundled model on this computer, whatever the settings'
+    backend; loaded on a worker thread), ``wordfreq`` (fast, loaded at once) or ``none``. Without ``lm`` the
+    settings' backend is used (``local``: the bundled model or ``language.model``; ``http``: the endpoint).
     """
+    import dataclasses
+
     from bci_input.language import WordFreqModel
 
-    choice = lm or {"local": "bundled", "http": "bundled", "wordfreq": "wordfreq", "none": "none"}.get(
-        settings.language.backend, "bundled")
+    backend = settings.language.backend
+    choice = lm or {"local": "bundled", "http": "http", "wordfreq": "wordfreq", "none": "none"}.get(
+        backend, "bundled")
     if choice == "none":
         return (lambda: None), "none", True
     if choice == "wordfreq":
         return WordFreqModel, "wordfreq", True
-    name = "http" if settings.language.backend == "http" else "SmolLM2"
     lang = settings.language
+    if lm == "bundled":
+        lang = dataclasses.replace(lang, backend="local", model="")
+    name = "http" if lang.backend == "http" else (lang.model.rsplit("/", 1)[-1] if lang.model else "SmolLM2")
     if lang.threads == 0:
-        import dataclasses
         import os
 
         # Leave one core to the GUI thread: the flicker's frame deadlines matter more than LLM latency.
@@ -180,7 +185,19 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str,
         return Engine(source, decoder, paradigm, callbacks, config=cfg,
                       processors=_processors(paradigm, source.info.sfreq), switches=switches)
 
-    return hw_factory, None, board
+    return hw_factory, None, board + lsl_label(settings.acquisition)
+
+
+def lsl_label(acquisition: Any) -> str:
+    """Return what the status bar adds to the board name when the session publishes on LSL ('' if it does not).
+
+    The local network is named, so the people in the room see that the signals can be received elsewhere.
+    """
+    if not acquisition.lsl_outlet:
+        return ""
+    if acquisition.lsl_scope == "network":
+        return " · LSL: published to the local network"
+    return " · LSL: this computer only"
 
 
 #: Switch paradigms loaded from a profile, in engine order: the EMG switch is switch 0 (one-switch scanning

@@ -1,17 +1,18 @@
-"""``bci-input lm``: try the language model, and benchmark it (keystroke savings, latency, load time)."""
+"""``bci-input lm``: try the language model, benchmark it, and fetch a Hugging Face model (the only step online)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 from .._errors import ConfigError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``lm`` subcommand with ``complete`` and ``bench``."""
+    """Add the ``lm`` subcommand with ``complete``, ``bench`` and ``fetch``."""
     p = sub.add_parser("lm", help="language model: try completions and rewrites, run the KSR benchmark")
     lm_sub = p.add_subparsers(dest="lm_command", metavar="ACTION")
 
@@ -41,6 +42,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     b.add_argument("--markdown", metavar="FILE", help="write the 'language' section of this benchmarks file")
     backend_args(b)
     b.set_defaults(func=run_bench)
+
+    f = lm_sub.add_parser(
+        "fetch", help="download a Hugging Face model to this computer (the only command that goes online)",
+        description="Download a model from huggingface.co into the Hugging Face cache, once. Every other command "
+        "loads models from this computer only; set [language] model to the same id afterwards.",
+    )
+    f.add_argument("model_id", metavar="MODEL_ID", help="hub id, e.g. HuggingFaceTB/SmolLM2-360M-Instruct")
+    f.set_defaults(func=run_fetch)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
@@ -64,7 +73,17 @@ def _settings(args: argparse.Namespace):  # noqa: ANN202 - LanguageSettings
 def _load(args: argparse.Namespace):  # noqa: ANN202 - LanguageModel
     from ..language import load_language_model
 
-    return load_language_model(_settings(args), on_notice=lambda m: print(f"notice: {m}"))
+    return load_language_model(_settings(args), on_notice=lambda m: print(f"notice: {m}", file=sys.stderr))
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    """Download ``args.model_id`` into the Hugging Face cache."""
+    from ..language._loader import fetch_model
+
+    print(f"Downloading {args.model_id} from huggingface.co ...", file=sys.stderr, flush=True)
+    folder = fetch_model(args.model_id)
+    print(f"Fetched {args.model_id} into {folder}. Use it with [language] model = \"{args.model_id}\".")
+    return 0
 
 
 def run_complete(args: argparse.Namespace) -> int:

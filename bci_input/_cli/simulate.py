@@ -40,7 +40,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def load_model(name: str, args: argparse.Namespace | None = None) -> Any:
-    """Return the language model for ``--lm`` (``None`` for ``none``)."""
+    """Return the language model for ``--lm`` (``None`` for ``none``).
+
+    ``bundled`` always means the bundled model on this computer, whatever the settings' backend or model;
+    its precision and threads still come from the settings.
+    """
     check_option("lm", name, LM_CHOICES)
     if name == "none":
         return None
@@ -48,13 +52,17 @@ def load_model(name: str, args: argparse.Namespace | None = None) -> Any:
         from ..language import WordFreqModel
 
         return WordFreqModel()
-    from ..language import load_language_model
+    import dataclasses
 
-    settings = None
+    from ..language import load_language_model
+    from ..settings import LanguageSettings
+
+    settings = LanguageSettings()
     if args is not None:
         from ._common import load_cli_settings
 
         settings = load_cli_settings(args).language
+    settings = dataclasses.replace(settings, backend="local", model="")
     return load_language_model(settings, on_notice=lambda msg: print(f"[lm] {msg}", flush=True))
 
 

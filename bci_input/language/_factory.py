@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable
 
 from .._errors import BciInputError, ModelLoadError
-from ..settings import LanguageSettings
+from ..settings import LanguageSettings, endpoint_host
+from ._loader import ModelNotFetchedError
 from ._types import SYMBOLS, Answer, LanguageModel, Rewrite
 from ._wordfreq import BaseModel, WordFreqModel
 
-__all__ = ["load_language_model", "NullModel"]
+__all__ = ["load_language_model", "NullModel", "destination_notice"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,21 @@ def _notify(on_notice: Callable[[str], None] | None, message: str) -> None:
         on_notice(message)
 
 
+def destination_notice(settings: LanguageSettings) -> str | None:
+    """Return the sentence that says where the text goes, if the configured backend sends it to another computer.
+
+    None for every backend that keeps the text on this computer (local model, word frequencies, a server on
+    loopback).
+    """
+    if settings.backend != "http":
+        return None
+    host = endpoint_host(settings.endpoint_url)
+    if host is None:
+        return None
+    return (f"The text you write is sent to the language server at {host} ({settings.endpoint_url}); "
+            "it leaves this computer.")
+
+
 def load_language_model(
     settings: LanguageSettings | None = None,
     *,
@@ -76,12 +92,19 @@ def load_language_model(
         or ``"none"``. ``personal_vocabulary = true`` blends the user's own words into predictions.
     on_notice : callable | None
         Called with a one-sentence message for the user when the configured backend cannot be used and the
-        fallback is loaded instead (also logged as a warning).
+        fallback is loaded instead (also logged as a warning), and once with where the text goes when the
+        endpoint is another computer (see :func:`destination_notice`).
 
     Returns
     -------
     LanguageModel
-        The loaded model. Never raises for a model that fails to load: it degrades to :class:`WordFreqModel`.
+        The loaded model. A model that fails to load degrades to :class:`WordFreqModel`.
+
+    Raises
+    ------
+    ModelNotFetchedError
+        If ``model`` is a Hugging Face hub id that was never fetched to this computer (models are only
+        downloaded by ``bci-input lm fetch``).
     """
     s = settings or LanguageSettings()
     s.validate()
@@ -93,6 +116,12 @@ def load_language_model(
     elif s.backend == "http":
         from ._http import HttpModel
 
+        where = destination_notice(s)
+        if where is not None:
+            if on_notice is not None:
+                on_notice(where)
+            else:
+                log.warning("%s", where)
         try:
             model = HttpModel.connect(s, on_notice=on_notice)
         except BciInputError as exc:
@@ -103,6 +132,8 @@ def load_language_model(
             from ._local import LocalModel
 
             model = LocalModel.load(s, on_notice=on_notice)
+        except ModelNotFetchedError:
+            raise  # the user asked for this model: say how to fetch it rather than writing with another one
         except Exception as exc:  # any failure degrades to the fallback, with a message that says why
             if not isinstance(exc, BciInputError):
                 log.debug("language model load failed", exc_info=True)

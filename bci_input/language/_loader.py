@@ -5,6 +5,11 @@ GGUF with transformers de-quantises it (30-60 s here), so the result is saved on
 ``<cache>/models/<name>/`` with a manifest; later starts skip the
 conversion (the measured start time is in BENCHMARKS.md, section ``language``). A cache that fails its
 manifest check or does not load is deleted and rebuilt.
+
+Loading never goes to the network: every transformers call passes ``local_files_only=True``, and the process
+is put in Hugging Face's offline mode first (huggingface_hub otherwise looks up an "agent registry" on
+huggingface.co even for local files). A Hugging Face hub id is loaded from the Hugging Face cache on this
+computer; fetching it is a separate, explicit step (:func:`fetch_model`, ``bci-input lm fetch MODEL_ID``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -22,13 +28,40 @@ from typing import Any
 
 from .._errors import ModelLoadError
 
-__all__ = ["bundled_gguf", "model_cache_dir", "load_transformers", "LoadedModel", "BUNDLED_NAME"]
+__all__ = [
+    "bundled_gguf",
+    "model_cache_dir",
+    "load_transformers",
+    "fetch_model",
+    "is_hub_id",
+    "LoadedModel",
+    "ModelNotFetchedError",
+    "BUNDLED_NAME",
+]
 
 log = logging.getLogger(__name__)
 
 BUNDLED_NAME = "SmolLM2-135M-Instruct"
 _MANIFEST = "bci_input_cache.json"
 _CACHE_VERSION = 1
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+#: The files a causal language model needs (no other formats' weights, no README or images).
+_FETCH_PATTERNS = ["*.json", "*.safetensors", "tokenizer*", "*.model", "*.tiktoken", "*.txt", "*.jinja"]
+
+
+class ModelNotFetchedError(ModelLoadError):
+    """A Hugging Face hub id is configured but the model is not on this computer (fetch it first)."""
+
+
+def is_hub_id(model: str) -> bool:
+    """Return True if ``model`` names a Hugging Face hub model (``org/name``) rather than a folder here."""
+    return bool(_HUB_ID.match(model)) and not Path(model).expanduser().exists()
+
+
+def fetch_hint(model: str) -> str:
+    """Return the sentence that tells the user how to fetch ``model``."""
+    return (f"Fetch it once (this downloads from huggingface.co) with: bci-input lm fetch {model} "
+            "-- or set [language] model to a folder on this computer.")
 
 
 @dataclass
@@ -103,15 +136,24 @@ def _check_cache(folder: Path, signature: dict[str, Any]) -> str | None:
     return None
 
 
+def _hub_offline() -> None:
+    """Put this process (and its children) in Hugging Face's offline mode before transformers runs."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from huggingface_hub import constants
+
+    constants.HF_HUB_OFFLINE = True  # read at call time; the variable alone is read once, at import
+
+
 def _convert_gguf(gguf: Path, folder: Path, signature: dict[str, Any]) -> None:
+    _hub_offline()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     log.info("converting %s to safetensors in %s (once; this takes about a minute)", gguf.name, folder)
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, local_files_only=True)
         # The de-quantised weights are plain fp32: drop the GGUF quantizer so they can be saved.
         model.hf_quantizer = None  # type: ignore[assignment]
         if hasattr(model.config, "quantization_config"):
@@ -128,12 +170,51 @@ def _convert_gguf(gguf: Path, folder: Path, signature: dict[str, Any]) -> None:
 
 
 def _from_pretrained(path: str, dtype: str) -> tuple[Any, Any]:
+    _hub_offline()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=_torch_dtype(dtype))
+    # Local files only: a hub id is read from the Hugging Face cache, never looked up on the network.
+    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=_torch_dtype(dtype), local_files_only=True)
     model.eval()
     return model, tok
+
+
+def fetch_model(model: str) -> Path:
+    """Download a Hugging Face model into the Hugging Face cache (the one step that uses the network).
+
+    Parameters
+    ----------
+    model : str
+        A hub id such as ``HuggingFaceTB/SmolLM2-360M-Instruct``.
+
+    Returns
+    -------
+    Path
+        The local snapshot folder.
+
+    Raises
+    ------
+    ModelLoadError
+        If ``model`` is not a hub id, or the download fails.
+    """
+    if not _HUB_ID.match(model):
+        raise ModelLoadError(f"Invalid model id {model!r}. Give a Hugging Face hub id such as "
+                             "HuggingFaceTB/SmolLM2-360M-Instruct.")
+    from huggingface_hub import constants, snapshot_download
+
+    if constants.HF_HUB_OFFLINE:
+        raise ModelLoadError(f"Cannot download {model!r}: Hugging Face's offline mode is on (HF_HUB_OFFLINE). "
+                             "Run 'bci-input lm fetch' in a shell without HF_HUB_OFFLINE set.")
+    try:
+        folder = snapshot_download(repo_id=model, allow_patterns=_FETCH_PATTERNS)
+    except Exception as exc:  # huggingface_hub raises HTTP, offline-mode and OS errors
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise ModelLoadError(
+            f"Cannot download {model!r} from huggingface.co: {type(exc).__name__}: {first}. Check the model id "
+            "and the internet connection (and that HF_HUB_OFFLINE is not set)."
+        ) from None
+    return Path(folder)
 
 
 def load_transformers(
@@ -148,8 +229,8 @@ def load_transformers(
     Parameters
     ----------
     model : str
-        Empty for the bundled SmolLM2-135M-Instruct; else a local model folder or a hub id (offline installs
-        need it in the Hugging Face cache already).
+        Empty for the bundled SmolLM2-135M-Instruct; else a local model folder or a hub id already in the
+        Hugging Face cache (see :func:`fetch_model`; nothing is downloaded here).
     dtype : {"fp32", "bf16"}
         Weight precision.
     cache_dir : Path | None
@@ -164,6 +245,8 @@ def load_transformers(
 
     Raises
     ------
+    ModelNotFetchedError
+        If ``model`` is a hub id that was never fetched to this computer.
     ModelLoadError
         If the model cannot be found or loaded.
     """
@@ -172,6 +255,11 @@ def load_transformers(
         try:
             m, tok = _from_pretrained(model, dtype)
         except Exception as exc:  # transformers raises OSError, ValueError, EnvironmentError...
+            if is_hub_id(model) and isinstance(exc, OSError):
+                raise ModelNotFetchedError(
+                    f"The language model {model!r} is not on this computer, and models are never downloaded "
+                    f"while you write. {fetch_hint(model)}"
+                ) from exc
             raise ModelLoadError(
                 f"Cannot load language model {model!r}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}. "
                 "Give a folder with config.json, tokenizer and weights, or a hub id already downloaded."
