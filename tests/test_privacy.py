@@ -207,8 +207,9 @@ HUB_ID = "HuggingFaceTB/SmolLM2-360M-Instruct"
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
-    [["lm", "complete", "hello wor"], ["lm", "bench", "--phrase-words", "0"]],
-    ids=["lm-complete", "lm-bench"],
+    [["lm", "complete", "hello wor"], ["lm", "bench", "--phrase-words", "0"],
+     ["app", "--board", "none", "--quit-after", "20"]],
+    ids=["lm-complete", "lm-bench", "app"],
 )
 def test_hub_id_not_fetched_goes_nowhere_and_says_how_to_fetch(tmp_path, command):
     """A hub id that was never fetched: no DNS lookup, no connection, exit 2 with the fetch command."""

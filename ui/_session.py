@@ -52,6 +52,10 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
     lang = settings.language
     if lm == "bundled":
         lang = dataclasses.replace(lang, backend="local", model="")
+    if lang.backend == "local":
+        from bci_input.language._loader import require_fetched
+
+        require_fetched(lang.model)  # refuse at start, with the fetch command, rather than after a window opened
     name = "http" if lang.backend == "http" else (lang.model.rsplit("/", 1)[-1] if lang.model else "SmolLM2")
     if lang.threads == 0:
         import os

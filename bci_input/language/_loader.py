@@ -34,6 +34,7 @@ __all__ = [
     "load_transformers",
     "fetch_model",
     "is_hub_id",
+    "require_fetched",
     "LoadedModel",
     "ModelNotFetchedError",
     "BUNDLED_NAME",
@@ -134,6 +135,22 @@ def _check_cache(folder: Path, signature: dict[str, Any]) -> str | None:
         if not p.is_file() or p.stat().st_size != size:
             return f"file {name} is missing or truncated"
     return None
+
+
+def require_fetched(model: str) -> None:
+    """Raise :class:`ModelNotFetchedError` if ``model`` is a hub id with no ``config.json`` in the Hugging Face cache.
+
+    Reads the cache folder only (no network), so a program can refuse before it opens a window or a device.
+    """
+    if not model or not is_hub_id(model):
+        return
+    from huggingface_hub import try_to_load_from_cache
+
+    if not isinstance(try_to_load_from_cache(model, "config.json"), str):
+        raise ModelNotFetchedError(
+            f"The language model {model!r} is not on this computer, and models are never downloaded while you "
+            f"write. {fetch_hint(model)}"
+        )
 
 
 def _hub_offline() -> None:
