@@ -215,3 +215,16 @@ def test_import_refuses_a_case_variant_of_an_existing_profile(tmp_path: Path, ca
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "differs only in letter case" in err[0]
     assert list_profiles() == ["patient-01"]
+
+
+def test_loading_a_profile_by_path_never_moves_files_next_to_it(tmp_path: Path) -> None:
+    """Only a store is migrated: a folder given by path is read, and its neighbours are left alone."""
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "mine-emg-20261201-101010.csv").write_text("1\n")
+    with pytest.raises(ProfileError, match="Profile not found"):
+        load_profile(tmp_path / "patient-01")
+    folder = save_profile(_profile("patient-01"), tmp_path / "store")
+    load_profile(folder)
+    export_profile(folder, tmp_path / "p.zip")
+    assert (tmp_path / "recordings" / "mine-emg-20261201-101010.csv").read_text() == "1\n"
+    assert not (tmp_path / "store" / "recordings").exists()

@@ -104,8 +104,9 @@ def _print_cue(cue: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the calibration and print its summary."""
     from ..calibration import _from_recording as fr
-    from ..calibration._profile import check_name, recordings_dir
+    from ..calibration._profile_io import recordings_dir
     from ..calibration._protocol import extract_epochs, get_spec, reject_artifacts
+    from ..calibration._schema import check_name
     from ..calibration._session import CalibrationSession, SessionCallbacks
     from ..calibration._train import train_calibration
     from ..calibration._workflow import open_or_create_profile, previous_epochs, store_result

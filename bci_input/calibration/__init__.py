@@ -2,8 +2,8 @@
 
 from ._archive import export_profile, import_profile
 from ._from_recording import load_calibration_recording
-from ._profile import (
-    Profile,
+from ._profile import Profile
+from ._profile_io import (
     delete_profile,
     list_profiles,
     load_profile,

@@ -17,7 +17,8 @@ import zlib
 from pathlib import Path
 
 from .._errors import BciInputError, ProfileError, StorageError
-from ._profile import _DECODERS, _JSON, _NPZ, Profile, _write_atomic, load_folder, load_profile
+from ._profile import _DECODERS, _JSON, _NPZ, Profile
+from ._profile_io import load_folder, load_profile, write_atomic
 from ._schema import check_name
 from ._store import check_free_name, open_store
 
@@ -179,7 +180,7 @@ def import_profile(
         if name is not None and name != profile.name:
             profile.meta["name"] = name
             text = json.dumps(profile.meta, indent=2, sort_keys=True, allow_nan=False)
-            _write_atomic(tmp / _JSON, text.encode("utf-8"))
+            write_atomic(tmp / _JSON, text.encode("utf-8"))
         dest = _move_into_place(tmp, root, profile.name, overwrite)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:  # damaged compressed data
         raise ProfileError(f"Profile archive {archive} is corrupt ({exc}).") from None

@@ -113,7 +113,7 @@ def simulated_profile(name: str, snr: float, seed: int, *, n_targets: int = 40, 
         The calibrated person (its ``subject`` parameters identify them).
     """
     from ..simulation import SimulatedParticipant
-    from ._profile import load_profile
+    from ._profile_io import load_profile
     from ._protocol import get_spec
     from ._session import CalibrationSession, SessionCallbacks
     from ._simulate import participant_cue_handler

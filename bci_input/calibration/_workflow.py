@@ -11,7 +11,8 @@ import numpy as np
 
 from .._errors import ProfileError
 from .._types import StreamInfo
-from ._profile import Profile, load_profile, save_profile
+from ._profile import Profile
+from ._profile_io import load_profile, save_profile
 from ._protocol import Epochs, ParadigmSpec
 from ._train import CalibrationResult
 
@@ -41,7 +42,7 @@ def open_or_create_profile(name: str, info: StreamInfo, board: str, root: Path |
     -------
     Profile
     """
-    from ._profile import list_profiles
+    from ._profile_io import list_profiles
     from ._store import check_free_name, open_store
 
     if name in list_profiles(root):
