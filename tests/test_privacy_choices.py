@@ -129,14 +129,16 @@ def test_lm_bundled_never_uses_a_configured_endpoint(loopback_server: str, tmp_p
 def test_app_lm_bundled_means_the_bundled_model_and_its_default_follows_the_settings() -> None:
     from bci_input.ui._session import language_loader
 
+    from bci_input.language._loader import ModelNotFetchedError
     from bci_input.settings import LanguageSettings, Settings
 
     http = Settings(language=LanguageSettings(backend="http", endpoint_url="https://203.0.113.1/v1"))
     _, name, immediate = language_loader(http, "bundled")
     assert name == "SmolLM2" and not immediate
     assert language_loader(http, None)[1] == "http"
-    hub = Settings(language=LanguageSettings(model="HuggingFaceTB/SmolLM2-360M-Instruct"))
-    assert language_loader(hub, None)[1] == "SmolLM2-360M-Instruct"
+    hub = Settings(language=LanguageSettings(model="bci-input-tests/never-fetched"))  # in no cache anywhere
+    with pytest.raises(ModelNotFetchedError, match="bci-input lm fetch bci-input-tests/never-fetched"):
+        language_loader(hub, None)
     assert language_loader(hub, "bundled")[1] == "SmolLM2"
 
 
