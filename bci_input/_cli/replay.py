@@ -29,6 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "possible and ends at the end of the file",
     )
     p.add_argument("--lsl", action="store_true", help="publish the replay on Lab Streaming Layer")
+    p.add_argument("--lsl-network", action="store_true",
+                   help="announce the LSL stream to the local network (default: this computer only)")
     p.add_argument("--name", default="bci-input-replay", help="LSL stream name (default %(default)s)")
     p.add_argument("--board", default=None, help="board of a plain BrainFlow CSV that has no .json sidecar")
     p.add_argument("--loop", action="store_true", help="start again at the end (until Ctrl-C)")
@@ -46,7 +48,12 @@ def run(args: argparse.Namespace) -> int:
     set_brainflow_logging(bool(getattr(args, "verbose", False)))
     source = open_playback(args.file, speed=speed, loop=args.loop, board=args.board)
     markers = [0]
-    outlet = LslOutlet(source.info, args.name) if args.lsl else None
+    outlet = None
+    if args.lsl:
+        from ._common import load_cli_settings
+
+        scope = "network" if args.lsl_network else load_cli_settings(args).acquisition.lsl_scope
+        outlet = LslOutlet(source.info, args.name, scope=scope)
 
     def on_chunk(chunk: object) -> None:
         markers[0] += len(getattr(chunk, "markers", ()))
