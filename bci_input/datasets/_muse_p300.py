@@ -88,12 +88,12 @@ def read_muse_csv(path: str | Path) -> MuseRecording:
         with p.open(encoding="utf-8") as fh:
             header = [h.strip() for h in fh.readline().split(",")]
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataFormatError(f"{p.name}: not a readable UTF-8 CSV file ({exc}).") from exc
+        raise DataFormatError(f"{p}: not a readable UTF-8 CSV file ({exc}).") from exc
     marker = next((m for m in ("Marker0", "Marker") if m in header), None)
     missing = [c for c in ("timestamps", *MUSE_EEG_CHANNELS) if c not in header]
     if marker is None or missing:
         raise DataFormatError(
-            f"{p.name}: expected columns timestamps, {', '.join(MUSE_EEG_CHANNELS)} and Marker0 or Marker; "
+            f"{p}: expected columns timestamps, {', '.join(MUSE_EEG_CHANNELS)} and Marker0 or Marker; "
             f"found {', '.join(header)}."
         )
     try:
@@ -101,14 +101,14 @@ def read_muse_csv(path: str | Path) -> MuseRecording:
             warnings.simplefilter("ignore", UserWarning)
             raw = np.loadtxt(p, delimiter=",", skiprows=1, ndmin=2, encoding="utf-8")
     except ValueError as exc:  # also UnicodeDecodeError
-        raise DataFormatError(f"{p.name}: unreadable numeric data ({exc}).") from exc
+        raise DataFormatError(f"{p}: unreadable numeric data ({exc}).") from exc
     if raw.shape[1] != len(header) or raw.shape[0] < 2:
         raise DataFormatError(
-            f"{p.name}: {raw.shape[0]} samples of {raw.shape[1]} columns for {len(header)} header names "
+            f"{p}: {raw.shape[0]} samples of {raw.shape[1]} columns for {len(header)} header names "
             "(at least 2 samples are needed)."
         )
     if not np.all(np.isfinite(raw[:, header.index(marker)])):
-        raise DataFormatError(f"{p.name}: the {marker} column holds non-finite values (NaN or infinity).")
+        raise DataFormatError(f"{p}: the {marker} column holds non-finite values (NaN or infinity).")
     with np.errstate(over="ignore"):  # a value beyond float32 becomes infinite and is refused below
         data = raw[:, [header.index(c) for c in MUSE_EEG_CHANNELS]].astype(np.float32)
     check_finite_samples(data, p)  # refused, not repaired: a decoder must not learn from invented samples

@@ -98,15 +98,15 @@ def read_openbci_txt(path: str | Path) -> OpenBciRecording:
                 header = [h.strip() for h in line.split(",")]
                 picks = [i for i, h in enumerate(header) if h.startswith("EXG Channel")]
                 if not picks:
-                    raise DataFormatError(f"{p.name}: no 'EXG Channel' columns in the header {header[:6]}...")
+                    raise DataFormatError(f"{p}: no 'EXG Channel' columns in the header {header[:6]}...")
                 continue
             parts = line.split(",")
             try:
                 rows.append([float(parts[i]) for i in picks])
             except (ValueError, IndexError) as exc:
-                raise DataFormatError(f"{p.name}: malformed sample line {len(rows) + 1} ({exc}).") from exc
+                raise DataFormatError(f"{p}: malformed sample line {len(rows) + 1} ({exc}).") from exc
     if sfreq is None or header is None or not rows:
-        raise DataFormatError(f"{p.name}: not an OpenBCI GUI file (needs a '%Sample Rate = ...' header and samples).")
+        raise DataFormatError(f"{p}: not an OpenBCI GUI file (needs a '%Sample Rate = ...' header and samples).")
     sfreq = check_sfreq(sfreq, p, name="Sample Rate")
     with np.errstate(over="ignore"):  # a value beyond float32 becomes infinite and is refused below
         data = np.asarray(rows, dtype=np.float64).astype(np.float32)
