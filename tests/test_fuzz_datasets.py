@@ -168,3 +168,92 @@ def test_ssvep_exo_valid_and_unknown_events(exo_dir: Path, tmp_path: Path) -> No
                      overwrite=True, verbose="error")
     with pytest.raises(BciInputError, match="unknown event ids"):
         load_ssvep_exo("subject01", SESSION, base)
+
+
+# ---------------------------------------------------------------------------------------------- numeric extremes
+def _finite(value: str) -> bool:
+    import math
+
+    try:
+        return math.isfinite(float(value)) and abs(float(value)) < 1e38  # float32 holds it
+    except ValueError:
+        return False
+
+
+def _whole_int32(value: str) -> bool:
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return np.isfinite(number) and number.is_integer() and -(2**31) <= number < 2**31
+
+
+def _set_field(text: bytes, line: int, column: int, value: str, sep: str = ",") -> bytes:
+    lines = text.decode().split("\n")
+    fields = lines[line].split(sep)
+    fields[column] = value
+    lines[line] = sep.join(fields)
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "read", "line", "data_col", "label_col"),
+    [("muse.csv", _muse_csv, read_muse_csv, 12, 2, 6), ("myo.txt", _myo_txt, read_myo_file, 12, 1, 8),
+     ("openbci.txt", _openbci_txt, read_openbci_txt, 12, 2, None)],
+    ids=["muse", "myo", "openbci"],
+)
+def test_text_readers_numeric_extremes(tmp_path: Path, name: str, make: Callable[[], bytes],
+                                       read: Callable[[Path], Any], line: int, data_col: int,
+                                       label_col: int | None) -> None:
+    # A sample must be finite (refused, not repaired: a decoder must not learn from invented samples) and a
+    # label or marker code a whole number within int32; each refusal is one line naming the whole path.
+    from _fuzz import NUMERIC_EXTREMES
+
+    p = tmp_path / "sub" / name
+    p.parent.mkdir()
+    for column, valid in [(data_col, _finite), (label_col, _whole_int32)]:
+        if column is None:
+            continue
+        for value in NUMERIC_EXTREMES:
+            p.write_bytes(_set_field(make(), line, column, value))
+            if valid(value):
+                read(p)
+                continue
+            with pytest.raises(BciInputError) as info:
+                read(p)
+            assert str(p) in str(info.value) and "\n" not in str(info.value), (column, value[:20], info.value)
+
+
+def test_openbci_sample_rate_extremes(tmp_path: Path) -> None:
+    from _fuzz import NUMERIC_EXTREMES
+
+    p = tmp_path / "o.txt"
+    for value in [*NUMERIC_EXTREMES, "1e9", "abc"]:
+        p.write_bytes(_openbci_txt().replace(b"Sample Rate = 250 Hz", f"Sample Rate = {value} Hz".encode()))
+        with pytest.raises(BciInputError) as info:  # was: '1e300' read as 1 Hz, '1e9' accepted
+            read_openbci_txt(p)
+        assert str(p) in str(info.value), (value[:20], info.value)
+    p.write_bytes(_openbci_txt().replace(b"Sample Rate = 250 Hz", b"Sample Rate = 250Hz"))
+    assert read_openbci_txt(p).sfreq == 250.0
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, 0.0, 1e9, 1e-9])
+def test_ssvep_exo_sampling_rate_extremes(exo_dir: Path, tmp_path: Path, value: float) -> None:
+    import struct
+
+    base = tmp_path / "data"
+    shutil.copytree(exo_dir, base)
+    raw_path = base / "ssvep_exo" / "subject01" / f"{SESSION}_raw.fif"
+    b = bytearray(raw_path.read_bytes())
+    pos = 0
+    while pos + 16 <= len(b):  # set the FIF tag FIFF_SFREQ (kind 201, float32)
+        kind, _type, size, nxt = struct.unpack(">iIii", b[pos : pos + 16])
+        if kind == 201:
+            b[pos + 16 : pos + 20] = struct.pack(">f", value)
+        if nxt < 0:
+            break
+        pos = pos + 16 + size if nxt == 0 else nxt
+    raw_path.write_bytes(bytes(b))
+    with pytest.raises(BciInputError, match="sfreq|Cannot read") as info:  # MNE itself refuses 0 Hz
+        load_ssvep_exo("subject01", SESSION, base)
+    assert str(raw_path) in str(info.value)

@@ -85,7 +85,7 @@ def read_openbci_txt(path: str | Path) -> OpenBciRecording:
     with p.open(encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if line.startswith("%"):
-                m = re.search(r"Sample Rate\s*=\s*([0-9.]+)", line)
+                m = re.search(r"Sample Rate\s*=\s*([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|[A-Za-z]+))", line)
                 if m:
                     try:
                         sfreq = float(m.group(1))
