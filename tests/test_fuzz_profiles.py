@@ -25,7 +25,15 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from test_full_disk import _fill, tiny_disk  # noqa: F401 - the real full-disk fixture (a small tmpfs)
 
 from bci_input import BciInputError, StreamInfo
-from bci_input.calibration import Profile, export_profile, import_profile, load_profile, profiles_dir, save_profile
+from bci_input.calibration import (
+    Profile,
+    delete_profile,
+    export_profile,
+    import_profile,
+    load_profile,
+    profiles_dir,
+    save_profile,
+)
 from bci_input.calibration._schema import MAX_DEPTH
 from bci_input.cli import main
 from bci_input.decoding import load_decoder, save_decoder
@@ -295,9 +303,12 @@ def _cli_import(archive: Path, capsys: pytest.CaptureFixture[str], *names: str) 
         assert after[0] == before[0], "an import wrote next to the archive"
         changed = {k for k in set(after[1]) | set(before[1]) if after[1].get(k) != before[1].get(k)}
         assert changed and all(k.startswith("profiles/fuzzed/") for k in changed), changed
-        assert main(["profile", "show", "fuzzed"]) == 0
-        _use(load_profile("fuzzed"))
-        assert main(["profile", "delete", "fuzzed", "--yes"]) == 0
+        try:
+            shown = main(["profile", "show", "fuzzed"])
+            assert shown == 0, capsys.readouterr().err
+            _use(load_profile("fuzzed"))
+        finally:
+            delete_profile("fuzzed")
         capsys.readouterr()
     return code
 
@@ -354,6 +365,21 @@ def test_cli_import_nesting_depth(saved: dict[str, Path], tmp_path: Path, capsys
         members["profile.json"] = _json_with_raw(json.loads(members["profile.json"]), where, nested).encode()
     code = _cli_import(_zip(tmp_path / "in.zip", members), capsys)
     assert code == 2 or depth + where.count(".") < MAX_DEPTH or where == "decoder"
+
+
+_TEXT_KEYS = ["board", "notes", "channels.names[0]", "channels.types[1]", "ui.theme", "paradigms.ssvep.decoder",
+              "paradigms.ssvep.settings.label", "created"]
+
+
+@FUZZ
+@given(key=st.sampled_from(_TEXT_KEYS), text=st.sampled_from(["\ud800", "\udfff", "\x00", "a\nb", "x" * 100_000])
+       | st.text(alphabet=st.characters(blacklist_categories=()), max_size=12))
+def test_cli_import_odd_text(saved: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str,
+                             text: str) -> None:
+    members = _members(saved["archive"])
+    members["profile.json"] = _json_with_raw(json.loads(members["profile.json"]), key, json.dumps(text)).encode()
+    code = _cli_import(_zip(tmp_path / "in.zip", members), capsys)
+    assert code == 2 or not any(0xD800 <= ord(c) <= 0xDFFF for c in text), "text that is not Unicode was accepted"
 
 
 _PARTS = ["archive", "profile.json", "models.npz", "decoder-json", "decoder-npz"]

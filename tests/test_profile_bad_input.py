@@ -53,6 +53,7 @@ _CASES = {
     "threshold": (lambda t: t.replace("41.5", "1e400"), "thresholds.on_uv"),
     "sfreq": (lambda t: t.replace("250.0", "1" + "0" * 400), "channels.sfreq"),
     "nan": (lambda t: t.replace("20.0", "NaN"), "thresholds.off_uv"),
+    "surrogate": (lambda t: t.replace('"board": "cyton"', '"board": "\\ud800"'), "'board'"),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from .._checks import CHANNELS_MAX, SFREQ_MAX, check_number
 from .._errors import ProfileError
+from .._types import CHANNEL_TYPES
 
 __all__ = ["SCHEMA_VERSION", "PARADIGMS", "MAX_DEPTH", "validate_profile_dict", "check_name"]
 
@@ -105,8 +106,10 @@ def _check_keys(obj: dict[str, Any], spec: dict[str, tuple[tuple[type, ...], boo
             )
     unknown = sorted(set(obj) - set(spec))
     if unknown:
+        shown = ", ".join(repr(k) if len(k) <= 40 else repr(k[:37] + "...") for k in unknown[:5])
         raise ProfileError(
-            f"Profile{at} has unknown keys {', '.join(repr(k) for k in unknown)} in {where or 'the top level'}. "
+            f"Profile{at} has unknown keys {shown}{' ...' if len(unknown) > 5 else ''} in "
+            f"{where or 'the top level'}. "
             f"Allowed keys are: {', '.join(spec)}."
         )
 
@@ -165,6 +168,10 @@ def validate_profile_dict(data: object, where: str | None = None) -> dict[str, A
         raise ProfileError(f"Profile channel names and types{at} must be strings.")
     if len(set(names)) != len(names):
         raise ProfileError(f"Profile channel names{at} must be unique.")
+    for i, t in enumerate(types):
+        if t not in CHANNEL_TYPES:
+            raise ProfileError(f"Invalid value for 'channels.types[{i}]'{at}: {t[:40]!r}. Allowed values are: "
+                               f"{', '.join(CHANNEL_TYPES)}.")
     for pname, pdata in data["paradigms"].items():
         if pname not in PARADIGMS:
             raise ProfileError(f"Profile{at} holds unknown paradigm {pname!r}. Allowed values are: "
@@ -195,20 +202,37 @@ def _bounds(path: str) -> tuple[float, float, bool, bool]:
     return (-_ANY_NUMBER, _ANY_NUMBER, False, True)
 
 
+def _shown(path: str) -> str:
+    """Return a key path short enough for a one-line message."""
+    return path if len(path) <= 80 else path[:77] + "..."
+
+
+def _check_text(text: str, path: str, at: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProfileError(f"Profile{at} holds text that is not valid Unicode at {_shown(path) or 'a key'!r}; "
+                           "it is corrupt.") from None
+
+
 def _check_numbers(data: dict[str, Any], at: str, where: str | None) -> None:
-    """Check every number in ``data`` (finite, within its bounds) and the nesting depth, without recursion."""
+    """Check every number in ``data`` (finite, within its bounds), every text and the depth, without recursion."""
     stack: list[tuple[str, object, int]] = [("", data, 0)]
     while stack:
         path, value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth >= MAX_DEPTH:
                 raise ProfileError(f"Profile{at} nests objects and lists deeper than {MAX_DEPTH} levels at "
-                                   f"{path or 'the top level'!r}; it is corrupt.")
+                                   f"{_shown(path) or 'the top level'!r}; it is corrupt.")
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
+                if isinstance(key, str):
+                    _check_text(key, path, at)
                 sub = f"{path}[{key}]" if isinstance(value, list) else (f"{path}.{key}" if path else str(key))
                 stack.append((sub, item, depth + 1))
+        elif isinstance(value, str):
+            _check_text(value, path, at)
         elif isinstance(value, int | float) and not isinstance(value, bool):
             low, high, integer, low_inclusive = _bounds(path)
-            check_number(path, value, low=low, high=high, integer=integer, low_inclusive=low_inclusive,
+            check_number(_shown(path), value, low=low, high=high, integer=integer, low_inclusive=low_inclusive,
                          where=where, error=ProfileError)
