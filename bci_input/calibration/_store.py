@@ -14,6 +14,7 @@ named ``recordings`` also used, so saving, importing or deleting that profile de
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -119,11 +120,14 @@ def _migrate(old: Path, dest_root: Path) -> None:
         while target.exists() or target.is_symlink():  # never overwrite a file already moved or made since
             target = target_dir / f"{entry.name}.{n}"
             n += 1
-        shutil.move(os.fspath(entry), os.fspath(target))
+        try:
+            shutil.move(os.fspath(entry), os.fspath(target))
+        except FileNotFoundError:
+            continue  # another process (the app and the CLI started together) moved it first
         moved += 1
     if moved:
         log.warning("moved %d old calibration recording files from %s to %s", moved, old, dest_root)
-    if not any(old.iterdir()):
+    with contextlib.suppress(OSError):  # not empty (a profile named 'recordings'), or already removed
         old.rmdir()
 
 
