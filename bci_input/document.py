@@ -18,7 +18,7 @@ True
 
 from __future__ import annotations
 
-from ._document._autosave import Autosaver, AutosaveVersion, find_recoverable
+from ._document._autosave import Autosaver, AutosaveVersion, discard_versions, find_recoverable, new_session_id
 from ._document._commands import (
     NAVIGATION_COMMANDS,
     ClearSelection,
@@ -56,4 +56,6 @@ __all__ = [
     "Autosaver",
     "AutosaveVersion",
     "find_recoverable",
+    "discard_versions",
+    "new_session_id",
 ]

@@ -1,4 +1,10 @@
-"""Continuous autosave with version history, failure reporting and crash recovery."""
+"""Continuous autosave with version history, failure reporting and crash recovery.
+
+Every :class:`Autosaver` writes under its own session id: ``<name>.<session>.<seq>.autosave.json``. Pruning
+touches only that session's files, so a second run (or an app started with ``--open``) never deletes the text
+of a session that crashed. Files from before sessions existed (``<name>.<seq>.autosave.json``) are read as one
+session with an empty id: they are recoverable and are never pruned by a new session.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +24,20 @@ from ._storage import atomic_write_text
 if TYPE_CHECKING:
     from ._model import Document
 
-__all__ = ["Autosaver", "AutosaveVersion", "find_recoverable"]
+__all__ = ["Autosaver", "AutosaveVersion", "find_recoverable", "discard_versions", "new_session_id"]
 
 log = logging.getLogger(__name__)
 
 _FORMAT = "bci-input-autosave"
-_NAME_RE = re.compile(r"^(?P<name>.+)\.(?P<seq>\d{6})\.autosave\.json$")
+_SESSION = r"\d{8}T\d{6}-[0-9a-f]{8}"
+_NAME_RE = re.compile(rf"^(?P<name>.+?)(?:\.(?P<session>{_SESSION}))?\.(?P<seq>\d{{6}})\.autosave\.json$")
+
+
+def new_session_id(clock: Callable[[], float] = time.time) -> str:
+    """Return a fresh autosave session id: the start time and 8 random hex digits (``20261206T134012-1f2e3d4c``)."""
+    import secrets
+
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(clock())) + "-" + secrets.token_hex(4)
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,8 @@ class AutosaveVersion:
         Wall-clock time of the snapshot (seconds since the epoch).
     document_path : str
         The document's own file ('' if it was never saved).
+    session : str
+        The session that wrote it ('' for files from before sessions existed).
     """
 
     path: Path
@@ -58,6 +74,7 @@ class AutosaveVersion:
     revision: int
     saved_at: float
     document_path: str
+    session: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +87,7 @@ class _Snapshot:
 
 
 class Autosaver:
-    """Write the document after every committed change, keeping the last ``keep`` versions.
+    """Write the document after every committed change, keeping this session's last ``keep`` versions.
 
     Call :meth:`notify` (or :meth:`attach` once) from the thread that owns the
     document; it only takes a snapshot. A small worker thread writes it
@@ -83,9 +100,9 @@ class Autosaver:
     directory : str | Path
         Folder for the autosave files (created if missing).
     name : str
-        Base name of the files: ``<name>.<seq>.autosave.json``.
+        Base name of the files: ``<name>.<session>.<seq>.autosave.json``.
     keep : int
-        Number of versions kept.
+        Number of versions kept for this session (other sessions' files are never pruned).
     on_error : callable(str) | None
         Called (on the worker thread) when a write fails.
     on_saved : callable(Path) | None
@@ -96,6 +113,8 @@ class Autosaver:
         ``False`` writes synchronously inside :meth:`notify` (tests, headless runs).
     clock : callable() -> float
         Wall clock for the ``saved_at`` stamp.
+    session : str | None
+        Session id (from :func:`new_session_id`); a new one by default.
     """
 
     def __init__(
@@ -109,13 +128,17 @@ class Autosaver:
         retry_s: float = 2.0,
         threaded: bool = True,
         clock: Callable[[], float] = time.time,
+        session: str | None = None,
     ) -> None:
         if keep < 1:
             raise ConfigError(f"Autosaver keep must be at least 1, got {keep}.")
         if not re.fullmatch(r"[\w.-]+", name):
             raise ConfigError(f"Invalid autosave name {name!r}: use letters, digits, '.', '_' or '-'.")
+        if session is not None and not re.fullmatch(_SESSION, session):
+            raise ConfigError(f"Invalid autosave session {session!r}: use new_session_id().")
         self.directory = Path(directory)
         self.name = name
+        self.session = session if session is not None else new_session_id(clock)
         self.keep = int(keep)
         self.on_error = on_error
         self.on_saved = on_saved
@@ -190,8 +213,12 @@ class Autosaver:
             self._write_pending()
 
     def versions(self) -> list[AutosaveVersion]:
-        """Return this autosaver's readable versions, newest first."""
-        return [v for v in _read_versions(self.directory) if v.name == self.name]
+        """Return this session's readable versions, newest first."""
+        return [v for v in _read_versions(self.directory) if (v.name, v.session) == (self.name, self.session)]
+
+    def discard(self) -> int:
+        """Remove this session's versions (after :meth:`close`, when its text is saved); return how many."""
+        return _remove(self.directory, self.name, self.session)
 
     # ------------------------------------------------------------ internals
     _failures = 0
@@ -203,9 +230,12 @@ class Autosaver:
         out = []
         for p in self.directory.iterdir():
             m = _NAME_RE.match(p.name)
-            if m and m.group("name") == self.name:
+            if m and m.group("name") == self.name and (m.group("session") or "") == self.session:
                 out.append(int(m.group("seq")))
         return out
+
+    def _file(self, seq: int) -> Path:
+        return self.directory / f"{self.name}.{self.session}.{seq:06d}.autosave.json"
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -250,10 +280,11 @@ class Autosaver:
         except OSError as exc:
             raise StorageError(f"Cannot create autosave folder {self.directory}: {exc.strerror or exc}.") from exc
         self._seq += 1
-        path = self.directory / f"{self.name}.{self._seq:06d}.autosave.json"
+        path = self._file(self._seq)
         payload = {
             "format": _FORMAT,
-            "version": 1,
+            "version": 2,
+            "session": self.session,
             "text": snap.text,
             "cursor": snap.cursor,
             "revision": snap.revision,
@@ -272,7 +303,7 @@ class Autosaver:
         seqs = sorted(self._existing_seqs())
         for seq in seqs[: max(0, len(seqs) - self.keep)]:
             try:
-                (self.directory / f"{self.name}.{seq:06d}.autosave.json").unlink()
+                self._file(seq).unlink()
             except OSError as exc:
                 log.warning("could not remove old autosave %d: %s", seq, exc)
 
@@ -293,6 +324,7 @@ def _read_versions(directory: Path) -> list[AutosaveVersion]:
                 AutosaveVersion(
                     p, m.group("name"), int(m.group("seq")), d["text"], int(d.get("cursor", len(d["text"]))),
                     int(d.get("revision", 0)), float(d.get("saved_at", 0.0)), str(d.get("document_path", "")),
+                    m.group("session") or "",
                 )
             )
         # A corrupt version is skipped; the others still count.
@@ -305,9 +337,8 @@ def _read_versions(directory: Path) -> list[AutosaveVersion]:
 def find_recoverable(directory: str | Path, *, include_saved: bool = False) -> list[AutosaveVersion]:
     """Return autosaved versions holding text that is not in the document's own file, newest first.
 
-    After a crash, offer ``find_recoverable(dir)[0]`` to the user. One entry is
-    returned per autosave name (its newest readable version). Corrupt files are
-    skipped.
+    After a crash, open ``find_recoverable(dir)[0]``. One entry is returned per
+    autosave session (its newest readable version). Corrupt files are skipped.
 
     Parameters
     ----------
@@ -320,10 +351,10 @@ def find_recoverable(directory: str | Path, *, include_saved: bool = False) -> l
     -------
     list of AutosaveVersion
     """
-    newest: dict[str, AutosaveVersion] = {}
+    newest: dict[tuple[str, str], AutosaveVersion] = {}
     for v in _read_versions(Path(directory)):
-        if v.name not in newest:
-            newest[v.name] = v
+        if (v.name, v.session) not in newest:
+            newest[v.name, v.session] = v
     out = []
     for v in newest.values():
         if not include_saved and v.document_path:
@@ -334,3 +365,34 @@ def find_recoverable(directory: str | Path, *, include_saved: bool = False) -> l
                 pass
         out.append(v)
     return out
+
+
+def discard_versions(version: AutosaveVersion) -> int:
+    """Remove every version of ``version``'s session (the person discarded or saved that text); return how many.
+
+    Parameters
+    ----------
+    version : AutosaveVersion
+        Any version of the session to remove.
+
+    Returns
+    -------
+    int
+        The number of files removed.
+    """
+    return _remove(version.path.parent, version.name, version.session)
+
+
+def _remove(directory: Path, name: str, session: str) -> int:
+    n = 0
+    if not directory.is_dir():
+        return 0
+    for p in directory.iterdir():
+        m = _NAME_RE.match(p.name)
+        if m and m.group("name") == name and (m.group("session") or "") == session:
+            try:
+                p.unlink()
+                n += 1
+            except OSError as exc:
+                log.warning("could not remove autosave %s: %s", p, exc)
+    return n
