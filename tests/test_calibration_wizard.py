@@ -7,6 +7,7 @@ from pathlib import Path
 from bci_input.ui.calibration_wizard import CalibrationWizard
 
 from bci_input.calibration import load_profile, participant_cue_handler
+from bci_input.settings import user_data_dir
 from bci_input.simulation import SimulatedParticipant
 
 
@@ -31,6 +32,8 @@ def test_wizard_runs_a_simulated_emg_calibration_and_saves(qtbot, tmp_path: Path
     assert load_profile("wiz-1").paradigm("emg")["n_trials"] == 12
     assert (tmp_path / "wiz-1-emg.csv").exists()
     assert wiz.save_report(tmp_path / "r.html").exists()
+    wiz.report_button.click()  # no file dialog waits for a mouse: the report goes to the data folder
+    assert [p.name.startswith("calibration-wiz-1-") for p in (user_data_dir() / "reports").glob("*.html")] == [True]
 
 
 def test_wizard_shows_a_failed_session_on_the_setup_page(qtbot) -> None:

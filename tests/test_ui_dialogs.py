@@ -1,4 +1,4 @@
-"""Dialogs, rewrite panel, main-window preferences, stimulus events and crash recovery."""
+"""Dialogs, rewrite panel, main-window preferences and stimulus events (crash recovery: test_ui_recovery.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from bci_input.ui._prefs import AccessibilityPrefs, load_prefs
 from bci_input.ui._rewrite import RewritePanel, diff_html
 from bci_input.ui._theme import theme_for
 from bci_input.ui._window import MainWindow
-from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication, QMessageBox
 
-from bci_input.document import Autosaver, Document, InsertText
+from bci_input.document import Document
 from bci_input.settings import Settings
 from bci_input.speller import Speller
 
@@ -95,29 +93,6 @@ def test_stimulus_events_drive_p300_and_scan(qtbot) -> None:
     qtbot.waitUntil(lambda: window.scan.highlighted == frozenset(ids[:2]), timeout=1000)
     ctrl.bridge.on_stimulus({"type": "highlight_off", "t": 0.0})
     qtbot.waitUntil(lambda: window.scan.highlighted == frozenset(), timeout=1000)
-    window.close()
-
-
-def test_app_offers_to_recover_unsaved_text(qtbot) -> None:
-    from bci_input.settings import user_data_dir
-
-    doc = Document()
-    saver = Autosaver(user_data_dir() / "autosave", threaded=False)
-    saver.attach(doc)
-    doc.apply(InsertText("text that was never saved"))
-    saver.close()
-
-    def answer_yes() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            box.button(QMessageBox.StandardButton.Yes).click()
-        else:
-            QTimer.singleShot(50, answer_yes)
-
-    QTimer.singleShot(50, answer_yes)
-    window, ctrl = build_app(AppOptions(board="none", lm="none"))
-    qtbot.addWidget(window)
-    assert ctrl.document.text == "text that was never saved"
     window.close()
 
 

@@ -1,7 +1,10 @@
 """Hands-free audit: a whole writing session driven by decoded intents alone, ending in a PDF.
 
-Intents are injected on a worker thread into the bridge, exactly where the engine delivers them; no mouse
-or keyboard event reaches the editor (an event filter proves it). The final PDF is read back with pypdf.
+Intents are injected on a worker thread into the bridge, exactly where the engine delivers them. The session
+starts with recovered text from a crash (discarded from the menu) and ends by closing a caregiver's dialog from
+the menu. An application-wide event filter records every mouse, key, wheel and input-method event and a watchdog
+every modal window; a self-check proves both see a synthetic click and a modal dialog. The final PDF is read back
+with pypdf.
 """
 
 from __future__ import annotations
@@ -10,37 +13,33 @@ import re
 import threading
 
 import pytest
+from _intents import HandsFreeGuard, menu
 from bci_input.ui._controller import AppController
+from bci_input.ui._dialogs import SessionSetupDialog
 from bci_input.ui._prefs import AccessibilityPrefs
+from bci_input.ui._recovery import open_with_recovery, recoverable_texts
 from bci_input.ui._window import MainWindow
-from PyQt6.QtCore import QEvent, QObject
 
 from bci_input._types import Intent, IntentKind, Modality
+from bci_input.document import Autosaver, Document, InsertText
 from bci_input.language import WordFreqModel
+from bci_input.settings import Settings
 
 pypdf = pytest.importorskip("pypdf")
-
-_INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
-                 QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.Wheel, QEvent.Type.InputMethod}
-
-
-class _InputSpy(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[QEvent.Type] = []
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() in _INPUT_EVENTS:
-            self.seen.append(event.type())
-        return False
 
 
 @pytest.fixture
 def app_session(qtbot, tmp_path):
+    crashed = Autosaver(tmp_path / "autosave", threaded=False)  # a session that died, leaving its autosave
+    doc = Document()
+    crashed.attach(doc)
+    doc.apply(InsertText("a draft from before the crash"))
+    document, offers = open_with_recovery(recoverable_texts(tmp_path / "autosave"), None)
     window = MainWindow(AccessibilityPrefs(dwell_s=0.0), "ssvep")
     qtbot.addWidget(window)
-    ctrl = AppController(window, language_model=WordFreqModel(), paradigm="ssvep", documents_dir=tmp_path / "docs",
-                         autosave_dir=tmp_path / "autosave", board_name="test")
+    ctrl = AppController(window, document=document, language_model=WordFreqModel(), paradigm="ssvep",
+                         documents_dir=tmp_path / "docs", autosave_dir=tmp_path / "autosave", board_name="test",
+                         recovery=offers)
     window.show()
     yield window, ctrl
     ctrl.shutdown()
@@ -78,10 +77,13 @@ def _find(ctrl: AppController, kind: str, value: str | None = None):
 @pytest.mark.slow
 def test_handsfree_session_ends_in_a_pdf(qtbot, app_session, tmp_path) -> None:
     window, ctrl = app_session
-    spy = _InputSpy()
-    for w in (window.editor, window.editor.viewport()):
-        w.installEventFilter(spy)
+    spy = HandsFreeGuard(ctrl).install()
+    spy.self_check(qtbot, window.editor.viewport())  # the detectors see a click and a modal dialog
 
+    # 0. the recovered text opened by itself, with its line; discard it from the menu
+    assert ctrl.document.text == "a draft from before the crash" and window.recovery_line.isVisible()
+    menu(qtbot, ctrl, "recovery_discard")
+    assert ctrl.document.text == "" and not window.recovery_line.isVisible()
     # 1. type a sentence
     _type(qtbot, ctrl, "i has a question. please he")
     assert ctrl.document.text == "i has a question. please he"
@@ -120,6 +122,13 @@ def test_handsfree_session_ends_in_a_pdf(qtbot, app_session, tmp_path) -> None:
     assert re.sub(r"\s+", " ", words).startswith("I has a question. please help.")
     assert ctrl.last_export["txt"].read_text(encoding="utf-8") == "I has a question. please help.\n"
 
-    assert spy.seen == []  # nothing but intents drove the session
+    # 7. a dialog a caregiver left open is closed from the menu
+    dlg = ctrl.show_dialog(SessionSetupDialog(Settings(), "default", window))
+    assert dlg.isVisible()
+    menu(qtbot, ctrl, "close_dialog")
+    assert not dlg.isVisible() and ctrl.dialogs.open_dialogs == []
+
+    spy.remove()
+    assert spy.seen == [] and spy.modals == []  # nothing but intents drove the session, nothing modal waited
     assert ctrl.autosaver is not None and ctrl.autosaver.flush()
     assert ctrl.autosaver.versions()[0].text == "I has a question. please help."

@@ -77,11 +77,11 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     tuple
         ``(MainWindow, AppController)``.
     """
-    from bci_input.document import Document
     from bci_input.settings import Settings, user_data_dir
 
     from ._controller import AppController
     from ._prefs import load_prefs
+    from ._recovery import open_with_recovery, recoverable_texts
     from ._session import build_engine_factory, language_loader
     from ._window import MainWindow
 
@@ -90,16 +90,21 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     paradigm = opts.mode or settings.speller.paradigm
     prefs = load_prefs(opts.profile)
     docs = Path(settings.storage.documents_dir) if settings.storage.documents_dir else user_data_dir() / "documents"
-    document = Document.load(opts.open_path) if opts.open_path else None
+    autosave_dir = user_data_dir() / "autosave"
+    # Recovered text opens by itself and a line says where it came from; nothing modal waits for a mouse.
+    found = [] if opts.screenshot else recoverable_texts(autosave_dir)
+    document, offers = open_with_recovery(found, opts.open_path)
+    for v, opened in offers:
+        log.info("recovered text (%d characters, autosaved %s) %s", len(v.text), v.path,
+                 "opened" if opened else "offered on the recovery line")
     # Everything that can refuse (bad board, missing calibration) is checked before a window exists.
     factory, participant, board_name = build_engine_factory(settings, opts.board, paradigm, opts.profile, prefs=prefs)
     window = MainWindow(prefs, paradigm)
-    if document is None and not opts.screenshot:
-        document = _offer_recovery(window, user_data_dir() / "autosave")
     controller = AppController(
         window, document=document, paradigm=paradigm, documents_dir=docs,
-        autosave_dir=user_data_dir() / "autosave", prefs=prefs, engine_factory=factory, participant=participant,
+        autosave_dir=autosave_dir, prefs=prefs, engine_factory=factory, participant=participant,
         board_name=board_name, autosave_keep=settings.storage.autosave_versions, confirm=settings.speller.confirm,
+        recovery=offers, open_path=opts.open_path,
     )
     loader, name, immediate = language_loader(settings, opts.lm)
     if immediate:
@@ -140,13 +145,15 @@ class AppShell:
         window.scope_toggled.connect(self.toggle_scope)
         window.closing.connect(self.close)
 
-    def open_setup(self) -> None:
-        """Show the session setup dialog and apply it (new source/paradigm, same document)."""
+    def open_setup(self) -> Any:
+        """Open the session setup dialog (never blocking; closable by an intent) and apply it when accepted."""
         from ._dialogs import SessionSetupDialog
 
-        dlg = SessionSetupDialog(self.settings, self.profile, self.window)
-        if dlg.exec() and dlg.result_settings is not None:
-            self.apply_setup(dlg.result_settings, dlg.result_profile)
+        def accepted(dlg: Any) -> None:
+            if dlg.result_settings is not None:
+                self.apply_setup(dlg.result_settings, dlg.result_profile)
+
+        return self.controller.show_dialog(SessionSetupDialog(self.settings, self.profile, self.window), accepted)
 
     def apply_setup(self, settings: Any, profile: str) -> None:
         """Rebuild the session for ``settings`` and ``profile``."""
@@ -187,13 +194,15 @@ class AppShell:
         self.wizard.show()
         return self.wizard
 
-    def open_prefs(self) -> None:
-        """Show the accessibility dialog; store the result in the profile and apply it."""
+    def open_prefs(self) -> Any:
+        """Open the accessibility dialog (never blocking; closable by an intent); store and apply it when accepted."""
         from ._dialogs import AccessibilityDialog
 
-        dlg = AccessibilityDialog(self.controller.prefs, self.window)
-        if dlg.exec() and dlg.result_prefs is not None:
-            self.apply_prefs(dlg.result_prefs)
+        def accepted(dlg: Any) -> None:
+            if dlg.result_prefs is not None:
+                self.apply_prefs(dlg.result_prefs)
+
+        return self.controller.show_dialog(AccessibilityDialog(self.controller.prefs, self.window), accepted)
 
     def apply_prefs(self, prefs: Any, save: bool = True) -> None:
         """Apply (and by default persist) accessibility preferences."""
@@ -227,30 +236,6 @@ class AppShell:
         if self.scope is not None:
             scope, self.scope = self.scope, None
             scope.close()
-
-
-def _offer_recovery(window: Any, autosave_dir: Path) -> Any:
-    """After a crash (or an unsaved quit), offer the newest autosaved text; return a Document or ``None``."""
-    from PyQt6.QtWidgets import QMessageBox
-
-    from bci_input.document import Document, find_recoverable
-
-    found = [v for v in find_recoverable(autosave_dir) if v.text.strip()]
-    if not found:
-        return None
-    v = found[0]
-    import time as _time
-
-    when = _time.strftime("%Y-%m-%d %H:%M", _time.localtime(v.saved_at))
-    preview = v.text.strip().replace("\n", " ")[:120]
-    answer = QMessageBox.question(
-        window, "Recover text?", f"Unsaved text from {when} was found:\n\n“{preview}”\n\nContinue with it?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-    if answer != QMessageBox.StandardButton.Yes:
-        return None
-    doc = Document(v.text, path=v.document_path or None)
-    log.info("recovered autosave %s (%d characters)", v.path, len(v.text))
-    return doc
 
 
 def run_app(opts: AppOptions) -> int:

@@ -23,8 +23,10 @@ from bci_input._types import Intent, IntentKind, Modality
 from bci_input.document import Autosaver, Document, export_text
 from bci_input.speller import Speller, SpellerLM
 
+from ._dialog_host import DIALOG_COMMANDS, DialogHost
 from ._export import export_pdf
 from ._prefs import AccessibilityPrefs
+from ._recovery import RECOVERY_COMMANDS, RecoveryOffer
 from ._stimulus import StimulusPresenter
 from .bridge import EngineBridge, connect_queued
 
@@ -66,6 +68,11 @@ class AppController(QObject):
     confirm : str
         ``'emg'``: an EEG selection of a letter or word waits for an EMG clench (CONFIRM) and a double
         clench drops it (the ``[speller] confirm`` setting); ``'none'``: selections act at once.
+    recovery : list of (AutosaveVersion, bool) | None
+        Recovered text of earlier sessions (from :func:`~bci_input.ui._recovery.open_with_recovery`): a line
+        says where it came from and the command menu keeps, opens or discards it.
+    open_path : str | None
+        The file the app was opened with (reopened when open recovered text is discarded).
     """
 
     document_changed = pyqtSignal()
@@ -76,7 +83,7 @@ class AppController(QObject):
                  prefs: AccessibilityPrefs | None = None,
                  engine_factory: Callable[[EngineBridge], Any] | None = None,
                  participant: Any = None, board_name: str = "none", autosave_keep: int = 10,
-                 confirm: str = "none") -> None:
+                 confirm: str = "none", recovery: list[Any] | None = None, open_path: str | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.prefs = prefs or AccessibilityPrefs()
@@ -123,6 +130,9 @@ class AppController(QObject):
                                        on_saved=self.bridge.on_autosaved)
         self.model: Any = None
         self.speller: Speller
+        self.open_path = open_path
+        self.recovery = RecoveryOffer(self, recovery or [])
+        self.dialogs = DialogHost(self._sync_menu)
         self._open_document(document or Document())
         self.set_language_model(language_model)
         window.status.set_board(board_name, "not started" if engine_factory else "preview, no signal")
@@ -140,13 +150,33 @@ class AppController(QObject):
         if self.autosaver is not None:
             unsubs.append(self.autosaver.attach(document))
         self._unsubscribe = lambda: [u() for u in unsubs]  # type: ignore[func-returns-value]
-        hooks = {name: self._hook(name) for name in APP_COMMANDS}
+        hooks = {name: self._hook(name) for name in APP_COMMANDS + self.recovery.commands() + self.dialogs.commands()}
         self.speller = Speller(document, None, self.paradigm, lm_mode="async", request_language=self._request,
                                on_layout=self._on_layout, hooks=hooks, documents_dir=self.documents_dir,
                                confirm=self.confirm)
         if self.model is not None:
             self.speller.lm = SpellerLM(self.model)
+        self.window.show_recovery(self.recovery.line())
         self._refresh()
+
+    def open_document(self, document: Document) -> None:
+        """Edit ``document`` from now on (autosaved by this session, a new speller on the main page)."""
+        self._open_document(document)
+
+    def show_dialog(self, dialog: Any, on_accepted: Callable[[Any], None] | None = None) -> Any:
+        """Open ``dialog`` without blocking; the command menu offers to close it by an intent."""
+        return self.dialogs.show(dialog, on_accepted)
+
+    def _sync_menu(self) -> None:
+        """Offer on the menu exactly the recovery and dialog commands that apply now; update the recovery line."""
+        if self._closed:
+            return
+        for name in RECOVERY_COMMANDS + DIALOG_COMMANDS:
+            self.speller.hooks.pop(name, None)
+        for name in self.recovery.commands() + self.dialogs.commands():
+            self.speller.hooks[name] = self._hook(name)
+        self.window.show_recovery(self.recovery.line())
+        self.speller.refresh()
 
     def set_language_model(self, model: Any) -> None:
         """Use ``model`` (from now on) for suggestions and the prior; starts its worker thread."""
@@ -266,6 +296,8 @@ class AppController(QObject):
         self._close_model()
         if self.autosaver is not None:
             self.autosaver.close()
+            if self._saved_to_file():  # the file holds the text: this session's versions are not needed
+                self.autosaver.discard()
         if self._loader is not None:
             self._loader.join(timeout=2.0)  # a model still loading is a daemon thread: it cannot block the exit
             if self._loader.is_alive():
@@ -332,6 +364,8 @@ class AppController(QObject):
     def _on_layout(self, layout: Any) -> None:
         if self._closed:
             return
+        if layout is not self.speller.layout:  # the last refresh of a speller a command has just replaced
+            layout = self.speller.layout
         if self.engine is not None:
             self.engine.set_layout(layout)
         self.window.show_layout(layout, self.document.selected_text)
@@ -442,6 +476,8 @@ class AppController(QObject):
         """Save the document (as ``.txt`` in the documents folder if it has no path yet)."""
         path = self.document.save(self.document.path or self._stem().with_suffix(".txt"))
         self._remember(path)
+        self.recovery.saved(self.document)
+        self._sync_menu()
         self.window.show_message(f"Saved {path}")
         self._learn(self.document.text)
         return path
@@ -481,6 +517,40 @@ class AppController(QObject):
         self._remember(out["txt"])
         self.window.show_message(f"Exported {out['pdf']} (+ .txt, .md)")
         return out
+
+    def _saved_to_file(self) -> bool:
+        d = self.document
+        if d.path is None or d.modified:
+            return False
+        try:
+            return d.path.read_text(encoding="utf-8") == d.text
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def cmd_recovery_keep(self) -> str:
+        """Keep the recovered text that is open (this session autosaves it; the old versions are removed)."""
+        return self._recovery_command(self.recovery.keep)
+
+    def cmd_recovery_open(self) -> str:
+        """Open the recovered text the line offers (the current document is saved first if it changed)."""
+        return self._recovery_command(self.recovery.open)
+
+    def cmd_recovery_discard(self) -> str:
+        """Discard the recovered text the line offers (its autosaved versions are removed)."""
+        return self._recovery_command(self.recovery.discard)
+
+    def _recovery_command(self, action: Callable[[], str]) -> str:
+        session = action()
+        self.speller.page = "main"
+        self._sync_menu()
+        return session
+
+    def cmd_close_dialog(self) -> str:
+        """Close (cancel) the newest open dialog."""
+        title = self.dialogs.close_newest()
+        self.speller.page = "main"
+        self._sync_menu()
+        return title
 
     def cmd_new_document(self) -> Document:
         """Save the current document (into the documents folder if it has no path yet), then start an empty one."""

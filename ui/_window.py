@@ -91,6 +91,11 @@ class MainWindow(QMainWindow):
         header.addWidget(self.hint)
         outer.addLayout(header)
 
+        self.recovery_line = QLabel("")
+        self.recovery_line.setObjectName("title")
+        self.recovery_line.setWordWrap(True)
+        self.recovery_line.setVisible(False)
+        outer.addWidget(self.recovery_line)
         self.editor = DocumentView(self.theme)
         self.editor.setMinimumHeight(150)
         outer.addWidget(self.editor, 2)
@@ -198,6 +203,12 @@ class MainWindow(QMainWindow):
         self.message.setStyleSheet(f"color: {color}; font-size: 14px;")
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def show_recovery(self, text: str) -> None:
+        """Show where recovered text came from and how to keep or discard it ('' hides the line)."""
+        self.recovery_line.setStyleSheet(f"color: {self.theme.bad.name()}; font-size: 15px; font-weight: 600;")
+        self.recovery_line.setText(text)
+        self.recovery_line.setVisible(bool(text))
 
     def set_developer_hint(self, on: bool) -> None:
         """Show the developer-mode hint in the header."""

@@ -160,7 +160,7 @@ class CalibrationWizard(QWidget):
         self.result_text.setReadOnly(True)
         self.save_button = QPushButton("Save profile")
         self.save_button.clicked.connect(self.save)
-        self.report_button = QPushButton("Save report…")
+        self.report_button = QPushButton("Save report")
         self.report_button.clicked.connect(lambda: self.save_report(None))
         self.again_button = QPushButton("Calibrate again")
         self.again_button.clicked.connect(lambda: self.pages.setCurrentIndex(0))
@@ -224,16 +224,23 @@ class CalibrationWizard(QWidget):
         self.finished.emit(self.result)
 
     def save_report(self, path: Path | None) -> Path | None:
-        """Write the HTML report (and PDF if possible); ask for a file name when ``path`` is None."""
+        """Write the HTML report; without ``path``, into ``<data>/reports/`` (no file dialog: nothing modal waits)."""
         if self.result is None or self.session is None or self.session.recording is None:
             return None
         if path is None:
-            from PyQt6.QtWidgets import QFileDialog
+            import re
+            import time
 
-            name, _ = QFileDialog.getSaveFileName(self, "Save report", "calibration.html", "HTML (*.html)")
-            if not name:
+            from bci_input.settings import user_data_dir
+
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            name = re.sub(r"[^\w-]", "_", self.profile_edit.text()) or "profile"
+            path = user_data_dir() / "reports" / f"calibration-{name}-{stamp}.html"
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self.save_message.setText(f"Report not written: cannot create {path.parent}: {exc.strerror or exc}")
                 return None
-            path = Path(name)
         html, _pdf = build_report(self.result, self.session.recording, Path(path),
                                   profile=self.profile_edit.text(), board=self._board, pdf=False)
         self.save_message.setText(f"Report written: {html}")

@@ -40,10 +40,14 @@ _COMMAND_LABELS = {
     "save": "save", "export": "⇪ export", "pause": "‖ pause", "wake": "wake", "select_sentence": "◀ sentence",
     "select_paragraph": "¶ paragraph", "rewrite_next": "→ next", "reject": "✗ reject", "cancel": "✗ cancel",
     "new_document": "+ new doc", "open_recent": "⟲ recent", "read_back": "read aloud", "accept_word": "→ word",
-    "rewrite_go": "✓ rewrite",
+    "rewrite_go": "✓ rewrite", "recovery_keep": "✓ keep recovered", "recovery_open": "⟲ open recovered",
+    "recovery_discard": "✗ discard recovered", "close_dialog": "✗ close dialog",
 }
 #: Menu commands that the host application performs (shown when the speller has a hook for them).
-APP_MENU_COMMANDS = ("accept_word", "new_document", "open_recent", "read_back")
+APP_MENU_COMMANDS = (
+    "accept_word", "new_document", "open_recent", "read_back", "recovery_keep", "recovery_open", "recovery_discard",
+    "close_dialog",
+)
 #: Small fixed prior mass of command targets on the main page.
 _COMMAND_PRIOR = {"delete_char": 0.03, "delete_word": 0.005, "undo": 0.01, "menu": 0.004}
 

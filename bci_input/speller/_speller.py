@@ -159,6 +159,10 @@ class Speller:
             self._layout = self._build()
         return self._layout
 
+    def refresh(self) -> None:
+        """Rebuild the layout now (for example after the host changed :attr:`hooks`) and report it."""
+        self._invalidate(scan_reset=False)
+
     def _invalidate(self, *, scan_reset: bool = True) -> None:
         if scan_reset:
             self._scan_subset = None

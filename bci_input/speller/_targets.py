@@ -50,6 +50,10 @@ COMMANDS = (
     "read_back",
     "accept_word",
     "rewrite_go",
+    "recovery_keep",
+    "recovery_open",
+    "recovery_discard",
+    "close_dialog",
 )
 #: Most targets an SSVEP page holds (JFPM 8.0-15.8 Hz in 0.2 Hz steps).
 MAX_SSVEP_TARGETS = 40
