@@ -150,3 +150,27 @@ def test_a_clean_saved_exit_leaves_no_versions_and_an_unsaved_one_keeps_them(qtb
     select(qtbot, ctrl, "char:b")
     window.close()
     assert list(_sessions().values()) == ["b"]
+
+
+def test_switching_away_from_recovered_text_never_keeps_the_wrong_text(qtbot, tmp_path) -> None:
+    window, ctrl = _app(qtbot)
+    ctrl.documents_dir = tmp_path
+    select(qtbot, ctrl, "char:a")
+    menu(qtbot, ctrl, "save")  # a recent document to switch to
+    window.close()
+    crashed = _crash("the crashed draft")
+    window, ctrl = _app(qtbot)
+    assert ctrl.document.text == "the crashed draft"
+    menu(qtbot, ctrl, "open_recent")
+    assert ctrl.document.text == "a"
+    # The recovered text is no longer open: the menu offers to open it again, not to keep (the wrong text).
+    select(qtbot, ctrl, "cmd:menu")
+    ids = [t.id for t in ctrl.speller.layout.targets]
+    assert "cmd:recovery_open" in ids and "cmd:recovery_keep" not in ids
+    select(qtbot, ctrl, "cmd:back")
+    assert crashed.versions()[0].text == "the crashed draft" and "found" in window.recovery_line.text()
+    menu(qtbot, ctrl, "recovery_open")
+    assert ctrl.document.text == "the crashed draft"
+    menu(qtbot, ctrl, "recovery_keep")
+    assert crashed.versions() == [] and ctrl.autosaver.versions()[0].text == "the crashed draft"
+    window.close()

@@ -131,7 +131,7 @@ class AppController(QObject):
         self.model: Any = None
         self.speller: Speller
         self.open_path = open_path
-        self.recovery = RecoveryOffer(self, recovery or [])
+        self.recovery = RecoveryOffer(self, recovery or [], document)
         self.dialogs = DialogHost(self._sync_menu)
         self._open_document(document or Document())
         self.set_language_model(language_model)

@@ -90,18 +90,26 @@ class RecoveryOffer:
         The app controller (its window shows the line; its document holds the recovered text).
     offers : list of (AutosaveVersion, bool)
         From :func:`open_with_recovery`.
+    document : Document | None
+        The document the app opens with (it holds the first offer's text when that offer is opened).
     """
 
-    def __init__(self, controller: Any, offers: list[Any]) -> None:
+    def __init__(self, controller: Any, offers: list[Any], document: Document | None = None) -> None:
         self.controller = controller
-        self.offers: list[tuple[AutosaveVersion, bool]] = list(offers)
+        self.offers: list[AutosaveVersion] = [v for v, _ in offers]
+        # The document that holds the first offer's text. Once the person switches to another document (open
+        # recent, new document), the offer is "not open" again: keeping it could never adopt the wrong text.
+        self._holder: Document | None = document if offers and offers[0][1] else None
         #: What each settled offer became: ``(session, 'kept' | 'discarded' | 'saved')``.
         self.settled: list[tuple[str, str]] = []
 
     @property
     def current(self) -> tuple[AutosaveVersion, bool] | None:
         """The offer the line shows: ``(version, opened)``, or ``None``."""
-        return self.offers[0] if self.offers else None
+        if not self.offers:
+            return None
+        opened = self._holder is not None and self._holder is self.controller.document
+        return self.offers[0], opened
 
     def commands(self) -> tuple[str, ...]:
         """Return the recovery commands the menu offers now."""
@@ -152,8 +160,8 @@ class RecoveryOffer:
         ctrl = self.controller
         if ctrl.document.modified or (ctrl.document.path is None and ctrl.document.text):
             ctrl.cmd_save()  # raises on a full disk: the hook shows it and nothing switches
-        self.offers[0] = (v, True)
-        ctrl.open_document(_recovered_document(v, v.document_path or None))
+        self._holder = _recovered_document(v, v.document_path or None)
+        ctrl.open_document(self._holder)
         return v.session
 
     def discard(self) -> str:
@@ -179,4 +187,5 @@ class RecoveryOffer:
         n = discard_versions(v)
         log.info("recovered text of session %r %s; %d old version(s) removed", v.session, how, n)
         self.offers.pop(0)
+        self._holder = None
         self.settled.append((v.session, how))
