@@ -13,6 +13,8 @@ from bci_input._errors import ConfigError, DeviceError
 from bci_input.acquisition import AcquisitionThread, RingBuffer
 
 SFREQ = 100.0
+#: Seconds a test waits for a thread before calling it a hang; never what decides pass or fail.
+HANG_GUARD_S = 60.0
 
 
 class FakeClock:
@@ -242,7 +244,7 @@ def test_exception_in_callback_reaches_on_error_and_stops_thread() -> None:
 
     th = AcquisitionThread(src, on_error=errors.append, on_chunk=bad_consumer, clock=clock)
     th.start()
-    th._thread.join(2.0)
+    th._thread.join(HANG_GUARD_S)
     assert not th.is_alive
     assert th.state == "failed" and isinstance(errors[0], RuntimeError)
     th.stop()

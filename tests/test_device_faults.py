@@ -80,8 +80,9 @@ def test_disconnection_is_detected_reconnected_and_decoding_resumes():
     eng.callbacks.on_intent = lambda i: (intents.append(i), recovered.is_set() and resumed_intent.set())
     eng.start()
     try:
-        assert recovered.wait(20.0), f"no recovery; statuses: {statuses}"
-        assert resumed_intent.wait(20.0), "no decision after the reconnection"
+        # Events the engine's own threads set; 120 s only guards a hang (the real board streams in real time).
+        assert recovered.wait(120.0), f"no recovery; statuses: {statuses}"
+        assert resumed_intent.wait(120.0), "no decision after the reconnection"
     finally:
         eng.stop()
     states = [s.get("state") for s in statuses if s.get("type") == "device"]

@@ -98,7 +98,7 @@ class _GatedModel(WordFreqModel):
 
     def complete_word(self, context, prefix, k=5, *, revision=0, cancel=None):  # type: ignore[override]
         self.started.set()
-        self.gate.wait(10)
+        self.gate.wait(60)
         self.started.clear()
         return super().complete_word(context, prefix, k, revision=revision, cancel=cancel)
 
@@ -110,11 +110,11 @@ def test_worker_drops_stale_answers() -> None:
     worker = LanguageWorker(model, answers.append, errors.append, debounce_s=0.0)
     try:
         worker.request("complete_word", 1, context="", prefix="he", k=3)
-        assert model.started.wait(10)
+        assert model.started.wait(60)
         # While revision 1 computes, the document moves on.
         worker.request("complete_word", 2, context="", prefix="hel", k=3)
         model.gate.set()
-        assert worker.wait_idle(10)
+        assert worker.wait_idle(60)
     finally:
         worker.stop()
     assert not errors
@@ -131,9 +131,9 @@ def test_worker_reports_errors() -> None:
     worker = LanguageWorker(WordFreqModel(), answers.append, errors.append, debounce_s=0.0)
     try:
         worker.request("complete_word", 1, context="", prefix="a", bogus=1)
-        assert worker.wait_idle(10)
+        assert worker.wait_idle(60)
         worker.request("next_symbols", 2, context="Hi")
-        assert worker.wait_idle(10)
+        assert worker.wait_idle(60)
     finally:
         worker.stop()
     assert len(errors) == 1 and isinstance(errors[0], TypeError)

@@ -10,7 +10,7 @@ import pytest
 from bci_input.ui._app import AppOptions, build_app, has_display
 from bci_input.ui._prefs import AccessibilityPrefs, load_prefs, prefs_path, save_prefs
 from bci_input.ui.bridge import EngineBridge, connect_queued
-from PyQt6.QtCore import QObject, QThread
+from PyQt6.QtCore import QCoreApplication, QObject, QThread
 
 from bci_input._errors import ConfigError, ProfileError
 from bci_input._types import Intent, IntentKind
@@ -39,17 +39,17 @@ def test_bridge_delivers_worker_callbacks_on_the_gui_thread(qtbot) -> None:
         bridge.engine_callbacks()["on_intent"](intent)
         bridge.on_status({"state": "streaming"})
 
-    with qtbot.waitSignals([bridge.intent, bridge.status], timeout=3000):
+    with qtbot.waitSignals([bridge.intent, bridge.status], timeout=60_000):
         t = threading.Thread(target=worker)
         t.start()
-        t.join(3)
-    qtbot.waitUntil(lambda: len(recv.calls) == 2, timeout=3000)
+        t.join(60)
+    qtbot.waitUntil(lambda: len(recv.calls) == 2, timeout=60_000)
     assert caller[0] != threading.get_ident()
     assert recv.calls[0] == (intent, gui)
     assert recv.calls[1][0] == {"state": "streaming"} and recv.calls[1][1] is gui
     bridge.close()
     bridge.on_intent(intent)  # after close: ignored, no signal
-    qtbot.wait(20)
+    QCoreApplication.processEvents()  # delivers any queued call that was posted
     assert len(recv.calls) == 2
 
 
@@ -71,7 +71,7 @@ def test_app_shutdown_leaves_no_thread_running(qtbot, tmp_path) -> None:
     window.show()
     ctrl.start()
     ctrl.stimulus.start("ssvep", preview=True)
-    qtbot.waitUntil(lambda: window.flicker.frame_index > 5, timeout=3000)
+    qtbot.waitUntil(lambda: window.flicker.frame_index > 5, timeout=60_000)
     ctrl.handle_intent(Intent(IntentKind.SELECT, "char:a"))
     assert ctrl.document.text == "a"
     assert "language-worker" in _threads() and "autosave" in _threads()
@@ -91,13 +91,13 @@ def test_bundled_model_loads_on_a_worker_thread(qtbot) -> None:
         from bci_input.language import WordFreqModel
 
         loaded_on.append(threading.current_thread().name)
-        gate.wait(5)
+        gate.wait(60)
         return WordFreqModel()
 
     ctrl.load_language_model_async(loader, "slow model")
     assert "loading model" in window.status.llm.text()
     gate.set()
-    qtbot.waitUntil(lambda: ctrl.model is not None, timeout=5000)
+    qtbot.waitUntil(lambda: ctrl.model is not None, timeout=60_000)
     assert loaded_on == ["model-loader"]
     assert "wordfreq" in window.status.llm.text()
     window.close()
@@ -171,14 +171,14 @@ def test_developer_click_runs_the_whole_signal_path(qtbot) -> None:
     window.show()
     ctrl.start()
     assert "bci-engine" in _threads() and ctrl.participant is not None
-    qtbot.waitUntil(lambda: ctrl.speller.layout.get("char:o") is not None, timeout=3000)
+    qtbot.waitUntil(lambda: ctrl.speller.layout.get("char:o") is not None, timeout=60_000)
     r = window.flicker.rect_of("char:o")
     qtbot.mouseClick(window.flicker, Qt.MouseButton.LeftButton, pos=r.center().toPoint())
     assert ctrl.participant.attended == "char:o"
-    qtbot.waitUntil(lambda: ctrl.document.text != "", timeout=20000)
+    qtbot.waitUntil(lambda: ctrl.document.text != "", timeout=120_000)  # a real-time session: a guard only
     assert ctrl.document.text == "o"  # decoded from the simulated EEG, not injected
     qtbot.waitUntil(lambda: window.status.frames.text() == f"frames dropped: {window.flicker.clock.dropped}",
-                    timeout=2000)  # dropped frames are counted and shown (their rate: BENCHMARKS.md, flicker)
+                    timeout=60_000)  # dropped frames are counted and shown (their rate: BENCHMARKS.md, flicker)
     window.close()
     assert _threads() <= before
 
@@ -192,7 +192,7 @@ def test_synthetic_board_streams_through_brainflow(qtbot) -> None:
     window.show()
     ctrl.start()
     assert "streaming" in window.status.board.text()
-    qtbot.waitUntil(lambda: ctrl.engine.n_samples > 2 * ctrl.engine.sfreq, timeout=15000)
+    qtbot.waitUntil(lambda: ctrl.engine.n_samples > 2 * ctrl.engine.sfreq, timeout=120_000)
     ctrl.update_quality()
     assert len(window.status.quality.levels) == ctrl.engine.source.info.n_channels
     data, sfreq, names = ctrl.scope_provider()
@@ -223,10 +223,10 @@ def test_language_model_in_its_own_process(qtbot) -> None:
     assert ans.revision == 7 and ans.value[0].text.startswith("I has") and ans.value[0].diff
     for ch in "please he":
         ctrl.handle_intent(Intent(IntentKind.SELECT, "char:space" if ch == " " else f"char:{ch}"))
-    qtbot.waitUntil(lambda: any(t.value == "help" for t in ctrl.speller.layout.targets), timeout=10000)
+    qtbot.waitUntil(lambda: any(t.value == "help" for t in ctrl.speller.layout.targets), timeout=60_000)
     # A notice the child sends later (an endpoint failing over to the fallback) is shown to the user.
     threading.Thread(target=ctrl.model.on_notice, args=("The language server failed: HTTP 503.",)).start()
-    qtbot.waitUntil(lambda: "HTTP 503" in window.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "HTTP 503" in window.message.text(), timeout=60_000)
     window.close()
     assert not proc.is_alive()
 
@@ -240,7 +240,7 @@ def test_developer_scan_participant_presses_its_switch(qtbot) -> None:
     ctrl.start()
     qtbot.keyClick(window.scan, "o")  # developer mode: the key names the target to attend
     assert ctrl.participant.attended == "char:o"
-    qtbot.waitUntil(lambda: ctrl.document.text != "", timeout=40000)
+    qtbot.waitUntil(lambda: ctrl.document.text != "", timeout=120_000)  # a real-time session: a guard only
     assert ctrl.document.text == "o"
     assert window.scan.n_steps > 0  # the highlight followed the engine's scan steps
     window.close()
@@ -276,15 +276,15 @@ def test_device_and_signal_faults_show_in_the_status_bar(qtbot) -> None:
     try:
         ctrl.handle_intent(Intent(IntentKind.SELECT, "char:a"))
         ctrl.bridge.status.emit({"type": "signal", "ok": False, "faults": ["NaN in 16 channels"]})
-        qtbot.waitUntil(lambda: "NaN in 16 channels" in window.status.state.text(), timeout=2000)
+        qtbot.waitUntil(lambda: "NaN in 16 channels" in window.status.state.text(), timeout=60_000)
         assert "text is safe" in window.status.state.text()
         ctrl.bridge.status.emit({"type": "device", "state": "reconnecting", "message": "No data for 2.0 s."})
-        qtbot.waitUntil(lambda: "reconnecting" in window.status.board.text(), timeout=2000)
+        qtbot.waitUntil(lambda: "reconnecting" in window.status.board.text(), timeout=60_000)
         assert "No data for 2.0 s." in window.status.board.text()
         ctrl.bridge.status.emit({"type": "device", "state": "recovered", "message": ""})
         ctrl.bridge.status.emit({"type": "signal", "ok": True, "faults": []})
-        qtbot.waitUntil(lambda: "streaming" in window.status.board.text(), timeout=2000)
-        qtbot.waitUntil(lambda: "resumed" in window.status.state.text(), timeout=2000)
+        qtbot.waitUntil(lambda: "streaming" in window.status.board.text(), timeout=60_000)
+        qtbot.waitUntil(lambda: "resumed" in window.status.state.text(), timeout=60_000)
         assert ctrl.document.text == "a"
     finally:
         window.close()
@@ -383,7 +383,7 @@ def test_abbreviation_expansion_is_a_target_in_the_app(qtbot, tmp_path) -> None:
     window, ctrl = _shown_wordfreq_app(qtbot)
     for ch in "tyvm":
         ctrl.handle_intent(Intent(IntentKind.SELECT, f"char:{ch}"))
-    qtbot.waitUntil(lambda: ctrl.speller.layout.get("phrase:0").kind == "abbrev", timeout=10000)
+    qtbot.waitUntil(lambda: ctrl.speller.layout.get("phrase:0").kind == "abbrev", timeout=60_000)
     slot = ctrl.speller.layout.get("phrase:0")
     assert any(t.id == "phrase:0" and t.kind == "abbrev" for t in window.keyboards()[0].targets)
     window.grab().save(str(tmp_path / "abbrev.png"))

@@ -88,11 +88,11 @@ def test_stimulus_events_drive_p300_and_scan(qtbot) -> None:
     with qtbot.waitSignal(window.p300.flashed):
         ctrl.bridge.on_stimulus({"type": "flash", "t": 0.0, "group": lay.groups[0], "targets": ids})
     assert window.p300.flashing == frozenset(ids)
-    qtbot.waitUntil(lambda: window.p300.flashing == frozenset(), timeout=1000)  # flashes end by themselves
+    qtbot.waitUntil(lambda: window.p300.flashing == frozenset(), timeout=60_000)  # flashes end by themselves
     ctrl.bridge.on_stimulus({"type": "highlight", "t": 0.0, "targets": ids[:2]})
-    qtbot.waitUntil(lambda: window.scan.highlighted == frozenset(ids[:2]), timeout=1000)
+    qtbot.waitUntil(lambda: window.scan.highlighted == frozenset(ids[:2]), timeout=60_000)
     ctrl.bridge.on_stimulus({"type": "highlight_off", "t": 0.0})
-    qtbot.waitUntil(lambda: window.scan.highlighted == frozenset(), timeout=1000)
+    qtbot.waitUntil(lambda: window.scan.highlighted == frozenset(), timeout=60_000)
     window.close()
 
 
@@ -138,7 +138,7 @@ def test_autosave_failure_is_visible_and_text_stays(qtbot, tmp_path) -> None:
     qtbot.addWidget(window)
     ctrl = AppController(window, documents_dir=tmp_path / "docs", autosave_dir=blocker / "autosave")
     ctrl.speller.select("char:a")
-    qtbot.waitUntil(lambda: "autosave failed" in window.status.autosave.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "autosave failed" in window.status.autosave.text(), timeout=60_000)
     assert ctrl.document.text == "a"  # typing goes on in memory
     ctrl.shutdown()
 
