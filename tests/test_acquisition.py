@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 
 import numpy as np
 import pytest
@@ -222,11 +222,17 @@ def test_thread_runs_and_stops_with_join() -> None:
     clock = FakeClock()
     src = ScriptedSource(clock)
     seen = []
-    th = AcquisitionThread(src, on_chunk=seen.append, clock=clock)
+    five = threading.Event()
+
+    def on_chunk(c: Chunk) -> None:
+        seen.append(c)
+        if len(seen) >= 5:
+            five.set()
+
+    th = AcquisitionThread(src, on_chunk=on_chunk, clock=clock)
     th.start()
-    while len(seen) < 5:
-        time.sleep(0.001)
-    th.stop(timeout=2.0)
+    assert five.wait(HANG_GUARD_S)  # set by the acquisition thread itself
+    th.stop(timeout=HANG_GUARD_S)  # the join returns as soon as the thread ends
     assert not th.is_alive and th.state == "stopped"
     got = th.buffer.read()  # the newest samples (a slow machine may have run past the buffer's capacity)
     delivered = np.concatenate([c.data[:, 0] for c in seen])

@@ -116,13 +116,16 @@ def test_calibration_stimulus_flickers_in_real_time(qtbot, tmp_path: Path) -> No
     stim.configure(spec)
     stim.on_cue(Cue("cue", 0.0, 1.0, 2, None, "Look"))
     assert not stim.flickering
+    presented: list[tuple[int, np.ndarray]] = []  # (frame number, luminances shown), whatever the frame rate
+    stim.grid.clock.frame.connect(lambda n, t: presented.append((n, stim.grid.luminances())))
     stim.on_cue(Cue("stim", 1.0, 3.0, 2, spec.codes[2], "Look"))
-    lums = []
-    for _ in range(20):
-        qtbot.wait(25)
-        lums.append(stim.grid.luminances())
-    assert stim.grid.frame_index > 20
-    lums = np.array(lums)
+    qtbot.waitUntil(lambda: len(presented) >= 20, timeout=60_000)  # frames come on the real timer
+    freqs = np.array([t.freq for t in stim.grid.targets])
+    phases = np.array([t.phase for t in stim.grid.targets])
+    for n, lum in presented:  # each frame samples every target's own code at its frame time n / 60
+        np.testing.assert_allclose(lum, 0.5 * (1 + np.sin(2 * np.pi * freqs * n / 60 + phases)))
+    t = np.arange(60) / 60  # over the first second of frames, then:
+    lums = 0.5 * (1 + np.sin(2 * np.pi * np.outer(t, freqs) + phases))
     assert np.ptp(lums, axis=0).min() > 0.3  # every target goes light and dark
     assert not np.allclose(lums[:, 0], lums[:, 1])  # with its own frequency and phase
     stim.grid.grab().save(str(tmp_path / "ssvep-calibration.png"))

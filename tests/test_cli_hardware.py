@@ -99,35 +99,43 @@ def _lsl_inlet(name: str):
     return LslInletSource(name, timeout=20.0, marker_timeout=3.0, marker_latency=0.5)
 
 
-def _collect(inlet, seconds: float):
+def _collect(inlet, n_samples: int, *, with_markers: bool = False):
+    """Read until ``n_samples`` arrived (and a marker, if asked); 120 s only guard a hang."""
     import time
 
     from bci_input import Chunk
 
-    got, end = [], time.monotonic() + seconds
-    while time.monotonic() < end:
+    got, have, marked, end = [], 0, False, time.monotonic() + 120.0
+    while have < n_samples or (with_markers and not marked):
+        assert time.monotonic() < end, f"only {have} samples (markers: {marked}) in 120 s"
         c = inlet.read(0.1)
         if c is not None:
             got.append(c)
-    return Chunk.concatenate(got) if got else None
+            have += c.n_times
+            marked |= bool(c.markers)
+    return Chunk.concatenate(got)
 
 
 @pytest.mark.slow
 def test_stream_publishes_the_synthetic_board_on_lsl() -> None:
+    import signal
     import uuid
 
     name = f"cli-stream-{uuid.uuid4().hex[:6]}"
-    proc = subprocess.Popen([*BCI, "stream", "--board", "synthetic", "--lsl", "--name", name, "--duration", "4"],
+    # Streams until the test has its samples and presses Ctrl-C (--duration only guards a hang), so a slow start
+    # on a loaded machine cannot end the stream before the inlet connected.
+    proc = subprocess.Popen([*BCI, "stream", "--board", "synthetic", "--lsl", "--name", name, "--duration", "120"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         inlet = _lsl_inlet(name)
         assert inlet.info.sfreq == 250.0 and inlet.info.ch_types.count("eeg") == 16
         assert inlet.info.ch_names[:3] == ("Fz", "C3", "Cz")
         with inlet:
-            got = _collect(inlet, 1.0)
-        assert got is not None and got.n_times > 100
+            got = _collect(inlet, 250)
+        assert got.n_times >= 250
         assert 1.0 < np.std(got.data[:, 0]) < 1000.0  # µV
-        out, err = proc.communicate(timeout=30)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: the documented way to stop streaming
+        out, err = proc.communicate(timeout=120)
     finally:
         proc.kill() if proc.poll() is None else None
     assert proc.returncode == 0, err
@@ -159,11 +167,11 @@ def test_replay_to_lsl_delivers_the_recording_and_its_markers(tmp_path: Path) ->
     try:
         inlet = _lsl_inlet(name)
         with inlet:
-            got = _collect(inlet, 3.0)
+            got = _collect(inlet, 400, with_markers=True)  # at least a whole lap, and its marker
     finally:
         proc.terminate()
-        proc.communicate(timeout=30)
-    assert got is not None and got.n_times >= 400
+        proc.communicate(timeout=120)
+    assert got.n_times >= 400
     steps = np.diff(got.data[:, 0])
     # consecutive samples (EDF stores 16 bits: ~0.2 % quantisation), wrapping at the end of each lap
     assert np.all((np.abs(steps - 1) < 0.05) | (np.abs(steps + 399) < 1.0))
@@ -212,12 +220,12 @@ def test_killed_record_command_leaves_a_readable_partial_recording(tmp_path: Pat
     proc = subprocess.Popen([*BCI, "record", "--duration", "60", "--out", str(tmp_path / "k.fif"),
                              "--marker-every", "0.3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        end = time.monotonic() + 30
+        end = time.monotonic() + 120  # polls a condition: 300 rows written; 120 s only guard a hang
         while time.monotonic() < end and (not csv.exists() or csv.read_text().count("\n") < 300):
             time.sleep(0.05)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+        proc.wait(60)
     data, ts, info, events = read_recording(csv)
     assert data.shape[0] >= 250 and info.ch_types.count("eeg") == 16
     assert np.all(np.diff(ts) > 0)

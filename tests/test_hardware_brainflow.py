@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -16,17 +17,24 @@ from bci_input.hardware import (
 )
 from bci_input.hardware._boards import board_shim, rows_to_chunk
 
+from bci_input import Source
 from bci_input._errors import ConfigError, DeviceError
 from bci_input.settings import AcquisitionSettings
 
+#: Seconds to wait for the board before calling it a hang; never what decides pass or fail.
+HANG_GUARD_S = 60.0
 
-def read_for(src: BrainFlowSource, seconds: float):
-    chunks = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+
+def read_samples(src, n: int) -> list:
+    """Read until ``n`` samples arrived (counted, however long the loaded machine takes to deliver them)."""
+    chunks, have = [], 0
+    end = time.monotonic() + HANG_GUARD_S
+    while have < n:
+        assert time.monotonic() < end, f"only {have} of {n} samples in {HANG_GUARD_S:g} s"
         c = src.read(0.05)
         if c is not None:
             chunks.append(c)
+            have += c.n_times
     return chunks
 
 
@@ -84,23 +92,20 @@ def test_synthetic_board_streams_16_eeg_channels_in_uv_with_markers_on_their_sam
     src = open_source(AcquisitionSettings(board="synthetic"))
     assert isinstance(src, BrainFlowSource)
     with src:
-        read_for(src, 0.3)
-        t_insert = time.time()
+        before = read_samples(src, 75)
         src.insert_marker(42)
-        chunks = read_for(src, 1.2)
+        chunks = read_samples(src, 300)  # 1.2 s at 250 Hz
     assert not src.is_streaming
     from bci_input import Chunk
 
     c = Chunk.concatenate(chunks)
-    n = c.n_times
-    assert 200 <= n <= 400, n  # ~1.2 s at 250 Hz
     assert c.data.shape[1] == 19
     ts_step = np.median(np.diff(c.timestamps))
     assert ts_step == pytest.approx(1 / 250, rel=0.05)
     assert len(c.markers) == 1 and c.markers[0][1] == 42
     mt = c.markers[0][0]
     assert mt in set(c.timestamps.tolist())  # the marker carries its sample's timestamp
-    assert abs(mt - t_insert) < 0.25  # ... and that sample was acquired when we stamped it
+    assert mt > before[-1].timestamps[-1]  # ... a sample after every one delivered before the marker was asked for
     eeg = c.data[:, :16]
     # channel k (1-based) is a sine at 5*k Hz: check channel 2 (10 Hz) by its spectrum
     x = eeg[:, 1] - eeg[:, 1].mean()
@@ -138,31 +143,64 @@ def test_missing_serial_port_for_cyton_names_the_option() -> None:
     assert err.value.code == 13
 
 
-@pytest.mark.slow
-def test_real_board_stall_is_detected_within_2s_and_recovers() -> None:
-    """The real synthetic board behind a scheduled stall (bci_input.faults): the thread notices and reconnects."""
-    from bci_input.acquisition import AcquisitionThread
-    from bci_input.faults import Fault, FaultInjectingSource
+class _Gated(Source):
+    """The real board behind a gate the test closes and opens: while closed, its samples are read and dropped."""
 
-    src = FaultInjectingSource(BrainFlowSource("synthetic"), [Fault("stall", start_s=0.4, duration_s=2.6)])
-    events: list[tuple[str, float]] = []
-    arrivals: list[float] = []
+    def __init__(self, base: BrainFlowSource) -> None:
+        self.base, self.info = base, base.info
+        self.open = True
+
+    def start(self) -> None:
+        self.base.start()
+
+    def stop(self) -> None:
+        self.base.stop()
+
+    def insert_marker(self, code: int) -> None:
+        self.base.insert_marker(code)
+
+    def read(self, timeout: float = 0.1):
+        chunk = self.base.read(timeout)
+        return chunk if self.open else None
+
+
+@pytest.mark.slow
+def test_real_board_stall_is_detected_and_recovers() -> None:
+    """The real synthetic board stops delivering: the thread notices, reconnects, and data flows again.
+
+    The stall lasts until the thread has reported it (an event, not a duration), so a loaded machine cannot
+    make the stall end before it is noticed. How soon it is noticed (within 2 s) is checked on an injected
+    clock: test_acquisition.py::test_stall_detected_within_two_seconds_then_reconnects_with_backoff.
+    """
+    from bci_input.acquisition import AcquisitionThread
+
+    src = _Gated(BrainFlowSource("synthetic"))
+    states: list[str] = []
+    stalled, reconnecting = threading.Event(), threading.Event()
+    recovered, flowing, after = threading.Event(), threading.Event(), threading.Event()
     errors: list[BaseException] = []
-    th = AcquisitionThread(src, on_status=lambda s: events.append((s.state, time.monotonic())),
-                           on_chunk=lambda c: arrivals.append(time.monotonic()), on_error=errors.append)
+
+    def on_status(s) -> None:
+        states.append(s.state)
+        {"stalled": stalled, "reconnecting": reconnecting, "recovered": recovered}.get(s.state, threading.Event()).set()
+
+    def on_chunk(c) -> None:
+        (after if recovered.is_set() else flowing).set()
+
+    th = AcquisitionThread(src, on_status=on_status, on_chunk=on_chunk, on_error=errors.append)
     with src:
         th.start()
-        end = time.monotonic() + 8.0
-        while time.monotonic() < end and "recovered" not in [e for e, _ in events]:
-            time.sleep(0.05)
-        th.stop()
-    states = [e for e, _ in events]
+        try:
+            assert flowing.wait(HANG_GUARD_S), "the board never delivered data"
+            src.open = False
+            assert stalled.wait(HANG_GUARD_S), f"the stall was not noticed: {states}"
+            assert reconnecting.wait(HANG_GUARD_S), f"no reconnection attempt: {states}"  # board stop()/start()
+            src.open = True
+            assert recovered.wait(HANG_GUARD_S), f"no recovery: {states}"
+            assert after.wait(HANG_GUARD_S), "no data after the recovery"
+        finally:
+            th.stop(timeout=HANG_GUARD_S)
     assert states[0] == "stalled" and "recovered" in states, states
     assert errors == []
-    t_stall = next(t for e, t in events if e == "stalled")
-    t_last = max(t for t in arrivals if t < t_stall)
-    assert t_stall - t_last <= 2.0  # detected within 2 s of the last data
-    assert any(t > t_stall for t in arrivals)  # data flows again after the reconnection
     assert th.state == "stopped"
-    if "reconnecting" in states:  # attempts (source.stop()/start()) were made while stalled
-        assert states.index("reconnecting") < states.index("recovered")
+    assert states.index("stalled") < states.index("reconnecting") < states.index("recovered")

@@ -63,7 +63,8 @@ def make_chunks(n_chunks: int = 6, n: int = 25) -> list[Chunk]:
 def test_outlet_to_inlet_round_trip_keeps_data_channels_and_marker_samples() -> None:
     name = unique("rt")
     with LslOutlet(INFO, name) as out:
-        inlet = LslInletSource(name, timeout=3.0)
+        inlet = LslInletSource(name, timeout=HANG_GUARD_S, marker_timeout=HANG_GUARD_S,
+                               marker_latency=MARKER_LATENCY_S)
         assert inlet.info.ch_names == INFO.ch_names
         assert inlet.info.ch_types == INFO.ch_types and inlet.info.sfreq == SFREQ
         with inlet:
@@ -177,21 +178,23 @@ def test_lsl_outlet_setting_publishes_the_live_synthetic_board() -> None:
     name = unique("tee")
     source = open_source(board="synthetic", lsl_outlet=True, lsl_outlet_name=name)
     with source:
-        inlet = LslInletSource(name, timeout=3.0, marker_timeout=2.0)
+        inlet = LslInletSource(name, timeout=HANG_GUARD_S, marker_timeout=HANG_GUARD_S)
         assert inlet.info.n_channels == source.info.n_channels and inlet.info.sfreq == source.info.sfreq
         with inlet:
-            wait_for(lambda: source.outlet is not None and source.outlet.have_consumers(), 5.0)
+            wait_for(lambda: source.outlet is not None and source.outlet.have_consumers())
             sent: list[Chunk] = []
-            end = time.monotonic() + 1.5
-            marked = False
-            while time.monotonic() < end:
-                if not marked and time.monotonic() > end - 1.0:
+            n_sent, marked = 0, False
+            end = time.monotonic() + HANG_GUARD_S
+            while n_sent < 375:  # 1.5 s of the board's samples, counted, however long reading them takes
+                assert time.monotonic() < end, f"the board delivered only {n_sent} samples"
+                if not marked and n_sent >= 125:
                     source.insert_marker(7)
                     marked = True
                 c = source.read(0.1)
                 if c is not None:
                     sent.append(c)
-            got = collect(inlet, 100, timeout=5.0)
+                    n_sent += c.n_times
+            got = collect(inlet, 100)
     sent_all = Chunk.concatenate(sent)
     assert [code for _, code in sent_all.markers] == [7]
     assert got.n_times >= 100
@@ -204,7 +207,9 @@ def test_lsl_marker_name_setting_picks_a_differently_named_marker_stream() -> No
     out = LslOutlet(INFO, name, markers=False)
     minfo = pylsl.StreamInfo(markers, "Markers", 1, pylsl.IRREGULAR_RATE, pylsl.cf_int32, markers)
     mout = pylsl.StreamOutlet(minfo)
-    source = open_source(board="lsl", lsl_stream_name=name, lsl_marker_name=markers, timeout=3)
+    source = open_source(board="lsl", lsl_stream_name=name, lsl_marker_name=markers, timeout=HANG_GUARD_S)
+    assert isinstance(source, LslInletSource)
+    source.marker_timeout, source.marker_latency = HANG_GUARD_S, MARKER_LATENCY_S
     with source:
         wait_for(out.have_consumers)
         wait_for(mout.have_consumers)

@@ -215,11 +215,11 @@ def test_scope_process_receives_data_and_closes(qtbot) -> None:
     proc = ScopeProcess(lambda: (data, 250.0, [f"c{k}" for k in range(8)]))
     try:
         assert proc.push()
-        qtbot.wait(300)
-        assert proc.alive and proc.n_sent >= 2  # its timer keeps sending
+        qtbot.waitUntil(lambda: proc.n_sent >= 2, timeout=60_000)  # its timer keeps sending
+        assert proc.alive
     finally:
-        proc.close(timeout=10)
+        proc.close(timeout=60)
     assert not proc.alive
-    with qtbot.waitSignal(proc.closed, timeout=2000):
+    with qtbot.waitSignal(proc.closed, timeout=60_000):
         proc._timer.start()  # a push after the process ended reports it closed
         proc.push()
