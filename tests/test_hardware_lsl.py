@@ -129,7 +129,7 @@ def test_stream_not_found_within_timeout() -> None:
     t0 = time.monotonic()
     with pytest.raises(StreamNotFoundError, match=r"No LSL stream named 'nobody-home' found within 0.5 s"):
         LslInletSource("nobody-home", timeout=0.5)
-    assert time.monotonic() - t0 < 3.0
+    assert time.monotonic() - t0 < HANG_GUARD_S  # it gives up; how promptly depends on the machine's load
     with pytest.raises(StreamNotFoundError, match="of type 'NoSuchType' found within 0.3 s"):
         LslInletSource(stream_type="NoSuchType", timeout=0.3)
     with pytest.raises(StreamNotFoundError, match="named 'nobody-home' found within 1 s"):

@@ -135,19 +135,19 @@ def test_server_errors_are_retried_until_one_succeeds() -> None:
 def test_too_few_retries_fall_back_with_a_notice() -> None:
     for url in _serve("--fail-first", "5"):
         notices: list[str] = []
-        model = HttpModel(url, timeout_s=5.0, retries=1, on_notice=notices.append)
+        model = HttpModel(url, timeout_s=60.0, retries=1, on_notice=notices.append)
         ans = model.complete_word("Dear Sarah, ", "th", 3)
         assert ans.backend == "wordfreq" and ans.value
         assert len(notices) == 1 and "503" in notices[0] and model.requests == 2
 
 
 def test_a_server_slower_than_the_timeout_falls_back_with_a_notice() -> None:
-    for url in _serve("--delay", "3"):
+    for url in _serve("--delay", "600"):  # a server that would answer in 10 minutes
         notices: list[str] = []
         model = HttpModel(url, timeout_s=0.5, retries=0, on_notice=notices.append)
         t0 = time.monotonic()
         ans = model.complete_word("Hello ", "wo", 3)
-        assert time.monotonic() - t0 < 2.5  # the timeout, not the server, decided
+        assert time.monotonic() - t0 < 300  # the timeout, not the server, decided (however loaded the machine)
         assert ans.backend == "wordfreq" and ans.value[0][0].startswith("wo")
         assert len(notices) == 1 and ("timeout" in notices[0].lower() or "timed out" in notices[0])
 

@@ -81,11 +81,17 @@ def test_flicker_grid_renders_sampled_luminance(qtbot) -> None:
     pb = img.pixelColor(int(rb.left()) + 6, int(rb.top()) + 6)
     pd = img.pixelColor(int(rd.left()) + 6, int(rd.top()) + 6)
     assert pb.lightness() > pd.lightness() + 100
+    # The real timer: frames come on their own. How regular they are is machine load, measured in BENCHMARKS.md
+    # (flicker); the deadline and drop logic is tested on an injected clock (test_frame_clock_counts_dropped_frames).
+    presented: list[tuple[int, np.ndarray]] = []
+    grid.clock.frame.connect(lambda n, t: presented.append((n, grid.luminances())))
     grid.start()
-    qtbot.waitUntil(lambda: grid.frame_index > 20, timeout=3000)
+    qtbot.waitUntil(lambda: len(presented) > 10, timeout=60_000)
     grid.stop()
-    assert len(grid.clock.intervals) > 10
-    assert np.median(grid.clock.intervals) == pytest.approx(1 / 60, abs=0.004)
+    ns = [n for n, _ in presented]
+    assert ns == sorted(set(ns)) and len(grid.clock.intervals) >= 10
+    for n, lum in presented:  # every presented frame shows the code sampled at its own frame time
+        np.testing.assert_allclose(lum, 0.5 * (1 + np.sin(2 * np.pi * freqs * n / 60 + phases)))
 
 
 def test_grid_click_and_key_name_targets(qtbot) -> None:
