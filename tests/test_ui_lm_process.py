@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from bci_input.ui._lm_process import ProcessLanguageModel
@@ -14,28 +13,47 @@ from bci_input.settings import LanguageSettings
 pytestmark = pytest.mark.slow
 
 
+class _SetWhileWaiting:
+    """A cancel flag that sets itself once the caller has polled it ``polls`` times.
+
+    The model proxy looks at ``cancel`` only between 10 ms waits that brought no answer, so when this flag turns
+    on, the call is certainly still running in the model's process: the cancellation lands mid-call on any
+    machine, fast or loaded (a timer set for 0.3 s can fire after a fast call ended, or before a slow one began).
+    """
+
+    def __init__(self, polls: int) -> None:
+        self.polls = polls
+        self.seen = 0
+
+    def is_set(self) -> bool:
+        self.seen += 1
+        return self.seen >= self.polls
+
+
+def _continuation(answer, text: str) -> str:
+    return answer.value[0].text[len(text):] if answer.value else ""
+
+
 @pytest.mark.llm
 def test_cancel_reaches_the_bundled_model_in_its_process() -> None:
     model = ProcessLanguageModel(LanguageSettings(threads=1))
     try:
         assert model.name.startswith("local:"), model.name
         text = "i has went to the shop yesterday and buyed three apple for my mother, who were very happy."
-        t0 = time.perf_counter()
         full = model.rewrite(text, "continue", k=2, revision=1)
-        full_s = time.perf_counter() - t0
         assert not full.cancelled and full.value
-        cancel = threading.Event()
-        threading.Timer(0.3, cancel.set).start()
-        t0 = time.perf_counter()
-        cut = model.rewrite(text, "continue", k=2, revision=2, cancel=cancel)
-        cut_s = time.perf_counter() - t0
+        whole = _continuation(full, text)
+        # Cancelled mid-call: the model stopped generating (work, not seconds: a loaded machine is slower at both).
+        cut = model.rewrite(text, "continue", k=2, revision=2, cancel=_SetWhileWaiting(20))
         assert cut.cancelled and cut.revision == 2
         assert model.cancels_sent == 1
-        assert cut_s < 0.5 * full_s, f"cancelled call took {cut_s:.2f} s, a full one {full_s:.2f} s"
+        part = _continuation(cut, text)
+        assert len(part) < len(whole) and whole.startswith(part), (part, whole)
         # A call cancelled before it starts stops at the model's first check.
-        t0 = time.perf_counter()
+        cancel = threading.Event()
+        cancel.set()
         early = model.rewrite(text, "continue", k=2, revision=3, cancel=cancel)
-        assert early.cancelled and time.perf_counter() - t0 < 0.5 * full_s
+        assert early.cancelled and len(_continuation(early, text)) < len(whole)
         assert model.cancels_sent == 2
         # The process keeps serving after a cancellation.
         again = model.complete_word("Thank you for your ", "he", k=3, revision=4)
@@ -49,7 +67,7 @@ def test_fallback_notices_from_the_child_reach_the_app() -> None:
     for url in _serve("--fail-first", "99"):
         notices: list[str] = []
         settings = LanguageSettings(backend="http", endpoint_url=url, endpoint_model="wf", retries=0,
-                                    timeout_s=3.0)
+                                    timeout_s=60.0)  # the server answers at once; no timeout under load
         model = ProcessLanguageModel(settings, on_notice=notices.append)
         try:
             assert model.name.startswith("http") and not model.notices  # GET /models answered: it loaded
