@@ -189,10 +189,18 @@ def _convert_gguf(gguf: Path, folder: Path, signature: dict[str, Any]) -> None:
 def _from_pretrained(path: str, dtype: str) -> tuple[Any, Any]:
     _hub_offline()
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
-    # Local files only: a hub id is read from the Hugging Face cache, never looked up on the network.
-    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=_torch_dtype(dtype), local_files_only=True)
+    # A local load takes a second or two: no per-tensor progress bar on the user's terminal at every start.
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        # Local files only: a hub id is read from the Hugging Face cache, never looked up on the network.
+        tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=_torch_dtype(dtype), local_files_only=True)
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
     model.eval()
     return model, tok
 
