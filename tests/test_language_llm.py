@@ -206,3 +206,24 @@ def test_a_hugging_face_model_folder_loads_in_bf16(model_cache: Path, local_mode
     bf16 = [w for w, _ in model.complete_word(ctx, "he", k=5).value]
     fp32 = [w for w, _ in local_model.complete_word(ctx, "he", k=5).value]
     assert bf16[0] == fp32[0] == "help" and len(set(bf16) & set(fp32)) >= 3
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_simulate_with_the_bundled_model_prints_no_warning(local_model: LocalModel, model_cache: Path) -> None:
+    """The user-facing command prints its report and nothing on stderr: no deprecation, no warning, no bars."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, BCI_INPUT_MODEL_CACHE=str(model_cache), PYTHONWARNINGS="default")
+    command = ["simulate", "--paradigm", "ssvep", "--text", "hello", "--lm", "bundled"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bci_input.cli", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "chars/min" in proc.stdout
+    assert proc.stderr == "", proc.stderr
