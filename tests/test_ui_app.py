@@ -55,7 +55,7 @@ def test_bridge_delivers_worker_callbacks_on_the_gui_thread(qtbot) -> None:
 
 def test_bridge_error_accepts_exceptions(qtbot) -> None:
     bridge = EngineBridge()
-    with qtbot.waitSignal(bridge.error) as sig:
+    with qtbot.waitSignal(bridge.error, timeout=60_000) as sig:  # queued from another thread
         threading.Thread(target=bridge.on_error, args=(ValueError("boom"),)).start()
     assert sig.args == ["ValueError: boom"]
 

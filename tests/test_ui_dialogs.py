@@ -85,7 +85,7 @@ def test_stimulus_events_drive_p300_and_scan(qtbot) -> None:
     window.show()
     lay = ctrl.speller.layout
     ids = [lay.targets[i].id for i in lay.groups[0]]
-    with qtbot.waitSignal(window.p300.flashed):
+    with qtbot.waitSignal(window.p300.flashed, timeout=60_000):
         ctrl.bridge.on_stimulus({"type": "flash", "t": 0.0, "group": lay.groups[0], "targets": ids})
     assert window.p300.flashing == frozenset(ids)
     qtbot.waitUntil(lambda: window.p300.flashing == frozenset(), timeout=60_000)  # flashes end by themselves
