@@ -84,7 +84,7 @@ def test_disconnection_is_detected_reconnected_and_decoding_resumes():
         assert recovered.wait(120.0), f"no recovery; statuses: {statuses}"
         assert resumed_intent.wait(120.0), "no decision after the reconnection"
     finally:
-        eng.stop()
+        eng.stop(timeout=120.0)  # the join returns as soon as the threads end (a reconnect may be under way)
     states = [s.get("state") for s in statuses if s.get("type") == "device"]
     assert "stalled" in states and "reconnecting" in states and "recovered" in states
     assert states.index("stalled") < states.index("recovered")

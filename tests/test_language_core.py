@@ -116,7 +116,7 @@ def test_worker_drops_stale_answers() -> None:
         model.gate.set()
         assert worker.wait_idle(60)
     finally:
-        worker.stop()
+        worker.stop(timeout=60)  # joins as soon as the thread ends
     assert not errors
     assert [a.revision for a in answers] == [2]
     assert answers[0].kind == "complete_word"
