@@ -69,7 +69,7 @@ class HandsFreeGuard(QObject):
         probe.setWindowTitle("probe")
         probe.setModal(True)
         probe.show()
-        qtbot.waitUntil(lambda: any("probe" in m for m in self.modals), timeout=2000)
+        qtbot.waitUntil(lambda: any("probe" in m for m in self.modals), timeout=60_000)
         probe.deleteLater()
         self.seen.clear()
         self.modals.clear()
@@ -80,8 +80,8 @@ def send(qtbot: Any, ctrl: Any, intent: Intent) -> None:
     before = ctrl.intents_handled
     t = threading.Thread(target=ctrl.bridge.on_intent, args=(intent,))
     t.start()
-    t.join(5)
-    qtbot.waitUntil(lambda: ctrl.intents_handled == before + 1, timeout=5000)
+    t.join(60)
+    qtbot.waitUntil(lambda: ctrl.intents_handled == before + 1, timeout=60_000)
 
 
 def select(qtbot: Any, ctrl: Any, target_id: str) -> None:

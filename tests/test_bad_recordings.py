@@ -22,8 +22,6 @@ from bci_input._types import Chunk
 from bci_input.cli import main
 from bci_input.recording import Recorder, export_recording, read_recording
 
-pytestmark = pytest.mark.timeout(60)
-
 INFO = StreamInfo(("C3", "Cz", "C4", "EMG"), ("eeg", "eeg", "eeg", "emg"), 250.0, name="bad")
 
 

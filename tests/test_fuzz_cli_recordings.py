@@ -32,8 +32,6 @@ from bci_input._types import Chunk
 from bci_input.cli import main
 from bci_input.recording import Recorder, export_recording
 
-pytestmark = pytest.mark.timeout(120)
-
 INFO = StreamInfo(("C3", "Cz", "C4", "EMG"), ("eeg", "eeg", "eeg", "emg"), 250.0, name="fuzz")
 HUGE = "9" * 5000
 #: The extremes put in every field: NaN, ±inf, ±1e300, a 5,000-digit integer, a negative number, zero.

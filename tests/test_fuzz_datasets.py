@@ -21,8 +21,6 @@ from hypothesis import strategies as st
 from bci_input import BciInputError
 from bci_input.datasets import load_muse_ssvep, load_ssvep_exo, read_muse_csv, read_myo_file, read_openbci_txt
 
-pytestmark = pytest.mark.timeout(60)
-
 
 def mutated_table(valid: bytes) -> st.SearchStrategy[bytes]:
     return _mutated(valid, table=True)

@@ -39,8 +39,6 @@ from bci_input.cli import main
 from bci_input.decoding import load_decoder, save_decoder
 from bci_input.settings import user_data_dir
 
-pytestmark = pytest.mark.timeout(60)
-
 FUZZ = fuzz_settings()
 INFO = StreamInfo(("Oz", "O1", "O2", "EMG1"), ("eeg", "eeg", "eeg", "emg"), 250.0, name="cyton")
 JSON_VALUES = st.recursive(

@@ -26,8 +26,6 @@ from bci_input._types import Chunk
 from bci_input.calibration import load_calibration_recording
 from bci_input.recording import Recorder, Recording, export_recording, read_recording, sidecar_paths
 
-pytestmark = pytest.mark.timeout(60)
-
 
 def mutated_table(valid: bytes) -> st.SearchStrategy[bytes]:
     return _mutated(valid, table=True)

@@ -20,8 +20,6 @@ from bci_input import BciInputError
 from bci_input.document import Autosaver, Document, find_recoverable
 from bci_input.settings import Settings, load_settings
 
-pytestmark = pytest.mark.timeout(60)
-
 FUZZ = fuzz_settings(60)
 
 VALID_TOML = b"""\

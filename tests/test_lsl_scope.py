@@ -15,9 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
-import pytest
-
-pytestmark = pytest.mark.timeout(60)
 
 #: liblsl's discovery port (``[ports] MulticastPort``) and its default multicast groups (site, link) as they
 #: appear in /proc/net/igmp (little-endian hex).
@@ -38,7 +35,7 @@ def _streaming(tmp_path: Path, *extra: str) -> Iterator[tuple[subprocess.Popen, 
         yield proc, line
     finally:
         proc.kill()
-        proc.communicate(timeout=20)
+        proc.communicate(timeout=60)
 
 
 def _sockets(pid: int) -> list[tuple[str, int, int]]:
