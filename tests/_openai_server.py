@@ -18,11 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
+import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -181,6 +185,30 @@ class Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.stats: dict[str, int] = {"auth_ok": 0, "auth_bad": 0}
 
+
+
+def serve(*args: str, host: str = "127.0.0.1") -> Iterator[str]:
+    """Run this server in a child process with ``args``; yield its base URL, then stop it (for fixtures).
+
+    Parameters
+    ----------
+    *args : str
+        Command-line options of the server (``--api-key``, ``--fail-first``, ``--delay``, ...).
+    host : str
+        The address it listens on.
+    """
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--host", host, *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("PORT "), f"server did not start: {line!r}"
+        yield f"http://{host}:{int(line.split()[1])}/v1"
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        if proc.stdout:
+            proc.stdout.close()
 
 def main() -> None:
     p = argparse.ArgumentParser()

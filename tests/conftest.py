@@ -4,11 +4,14 @@
 - liblsl reads a loopback-only configuration, so tests never reach the network.
 - ``BCI_INPUT_HOME`` points at a temporary folder, so tests never touch the user's data or cache.
 - ``data_dir`` yields the real recordings folder, or skips the test with a clear message.
+- ``tiny_disk`` mounts a real 64 KiB tmpfs for full-disk tests.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,18 @@ def data_dir() -> Path:
     if path is None or not path.is_dir():
         pytest.skip("real recordings not found: set BCI_INPUT_DATA or place them in ../shared/data")
     return path
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """Mount a real 64 KiB tmpfs for full-disk tests (skips where mounting is not allowed)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    cmd = ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)

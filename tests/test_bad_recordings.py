@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import struct
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _recordings import set_fif_sfreq, write_good_recordings
 
 from bci_input import StreamInfo
-from bci_input._types import Chunk
 from bci_input.cli import main
-from bci_input.recording import Recorder, export_recording, read_recording
+from bci_input.recording import export_recording, read_recording
 
 INFO = StreamInfo(("C3", "Cz", "C4", "EMG"), ("eeg", "eeg", "eeg", "emg"), 250.0, name="bad")
 
@@ -28,15 +26,7 @@ INFO = StreamInfo(("C3", "Cz", "C4", "EMG"), ("eeg", "eeg", "eeg", "emg"), 250.0
 @pytest.fixture(scope="module")
 def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 3 s recording with a marker in each second, as CSV (+ sidecars), FIF, EDF and BDF."""
-    folder = tmp_path_factory.mktemp("good")
-    rng = np.random.default_rng(0)
-    with Recorder(folder / "rec.csv", INFO) as rec:
-        for k in range(3):
-            ts = 100.0 + (k * 250 + np.arange(250)) / INFO.sfreq
-            rec.write(Chunk(rng.standard_normal((250, 4)).astype(np.float32) * 10, ts, ((float(ts[5]), k + 1),)))
-    for name in ("rec_raw.fif", "rec.edf", "rec.bdf"):
-        export_recording(folder / "rec.csv", folder / name)
-    return folder
+    return write_good_recordings(tmp_path_factory.mktemp("good"), INFO)
 
 
 def copy_recording(good: Path, dest: Path, stem: str = "rec") -> Path:
@@ -65,20 +55,6 @@ def calibrate(path: Path) -> list[str]:
 
 
 COMMANDS = pytest.mark.parametrize("command", [replay, calibrate], ids=["replay", "calibrate"])
-
-
-def set_fif_sfreq(src: Path, dst: Path, value: float) -> None:
-    """Write the FIF tag FIFF_SFREQ (kind 201, float32) of ``src`` as ``value`` into ``dst``."""
-    b = bytearray(src.read_bytes())
-    pos = 0
-    while pos + 16 <= len(b):
-        kind, _type, size, nxt = struct.unpack(">iIii", b[pos : pos + 16])
-        if kind == 201:
-            b[pos + 16 : pos + 20] = struct.pack(">f", value)
-        if nxt < 0:
-            break
-        pos = pos + 16 + size if nxt == 0 else nxt
-    dst.write_bytes(bytes(b))
 
 
 def edf_edit(src: Path, dst: Path, offset: int, value: bytes) -> None:
@@ -203,20 +179,6 @@ def test_evaluate_muse_p300_with_one_nan_sample_names_the_file(tmp_path: Path, c
 
 
 # ---------------------------------------------------------------------------------------------- full disk
-@pytest.fixture
-def tiny_disk(tmp_path: Path):
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True,
-                          check=False)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode(errors='replace').strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
-
-
 @pytest.mark.parametrize("out", ["rec.csv", "rec.fif"])
 def test_record_on_a_disk_that_fills_keeps_what_was_written(tiny_disk: Path, out: str, capsys) -> None:
     # Was: OSError from Recorder.close, exit 1 "internal error".

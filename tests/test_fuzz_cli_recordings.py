@@ -20,17 +20,15 @@ import contextlib
 import io
 import os
 import shutil
-import struct
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _recordings import fif_edit, write_good_recordings
 
 from bci_input import StreamInfo
-from bci_input._types import Chunk
 from bci_input.cli import main
-from bci_input.recording import Recorder, export_recording
 
 INFO = StreamInfo(("C3", "Cz", "C4", "EMG"), ("eeg", "eeg", "eeg", "emg"), 250.0, name="fuzz")
 HUGE = "9" * 5000
@@ -41,15 +39,7 @@ JSON_EXTREMES = ["NaN", "Infinity", "-Infinity", "1e300", "-1e300", HUGE, "-5", 
 
 @pytest.fixture(scope="module")
 def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("good")
-    rng = np.random.default_rng(0)
-    with Recorder(folder / "rec.csv", INFO) as rec:
-        for k in range(3):
-            ts = 100.0 + (k * 250 + np.arange(250)) / INFO.sfreq
-            rec.write(Chunk(rng.standard_normal((250, 4)).astype(np.float32) * 10, ts, ((float(ts[5]), k + 1),)))
-    for name in ("rec_raw.fif", "rec.edf", "rec.bdf"):
-        export_recording(folder / "rec.csv", folder / name)
-    return folder
+    return write_good_recordings(tmp_path_factory.mktemp("good"), INFO)
 
 
 def _snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
@@ -192,19 +182,6 @@ def test_edf_bdf_header_numeric_extremes(good: Path, tmp_path: Path, fmt: str) -
 
 
 # ---------------------------------------------------------------------------------------------- FIF header
-def _fif_edit(src: bytes, kind: int, fmt: str, value: float | int) -> bytes:
-    b = bytearray(src)
-    pos = 0
-    while pos + 16 <= len(b):
-        k, _type, size, nxt = struct.unpack(">iIii", b[pos : pos + 16])
-        if k == kind:
-            b[pos + 16 : pos + 16 + struct.calcsize(fmt)] = struct.pack(fmt, value)
-        if nxt < 0:
-            break
-        pos = pos + 16 + size if nxt == 0 else nxt
-    return bytes(b)
-
-
 _FIF_SFREQ = [float("nan"), float("inf"), float("-inf"), 1e38, -1e38, 1e-38, -5.0, 0.0]  # float32: 1e300 is inf
 _FIF_NCHAN = [0, -5, 2**31 - 1, 99_999_999, 5, -(2**31)]
 
@@ -216,7 +193,7 @@ def test_fif_header_numeric_extremes(good: Path, tmp_path: Path, kind: int, fmt:
     target = folder / "rec_raw.fif"
     src = (good / "rec_raw.fif").read_bytes()
     for value in values:
-        target.write_bytes(_fif_edit(src, kind, fmt, value))
+        target.write_bytes(fif_edit(src, kind, fmt, value))
         for command in COMMANDS:
             try:
                 check_command(command, target, target, must_refuse=True)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from _fuzz import expect_clean, fuzz_settings
 from _fuzz import mutated as _mutated
+from _recordings import set_fif_sfreq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -237,21 +238,10 @@ def test_openbci_sample_rate_extremes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, 0.0, 1e9, 1e-9])
 def test_ssvep_exo_sampling_rate_extremes(exo_dir: Path, tmp_path: Path, value: float) -> None:
-    import struct
-
     base = tmp_path / "data"
     shutil.copytree(exo_dir, base)
     raw_path = base / "ssvep_exo" / "subject01" / f"{SESSION}_raw.fif"
-    b = bytearray(raw_path.read_bytes())
-    pos = 0
-    while pos + 16 <= len(b):  # set the FIF tag FIFF_SFREQ (kind 201, float32)
-        kind, _type, size, nxt = struct.unpack(">iIii", b[pos : pos + 16])
-        if kind == 201:
-            b[pos + 16 : pos + 20] = struct.pack(">f", value)
-        if nxt < 0:
-            break
-        pos = pos + 16 + size if nxt == 0 else nxt
-    raw_path.write_bytes(bytes(b))
+    set_fif_sfreq(raw_path, raw_path, value)
     with pytest.raises(BciInputError, match="sfreq|Cannot read") as info:  # MNE itself refuses 0 Hz
         load_ssvep_exo("subject01", SESSION, base)
     assert str(raw_path) in str(info.value)

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _disk import fill_disk
 from _fuzz import NUMERIC_EXTREMES, assert_one_line_error, expect_clean, fuzz_settings, mutated, tenths
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from test_full_disk import _fill, tiny_disk  # noqa: F401 - the real full-disk fixture (a small tmpfs)
 
 from bci_input import BciInputError, StreamInfo
 from bci_input.calibration import (
@@ -404,12 +404,12 @@ def _zipped(tmp_path: Path, members: dict[str, bytes]) -> bytes:
 
 
 @pytest.mark.parametrize("free_kb", [0, 8, 24, 48])
-def test_cli_import_onto_a_nearly_full_disk(saved: dict[str, Path], tiny_disk: Path,  # noqa: F811
+def test_cli_import_onto_a_nearly_full_disk(saved: dict[str, Path], tiny_disk: Path,
                                             monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                                             free_kb: int) -> None:
     monkeypatch.setenv("BCI_INPUT_HOME", str(tiny_disk))
     profiles_dir().mkdir(parents=True)
-    filler = _fill(tiny_disk)
+    filler = fill_disk(tiny_disk)
     with open(filler, "r+b") as fh:
         fh.truncate(max(filler.stat().st_size - free_kb * 1024, 0))
     before = _tree(tiny_disk)

@@ -11,31 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _openai_server import serve
 
 from bci_input.language import HttpModel, WordFreqModel, load_language_model
 from bci_input.language._http import validate_url
 from bci_input.settings import LanguageSettings
 
-SERVER = Path(__file__).with_name("_openai_server.py")
-
-
-def _serve(*args: str) -> Iterator[str]:
-    env = dict(os.environ, PYTHONPATH=str(SERVER.parent.parent))
-    proc = subprocess.Popen([sys.executable, str(SERVER), *args], stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line.startswith("PORT "), f"server did not start: {line!r}"
-        yield f"http://127.0.0.1:{int(line.split()[1])}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(60)
-        if proc.stdout:
-            proc.stdout.close()
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    yield from _serve("--api-key", "s3cret")
+    yield from serve("--api-key", "s3cret")
 
 
 def _stats(url: str) -> dict:
@@ -121,7 +106,7 @@ def test_url_validation(bad: str) -> None:
 
 def test_server_errors_are_retried_until_one_succeeds() -> None:
     # An overloaded server answers 503 twice; with retries=2 the third attempt answers, no fallback, no notice.
-    for url in _serve("--fail-first", "2"):
+    for url in serve("--fail-first", "2"):
         notices: list[str] = []
         # The server answers at once; the generous client timeout keeps a loaded machine from turning that into a
         # timeout (and a fallback).
@@ -133,7 +118,7 @@ def test_server_errors_are_retried_until_one_succeeds() -> None:
 
 
 def test_too_few_retries_fall_back_with_a_notice() -> None:
-    for url in _serve("--fail-first", "5"):
+    for url in serve("--fail-first", "5"):
         notices: list[str] = []
         model = HttpModel(url, timeout_s=60.0, retries=1, on_notice=notices.append)
         ans = model.complete_word("Dear Sarah, ", "th", 3)
@@ -142,7 +127,7 @@ def test_too_few_retries_fall_back_with_a_notice() -> None:
 
 
 def test_a_server_slower_than_the_timeout_falls_back_with_a_notice() -> None:
-    for url in _serve("--delay", "600"):  # a server that would answer in 10 minutes
+    for url in serve("--delay", "600"):  # a server that would answer in 10 minutes
         notices: list[str] = []
         model = HttpModel(url, timeout_s=0.5, retries=0, on_notice=notices.append)
         t0 = time.monotonic()
@@ -160,7 +145,7 @@ def test_api_key_never_reaches_logs_notices_or_output(tmp_path: Path) -> None:
     outputs = []
     for label, args in (("right", ("--api-key", secret)), ("wrong", ("--api-key", "other")),
                         ("failing", ("--api-key", secret, "--fail-first", "99"))):
-        gen = _serve(*args)
+        gen = serve(*args)
         urls[label] = next(gen)
         config.write_text(
             f'[language]\nbackend = "http"\nendpoint_url = "{urls[label]}"\nendpoint_model = "wf"\n'

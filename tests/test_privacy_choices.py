@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
+from _openai_server import serve
 
 from bci_input.cli import main
 
-SERVER = Path(__file__).with_name("_openai_server.py")
 DESTINATION = "leaves this computer"
 
 
@@ -36,23 +33,9 @@ def _lan_address() -> str | None:
     return None
 
 
-def _serve(host: str) -> Iterator[str]:
-    env = dict(os.environ, PYTHONPATH=str(SERVER.parent.parent))
-    proc = subprocess.Popen([sys.executable, str(SERVER), "--host", host], stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line.startswith("PORT "), f"server did not start: {line!r}"
-        yield f"http://{host}:{int(line.split()[1])}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()
-
-
 @pytest.fixture(scope="module")
 def loopback_server() -> Iterator[str]:
-    yield from _serve("127.0.0.1")
+    yield from serve()
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +43,7 @@ def lan_server() -> Iterator[str]:
     host = _lan_address()
     if host is None:
         pytest.skip("this machine has no non-loopback IPv4 address to stand in for another computer")
-    yield from _serve(host)
+    yield from serve(host=host)
 
 
 def _requests(url: str) -> int:

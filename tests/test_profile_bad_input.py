@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_full_disk import _fill, tiny_disk  # noqa: F401 - the real full-disk fixture
+from _disk import fill_disk
 
 from bci_input import StreamInfo
 from bci_input.calibration import Profile, export_profile, list_profiles, profiles_dir, save_profile
@@ -92,7 +92,7 @@ def _big_profile(tmp_path: Path) -> Path:
     return export_profile(save_profile(p, tmp_path / "src"), tmp_path / "big.zip")
 
 
-def test_import_on_a_full_disk_exits_2_and_leaves_nothing(tiny_disk: Path, tmp_path: Path,  # noqa: F811
+def test_import_on_a_full_disk_exits_2_and_leaves_nothing(tiny_disk: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     archive = _big_profile(tmp_path)
     monkeypatch.setenv("BCI_INPUT_HOME", str(tiny_disk))
@@ -106,7 +106,7 @@ def test_import_on_a_full_disk_exits_2_and_leaves_nothing(tiny_disk: Path, tmp_p
     stray = [p for p in tiny_disk.rglob("*") if p.name.startswith(".") or p.name.endswith(".tmp")]
     assert stray == []
     # With less space still (a disk filled to the last block), the same.
-    filler = _fill(tiny_disk)
+    filler = fill_disk(tiny_disk)
     assert main(["profile", "import", str(archive), "--name", "patient-02"]) == 2
     _one_line_error(capsys, str(archive))
     assert sorted(p.name for p in profiles_dir().iterdir()) == ["patient-01"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from _openai_server import serve
 from bci_input.ui._lm_process import ProcessLanguageModel
-from test_language_http import _serve
 
 from bci_input.settings import LanguageSettings
 
@@ -64,7 +64,7 @@ def test_cancel_reaches_the_bundled_model_in_its_process() -> None:
 
 
 def test_fallback_notices_from_the_child_reach_the_app() -> None:
-    for url in _serve("--fail-first", "99"):
+    for url in serve("--fail-first", "99"):
         notices: list[str] = []
         settings = LanguageSettings(backend="http", endpoint_url=url, endpoint_model="wf", retries=0,
                                     timeout_s=60.0)  # the server answers at once; no timeout under load
