@@ -10,13 +10,10 @@ __all__ = ["SpellerLM", "SYMBOLS", "normalise_text"]
 
 log = logging.getLogger(__name__)
 
-try:
-    from ..language import SYMBOLS as _LANG_SYMBOLS
-except ImportError:  # the language package has not landed yet
-    _LANG_SYMBOLS = (*"abcdefghijklmnopqrstuvwxyz", " ", ".", ",", "?", "'", "\b")
+from ..language import MAIN_SYMBOLS
 
-#: The speller alphabet without backspace (deleting is a command target).
-SYMBOLS: tuple[str, ...] = tuple(s for s in _LANG_SYMBOLS if s != "\b")
+#: The symbols of the speller's main page (deleting is a command target).
+SYMBOLS: tuple[str, ...] = MAIN_SYMBOLS
 
 
 def normalise_text(text: str) -> str:
