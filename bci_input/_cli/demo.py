@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--duration must be between 5 and 3600 seconds, got {args.duration}.")
     text = normalise_text(args.text)
     if not text:
-        raise ConfigError("--text is empty after normalising (letters, space and . , ? ' are allowed).")
+        raise ConfigError("--text is empty.")
     model = load_model(args.lm, args)
     try:
         base = open_base_source(args.board, args)

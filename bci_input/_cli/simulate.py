@@ -67,21 +67,23 @@ def load_model(name: str, args: argparse.Namespace | None = None) -> Any:
 
 
 def read_target_text(args: argparse.Namespace) -> str:
-    """Return the normalised target text from ``--text`` or ``--text-file``."""
+    """Return the text to write from ``--text`` or ``--text-file``, exactly as given.
+
+    A file's final line break is not part of the text. Characters the speller cannot write are refused
+    (:class:`~bci_input.ConfigError` naming them, exit 2).
+    """
     from ..speller import normalise_text
 
     if args.text_file:
         try:
-            raw = Path(args.text_file).read_text(encoding="utf-8")
+            raw = Path(args.text_file).read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
         except (OSError, UnicodeDecodeError) as exc:
             raise DataFormatError(f"Cannot read --text-file {args.text_file}: {exc}.") from exc
     else:
         raw = args.text
     text = normalise_text(raw)
     if not text:
-        raise ConfigError("The text to write is empty after normalising (letters, space and . , ? ' are allowed).")
-    if text != raw:
-        print(f"[simulate] writing the speller-alphabet version: {text!r}", flush=True)
+        raise ConfigError("The text to write is empty.")
     return text
 
 

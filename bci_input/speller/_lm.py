@@ -6,25 +6,15 @@ import logging
 import time
 from typing import Any
 
+from ..language import MAIN_SYMBOLS
+from ._keyboard import normalise_text
+
 __all__ = ["SpellerLM", "SYMBOLS", "normalise_text"]
 
 log = logging.getLogger(__name__)
 
-from ..language import MAIN_SYMBOLS
-
-#: The symbols of the speller's main page (deleting is a command target).
+#: The lower-case symbols of the speller's main page (deleting is a command target).
 SYMBOLS: tuple[str, ...] = MAIN_SYMBOLS
-
-
-def normalise_text(text: str) -> str:
-    """Lower-case ``text`` and keep only speller symbols (other characters become spaces, runs collapse)."""
-    out = []
-    for ch in text.lower():
-        out.append(ch if ch in SYMBOLS else " ")
-    s = "".join(out)
-    while "  " in s:
-        s = s.replace("  ", " ")
-    return s.strip()
 
 
 class SpellerLM:
