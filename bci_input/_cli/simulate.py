@@ -31,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--snr", type=float, default=None, help="SSVEP SNR (default: the value calibrated on ssvep_exo)")
     p.add_argument("--board", default="simulated", help="simulated, or synthetic (ride along on BrainFlow's board)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
-    p.add_argument("--max-minutes", type=float, default=10.0, help="stop after this much recorded time")
+    p.add_argument("--max-minutes", type=float, default=60.0,
+                   help="stop after this much recorded (simulated) time, minutes (default %(default)s)")
     p.add_argument("--switch-preset", default="one-switch", help="scan: one-switch or two-switch")
     p.add_argument("--ssvep-decoder", default="trca",
                    help="ssvep: trca (simulated calibration), fbcca or cca (training-free)")

@@ -50,7 +50,7 @@ PAGE_KEYS = {"main": "letters_page", "numbers": "numbers_page", "accents": "acce
 #: ``caps``: capitals until turned off (key: caps off); ``auto``: a capital because a sentence starts
 #: (key: lower case for the next letter).
 CASE_STATES = ("lower", "shift", "caps", "auto")
-SHIFT_LABELS = {"lower": "⇧ shift", "shift": "⇪ caps lock", "caps": "⇩ caps off", "auto": "⇩ lower"}
+SHIFT_LABELS = {"lower": "⇧ shift", "shift": "⇪ caps", "caps": "⇪ off", "auto": "⇩ lower"}
 
 _SENTENCE_END = re.compile(r"(^|[.?!] +|\n)$")
 
