@@ -81,8 +81,8 @@ def test_ssvep_closed_loop_writes_formal_text_exactly():
 def test_headless_demo_types_on_the_synthetic_board(capsys):
     from bci_input.cli import main
 
-    assert main(["demo", "--duration", "14", "--text", "Yes"]) == 0
+    assert main(["demo", "--duration", "20", "--text", "The"]) == 0
     out = capsys.readouterr().out
     assert "BrainFlow synthetic board" in out
-    assert "[demo] Y|" in out  # the text grows while the session runs
+    assert "[demo] T|" in out  # the text grows while the session runs
     assert "[demo] final text" in out
