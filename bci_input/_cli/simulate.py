@@ -112,6 +112,8 @@ def format_result(r: Any) -> str:
             f"keystroke savings  {r.keystroke_savings:.3f}   corrections {r.n_corrections}",
             f"language model     {r.lm_calls} calls, mean {r.lm_latency_mean_s * 1000:.0f} ms, "
             f"{r.lm_time_charged_s:.1f} s charged to the clock",
+            f"work per decision  speller {r.speller_ms_mean:.2f} ms (p95 {r.speller_ms_p95:.2f})"
+            + (f", decoder {r.decoder_ms_mean:.2f} ms (p95 {r.decoder_ms_p95:.2f})" if r.decoder_ms_mean else ""),
         ]
     )
 
