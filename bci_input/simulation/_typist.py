@@ -61,6 +61,7 @@ class Typist:
         self.last_text_before: str | None = None
         self.n_gestures = 0
         self._gesture_at_revision = -1
+        self._menu_goal: str | None = None  # the menu command to select once the menu is open
 
     def done(self, text: str) -> bool:
         """Whether ``text`` is the target."""
@@ -78,6 +79,9 @@ class Typist:
         if layout.n_targets == 0 or text == tgt:
             return None
         ids = {t.id for t in layout.targets}
+        goal, self._menu_goal = self._menu_goal, None
+        if layout.page == "menu" and goal in ids:
+            return self._in_scan(layout, goal)
         if layout.page not in TYPING_PAGES:
             for cid in ("cmd:back", "cmd:cancel", "cmd:reject"):
                 if cid in ids:
@@ -95,8 +99,17 @@ class Typist:
                 self.p.press("double_clench", 0, delay_s=float(self.rng.uniform(*self.reaction_s)))
                 self.n_gestures += 1
                 return None
-            if "cmd:delete_word" in ids and len(text) - common >= 3 and word_start_before(text, len(text)) >= common:
+            wrong = len(text) - common
+            if "cmd:delete_word" in ids and wrong >= 3 and word_start_before(text, len(text)) >= common:
                 return self._in_scan(layout, "cmd:delete_word")
+            if wrong >= 3 and "cmd:menu" in ids:  # undo or delete the word from the menu: two selections
+                if self.last_text_before is not None and tgt.startswith(self.last_text_before) \
+                        and len(self.last_text_before) >= common - 2:
+                    self._menu_goal = "cmd:undo"
+                elif wrong >= 4 and word_start_before(text, len(text)) >= common:
+                    self._menu_goal = "cmd:delete_word"
+                if self._menu_goal is not None:
+                    return self._in_scan(layout, "cmd:menu")
             return self._in_scan(layout, "cmd:delete_char")
         need = tgt[len(text):]
         if self.use_suggestions and layout.page == "main":
