@@ -133,6 +133,11 @@ class TokenTable:
             self.space_case[i] = _case_class(self.texts[i][1:])
         for i in bare_words:
             self.bare_case[i] = _case_class(self.texts[i])
+        # Word-start tokens and their (key, case) bin, per kind of context, for key_probs_case.
+        self._case_bins: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
+        for after_space, key, case in ((True, self.space_key, self.space_case), (False, self.bare_key, self.bare_case)):
+            ids = np.flatnonzero(key >= 0)
+            self._case_bins[after_space] = (ids, key[ids] * 3 + case[ids])
         # The character each token starts with (and the one after its leading space), as ALPHABET indices.
         pos = {c: j for j, c in enumerate(ALPHABET)}
         heads = _decoded_heads(tokenizer, self.texts)
@@ -178,11 +183,8 @@ class TokenTable:
             Probability of each key written in lower case, capitalised and in capitals; the row sums are
             :meth:`key_probs`.
         """
-        key = self.space_key if after_space else self.bare_key
-        case = self.space_case if after_space else self.bare_case
-        valid = key >= 0
-        idx = key[valid] * 3 + case[valid]
-        return np.bincount(idx, weights=probs[: len(key)][valid], minlength=3 * len(self.keys)).reshape(-1, 3)
+        ids, bins = self._case_bins[after_space]
+        return np.bincount(bins, weights=probs[ids], minlength=3 * len(self.keys)).reshape(-1, 3)
 
     def start_chars(self, probs: np.ndarray, *, after_space: bool) -> dict[str, float] | None:
         """Return the distribution (over :data:`ALPHABET`) of the next typed character, or None.
