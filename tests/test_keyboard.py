@@ -152,11 +152,15 @@ def test_prior_follows_the_case_and_the_pages() -> None:
     auto = main_targets(case="auto")
     pa = main_prior(auto, dist, [], [], "", case="auto")
     ida = [t.id for t in auto]
-    # at a sentence start the letter target has both cases' mass: a backend without capitals still works
-    assert pa[ida.index("char:T")] > 0.4 and pa[ida.index("cmd:shift")] < 0.05
+    # at a sentence start the capital goes to the letter, the lower-case mass to the override key
+    assert pa[ida.index("char:T")] > 0.4 and 0.05 < pa[ida.index("cmd:shift")] < pa[ida.index("char:T")]
+    # a backend without capitals says nothing about case: the letter target keeps both cases' mass
     case_blind = {s: 0.0 for s in SYMBOLS} | {"t": 0.9, " ": 0.1}
     pb = main_prior(auto, case_blind, [], [], "", case="auto")
-    assert pb[ida.index("char:T")] > 0.7
+    assert pb[ida.index("char:T")] > 0.7 and pb[ida.index("cmd:shift")] < 0.05
+    # after the override the case is chosen: the lower-case letter gets both cases' mass, shift none of it
+    pc = main_prior(lower, dist, [], [], "", case="lower", case_chosen=True)
+    assert pc[ids.index("char:t")] > 0.4 and pc[ids.index("cmd:shift")] < 0.05
 
 
 def test_words_follow_the_case() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._keyboard import wants_capital
 from ._lm import SpellerLM
 from ._typing import abbreviation_like, fit_case
 
@@ -91,8 +92,13 @@ class LanguageState:
         """Keep suggestions that continue ``prefix`` (any case) by two letters or more, in the case called for."""
         out: list[tuple[str, float]] = []
         case = self.case
+        before = self._context()[0]
+        # The user chose lower case where a capital was due (the override, or a lower-case first letter typed
+        # there): a word the model capitalised only for the sentence start follows that choice.
+        lower_start = wants_capital(before[: len(before) - len(prefix)]) and (
+            prefix[:1].islower() if prefix else case == "lower")
         for w, p in words:
-            w = fit_case(w.strip(), prefix, case)
+            w = fit_case(w.strip(), prefix, case, lower_start=lower_start)
             if w.lower().startswith(prefix.lower()) and len(w) > len(prefix) + 1 and all(w != x for x, _ in out):
                 out.append((w, float(p)))
         return out

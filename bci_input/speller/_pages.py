@@ -139,12 +139,8 @@ _REACH = {
 }
 
 
-def _key_mass(t: Target, q: dict[str, float], case: str, page: str, on_page: set[str]) -> float:
-    """Probability that the next character needs the case or page key ``t`` first."""
-    if t.value == "shift":
-        if case != "lower":
-            return 0.0
-        return sum(q.get(c.upper(), 0.0) for c in on_page if is_letter(c))
+def _page_key_mass(t: Target, q: dict[str, float], page: str, on_page: set[str]) -> float:
+    """Probability that the next character needs the page key ``t`` first."""
     reach = _REACH.get((page, t.value), ())
     return sum(v for c, v in q.items() if _PAGE_OF[c] in reach and c.lower() not in on_page and c not in on_page)
 
@@ -159,6 +155,7 @@ def main_prior(
     *,
     case: str = "lower",
     page: str = "main",
+    case_chosen: bool = False,
 ) -> NDArray[np.float64]:
     """Return the prior over the targets of a typing page (main, numbers or accented letters).
 
@@ -188,6 +185,8 @@ def main_prior(
         Case state of the page (``'lower'``, ``'shift'``, ``'caps'``, ``'auto'``).
     page : str
         ``'main'``, ``'numbers'`` or ``'accents'``.
+    case_chosen : bool
+        The user chose lower case where a capital was due (the override): letters get both cases' mass.
 
     Returns
     -------
@@ -202,12 +201,30 @@ def main_prior(
             p[i] = 1.0
     else:
         q = {c: max(0.0, float(symbol_probs.get(c, 0.0))) for c in ALPHABET}
-        for ch, i in char_idx.items():
-            both = case != "lower" and is_letter(ch)
-            p[i] = q.get(ch.upper(), 0.0) + q.get(ch.lower(), 0.0) if both else q.get(ch, 0.0)
         on_page = {t.value.lower() for t in targets if t.kind == "char"} | set(char_idx)
+        bases = {c for c in on_page if is_letter(c) and c == c.lower()}
+        upper = sum(q.get(c.upper(), 0.0) for c in bases)
+        lower = sum(q.get(c, 0.0) for c in bases)
+        # At a sentence start a model that knows case (more mass on capitals) gives the lower-case override its
+        # lower-case mass; one that does not says nothing about case, and its letters keep both cases' mass.
+        override = case == "auto" and not case_chosen and upper >= lower
+        for ch, i in char_idx.items():
+            if not is_letter(ch):
+                p[i] = q.get(ch, 0.0)
+            elif override:
+                p[i] = q.get(ch.upper(), 0.0)
+            elif case != "lower" or case_chosen:  # the case is chosen: the letter is what is asked
+                p[i] = q.get(ch.upper(), 0.0) + q.get(ch.lower(), 0.0)
+            else:
+                p[i] = q.get(ch, 0.0)
         for i in keys:
-            p[i] = _key_mass(targets[i], q, case, page, on_page)
+            if targets[i].value != "shift":
+                p[i] = _page_key_mass(targets[i], q, page, on_page)
+            elif override:
+                p[i] = lower
+            elif case == "lower" and not case_chosen:
+                p[i] = upper
+
     total = p.sum()
     p = p / total if total > 0 else np.where(p == 0, 0.0, p)
     for i in keys:

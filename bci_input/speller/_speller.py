@@ -183,13 +183,14 @@ class Speller(TypingState, LanguageState):
             targets = main_targets([w for w, _ in words], [p for p, _ in phrases],
                                    (prefix, abbrev[0]) if abbrev else None, case=case)
             prior = main_prior(targets, self._symbols, words, phrases, prefix, abbrev[1] if abbrev else 0.0,
-                               case=case)
+                               case=case, case_chosen=self.lower_once)
             extra = {"case": case}
         elif self.page in TYPING_PAGES:
             self._refresh_language(words=False)
             case = self.case
             targets = typing_targets(self.page, case)
-            prior = main_prior(targets, self._symbols, (), (), "", case=case, page=self.page)
+            prior = main_prior(targets, self._symbols, (), (), "", case=case, page=self.page,
+                               case_chosen=self.lower_once)
             extra = {"case": case}
         else:
             targets = self._page_targets()

@@ -22,7 +22,7 @@ def abbreviation_like(prefix: str) -> bool:
     return len(prefix) >= 2 and prefix.isascii() and prefix.isalpha()
 
 
-def fit_case(word: str, prefix: str, case: str) -> str:
+def fit_case(word: str, prefix: str, case: str, *, lower_start: bool = False) -> str:
     """Return a suggested ``word`` in the case the typing calls for.
 
     A word the model wrote with capitals (``Thursday``, ``EU``) keeps them. A lower-case word takes the case of
@@ -37,7 +37,12 @@ def fit_case(word: str, prefix: str, case: str) -> str:
         The letters typed of the word.
     case : str
         Case state (see :data:`~bci_input.speller._keyboard.CASE_STATES`).
+    lower_start : bool
+        The user chose lower case where a capital was due (a sentence start): a word capitalised only there
+        (``Please``, not ``EU`` or ``I``) is given in lower case.
     """
+    if lower_start and word[:1].isupper() and word[1:] == word[1:].lower() and len(word) > 1:
+        word = word[0].lower() + word[1:]
     if case == "caps" or (len(prefix) >= 2 and prefix.isupper()):
         return word.upper()
     if word != word.lower():
