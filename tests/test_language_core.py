@@ -83,6 +83,8 @@ def test_wordfreq_suggestions_come_in_the_case_the_context_calls_for(wf: WordFre
     assert "EU" in words("rules of the ", "eu") and "European" in words("rules of the ", "E")
     assert all(w[0].isupper() for w in words("see ", "Art")) and "Article" in words("see ", "Art")
     assert "I" in words("and then ", "i") and "in" in words("and then ", "i")
+    assert words('Text proposed by the Commission: "', "")[0][0].isupper()  # a quotation starts a sentence
+    assert words('as the Commission said in "', "")[0][0].islower()
     # A lower-case letter at a sentence start overrides the automatic capital.
     assert words("It rained. ", "th")[0] == "the"
     mid = wf.expand_abbreviation("tyvm", "Hi Anna, I got the flowers, ").value
