@@ -36,7 +36,7 @@ _NAMES = (
 )
 _ACRONYMS = (
     "EU UK US USA UN NATO NHS GP ECB ECJ GDP VAT CEO CV PDF ID IT OK TV PC MEP MEPs ICU MRI ALS EEG EMG BCI "
-    "AI API SMS URL HR IBAN BIC PIN ATM FAQ"
+    "AI API SMS URL HR IBAN BIC ATM FAQ"
 )
 _I_FORMS = ("I", "I'm", "I've", "I'll", "I'd")
 #: Lower-case word -> the form it is written in (names, days, places, acronyms, ``I``) for the word-frequency
@@ -48,7 +48,6 @@ NATURAL: dict[str, str] = {
 # Common words that some lists above also hold in another sense are kept lower-case.
 for _w in ("it", "us", "ok", "id", "mark", "bill", "will", "may", "jean"):
     NATURAL.pop(_w, None)
-
 
 
 def known_form(word: str) -> str:
