@@ -25,10 +25,14 @@ class LanguageState:
     request_language: Callable[..., None] | None
     page: str
     paradigm: str
-    case: str
     _scan_subset: list[int] | None
     _context: Callable[[], tuple[str, str]]
     _invalidate: Callable[..., None]
+
+    @property
+    def case(self) -> str:
+        """The case state (see :class:`~bci_input.speller._typing.TypingState`, which provides it)."""
+        raise NotImplementedError
 
     def _init_language(self) -> None:
         self.last_lm_latency = 0.0
@@ -43,21 +47,21 @@ class LanguageState:
         self._lm_revision = -1
         self._lm_words_revision = -1
 
-    def _refresh_language(self, *, words: bool = True) -> None:
-        """Ask for the next-symbol prior, and with ``words`` for suggestions, once per document revision."""
+    def _refresh_language(self, *, suggestions: bool = True) -> None:
+        """Ask for the next-symbol prior, and with ``suggestions`` for suggestions, once per document revision."""
         rev = self.document.revision
-        if self._lm_revision == rev and (self._lm_words_revision == rev or not words):
+        if self._lm_revision == rev and (self._lm_words_revision == rev or not suggestions):
             return
         before, prefix = self._context()
-        if not words:  # the numbers and accent pages show no suggestions: the prior is enough
+        if not suggestions:  # the numbers and accent pages show no suggestions: the prior is enough
             self._lm_revision = rev
             if self.lm_mode == "async":
                 if self.request_language is not None and self.lm.model is not None:
                     self.request_language("next_symbols", rev, context=before)
                 return
-            self._symbols, lat = self.lm.symbols(before)
-            self.last_lm_latencies = {"next_symbols": lat}
-            self.last_lm_latency = lat
+            self._symbols, sym_s = self.lm.symbols(before)
+            self.last_lm_latencies = {"next_symbols": sym_s}
+            self.last_lm_latency = sym_s
             return
         sym_known = self._lm_revision == rev
         self._lm_revision = self._lm_words_revision = rev
@@ -75,7 +79,7 @@ class LanguageState:
             if not want_phrase:
                 self._phrases = []
             return
-        lat = {}
+        lat: dict[str, float] = {}
         words, lat["complete_word"] = self.lm.words(ctx, prefix)
         self._words = self._useful_words(words, prefix)
         if abbreviation_like(prefix) and not words:

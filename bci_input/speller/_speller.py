@@ -186,7 +186,7 @@ class Speller(TypingState, LanguageState):
                                case=case, case_chosen=self.lower_once)
             extra = {"case": case}
         elif self.page in TYPING_PAGES:
-            self._refresh_language(words=False)
+            self._refresh_language(suggestions=False)
             case = self.case
             targets = typing_targets(self.page, case)
             prior = main_prior(targets, self._symbols, (), (), "", case=case, page=self.page,
