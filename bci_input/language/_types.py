@@ -169,7 +169,7 @@ class LanguageModel(Protocol):
     def complete_word(
         self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: threading.Event | None = None
     ) -> Answer[list[tuple[str, float]]]:
-        """Return the top-k lower-case words starting with ``prefix`` after ``context``, with probabilities."""
+        """Return the top-k words starting with ``prefix`` after ``context``, in the case the context calls for."""
         ...
 
     def complete_phrase(
