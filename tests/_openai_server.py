@@ -42,7 +42,7 @@ class Engine:
 
     def top_next(self, prompt: str, n: int) -> dict[str, float]:
         sep = "" if (not prompt or prompt.endswith((" ", "\n"))) else " "
-        words = self.wf.complete_word("", "", n).value
+        words = self.wf.complete_word(prompt + sep, "", n).value  # in the case the prompt calls for
         return {sep + w: math.log(p) for w, p in words}
 
     def generate(self, prompt: str, max_tokens: int, index: int) -> str:

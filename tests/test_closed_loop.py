@@ -55,18 +55,34 @@ def test_simulate_cli_reports_figures_and_writes_json(tmp_path, capsys):
     rc = main(["simulate", "--paradigm", "scan", "--lm", "none", "--text", "Hi!", "--json", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "chars/min" in text and "'hi'" in text
+    assert "chars/min" in text and "'Hi!'" in text
     d = json.loads(out.read_text())
-    assert d["final_text"] == "hi" and d["completed"] and d["chars_per_min"] > 0
+    assert d["final_text"] == "Hi!" and d["completed"] and d["chars_per_min"] > 0  # written exactly
     assert main(["simulate", "--paradigm", "mouse", "--text", "x"]) == 2
+
+
+def test_simulate_refuses_characters_outside_the_alphabet_naming_them(capsys):
+    from bci_input.cli import main
+
+    assert main(["simulate", "--lm", "none", "--text", "naïve ✓ plan\tB"]) == 2
+    err = capsys.readouterr().err
+    assert "'✓' (U+2713)" in err and "'\\t' (U+0009)" in err and "ï" not in err.split("Allowed")[0]
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_ssvep_closed_loop_writes_formal_text_exactly():
+    text = 'See Art. 3(2): "€5", NATO – é.'
+    r = run_closed_loop(text, "ssvep", seed=1, max_minutes=8, calibration_blocks=2, snr=0.6)
+    assert r.final_text == text and r.completed
 
 
 @pytest.mark.slow
 def test_headless_demo_types_on_the_synthetic_board(capsys):
     from bci_input.cli import main
 
-    assert main(["demo", "--duration", "14", "--text", "yes"]) == 0
+    assert main(["demo", "--duration", "20", "--text", "The"]) == 0
     out = capsys.readouterr().out
     assert "BrainFlow synthetic board" in out
-    assert "[demo] y|" in out  # the text grows while the session runs
+    assert "[demo] T|" in out  # the text grows while the session runs
     assert "[demo] final text" in out

@@ -7,7 +7,9 @@ import threading
 import pytest
 
 from bci_input.language import (
+    ALPHABET,
     BACKSPACE,
+    MAIN_SYMBOLS,
     REWRITE_PRESETS,
     SYMBOLS,
     Answer,
@@ -18,6 +20,7 @@ from bci_input.language import (
     split_context,
     word_diff,
 )
+from bci_input.language._types import CAPITALS, DIGITS, LETTERS
 from bci_input.settings import LanguageSettings
 
 
@@ -27,9 +30,66 @@ def wf() -> WordFreqModel:
 
 
 def test_symbols_alphabet() -> None:
-    assert len(SYMBOLS) == 32 and len(set(SYMBOLS)) == 32
-    assert SYMBOLS[:26] == tuple("abcdefghijklmnopqrstuvwxyz")
+    assert len(SYMBOLS) == len(set(SYMBOLS)) == len(ALPHABET) + 1 and SYMBOLS[-1] == BACKSPACE
+    assert SYMBOLS[:26] == tuple("abcdefghijklmnopqrstuvwxyz") and SYMBOLS[:31] == MAIN_SYMBOLS
     assert {" ", ".", ",", "?", "'", BACKSPACE} <= set(SYMBOLS)
+    assert set("ABCZ0123456789;:!\"()-–/&%€$£§@#\néèàçôüöäßÉÜ") <= set(SYMBOLS)
+
+
+def _check_distribution(dist: dict[str, float]) -> None:
+    assert list(dist) == list(SYMBOLS) or set(dist) == set(SYMBOLS)
+    assert abs(sum(dist.values()) - 1.0) < 1e-9
+    assert min(dist.values()) > 0
+
+
+@pytest.mark.parametrize("model", ["wordfreq", "none"])
+@pytest.mark.parametrize(
+    "text", ["", "Dear Sir,\n", "Article 3(", "I paid €", "the EU", "on Th", "café", "Hello. ", "see (2", "x"]
+)
+def test_every_backend_without_a_model_covers_the_whole_alphabet(model: str, text: str) -> None:
+    _check_distribution(load_language_model(LanguageSettings(backend=model)).next_symbols(text).value)
+
+
+def test_wordfreq_capitals_digits_and_marks_get_the_mass_the_context_calls_for(wf: WordFreqModel) -> None:
+    def cap(d: dict[str, float]) -> float:
+        return sum(d[c] for c in CAPITALS)
+
+    start, mid = wf.next_symbols("It rained. ").value, wf.next_symbols("It rained and ").value
+    assert cap(start) > 0.8 and cap(mid) < 0.1
+    assert cap(wf.next_symbols("").value) > 0.8 and cap(wf.next_symbols("Dear Sir,\n").value) > 0.8
+    assert cap(wf.next_symbols("Dr. ").value) < 0.1  # an abbreviation does not end the sentence
+    # Inside an acronym, capitals; inside a capitalised word, lower case.
+    assert cap(wf.next_symbols("rules of the EU").value) > 0.5 and cap(wf.next_symbols("the Thu").value) < 0.05
+    # After a digit or a currency sign, digits; after "Hello," a space.
+    digits = wf.next_symbols("Amendment 1").value
+    assert sum(digits[c] for c in DIGITS) > 0.4 and sum(digits[c] for c in LETTERS) < 0.1
+    assert sum(wf.next_symbols("I paid €").value[c] for c in DIGITS) > 0.5
+    # Digits and the marks of formal text keep a small mass where a word starts; the line break too.
+    mid_start = wf.next_symbols("It rained and ").value
+    assert 0.005 < sum(mid_start[c] for c in DIGITS) < 0.1 and mid_start['"'] > 1e-3 and mid_start["\n"] > 1e-3
+    assert max(wf.next_symbols("Hello,").value.items(), key=lambda kv: kv[1])[0] == " "
+
+
+def test_wordfreq_suggestions_come_in_the_case_the_context_calls_for(wf: WordFreqModel) -> None:
+    def words(context: str, prefix: str) -> list[str]:
+        return [w for w, _ in wf.complete_word(context + prefix, prefix, 5).value]
+
+    assert words("It rained. ", "")[0] == "The" and words("", "Th")[0] == "The" and words("", "")[0][0].isupper()
+    assert words("It rained and ", "th")[0] == "the"
+    assert "Thursday" in words("We meet on ", "thu")  # a day keeps its capital
+    # Typed in capitals mid-sentence: acronyms first, every suggestion in capitals.
+    assert words("in the ", "EU")[0] == "EU" and all(w.isupper() for w in words("in the ", "EU"))
+    assert "NATO" in words("member of ", "NAT") and all(w.isupper() for w in words("the ", "NAT"))
+    assert "EU" in words("rules of the ", "eu") and "European" in words("rules of the ", "E")
+    assert all(w[0].isupper() for w in words("see ", "Art")) and "Article" in words("see ", "Art")
+    assert "I" in words("and then ", "i") and "in" in words("and then ", "i")
+    assert words('Text proposed by the Commission: "', "")[0][0].isupper()  # a quotation starts a sentence
+    assert words('as the Commission said in "', "")[0][0].islower()
+    # A lower-case letter at a sentence start overrides the automatic capital.
+    assert words("It rained. ", "th")[0] == "the"
+    mid = wf.expand_abbreviation("tyvm", "Hi Anna, I got the flowers, ").value
+    first = wf.expand_abbreviation("tyvm", "").value
+    assert mid and first and mid[0][0][0].islower() and first[0][0][0].isupper()
 
 
 def test_wordfreq_is_a_language_model(wf: WordFreqModel) -> None:

@@ -167,3 +167,33 @@ def test_api_key_never_reaches_logs_notices_or_output(tmp_path: Path) -> None:
     assert "401" in wrong and "HTTP 5" in failing  # the failures were logged or announced
     for label, text in outputs:
         assert secret not in text, f"the API key leaked into the {label} run's output"
+
+
+def test_http_backend_covers_the_alphabet_and_answers_in_case(server: str) -> None:
+    from bci_input.language import SYMBOLS
+    from bci_input.language._types import CAPITALS, DIGITS
+
+    model = HttpModel(server, api_key="s3cret", timeout_s=60.0)
+    for text in ("", "Dear Sarah. ", "Dear Sarah, thank you for t", "Article 3(", "I paid €", "the EU", "Hello,"):
+        dist = model.next_symbols(text).value
+        assert set(dist) == set(SYMBOLS) and abs(sum(dist.values()) - 1) < 1e-9 and min(dist.values()) > 0
+    assert model.next_symbols("Hello").backend.startswith("http")
+    assert sum(model.next_symbols("Dear Sarah. ").value[c] for c in CAPITALS) > 0.7
+    assert sum(model.next_symbols("Dear Sarah, thank you and ").value[c] for c in CAPITALS) < 0.2
+    # The test server predicts words only: after a digit its tokens say "space"; the rules keep digits likely.
+    assert sum(model.next_symbols("Amendment 1").value[c] for c in DIGITS) > 0.05
+
+    def words(context: str, prefix: str) -> list[str]:
+        ans = model.complete_word(context + prefix, prefix, 5)
+        assert ans.backend.startswith("http")
+        return [w for w, _ in ans.value]
+
+    assert words("Dear Sarah. ", "")[0] == "The"  # the server's own token is " The"
+    assert words("Dear Sarah, ", "th")[0] == "the"
+    assert "Thursday" in words("We meet on ", "thu")
+    assert words("rules of the ", "EU")[0] == "EU" and all(w.isupper() for w in words("rules of the ", "EU"))
+    assert "Article" in words("see ", "Art") and all(w[0].isupper() for w in words("see ", "Art"))
+    phrases = model.complete_phrase("Dear Sarah. ", k=3).value
+    assert phrases and all(p[0].isupper() for p, _ in phrases)
+    mid = model.expand_abbreviation("tiw", "Dear Sarah, ", k=3).value
+    assert mid and all(t[0].islower() for t, _ in mid)

@@ -40,7 +40,8 @@ def test_ksr_by_hand() -> None:
 
 def test_phrase_match_rules() -> None:
     toks = tokenize("thank you, for all your help.")
-    assert phrase_match_length("Thank you", toks, 0) == 2
+    assert phrase_match_length("thank you", toks, 0) == 2
+    assert phrase_match_length("Thank you", toks, 0) == 0 and phrase_match_length("Thank you", toks, 0, case=False) == 2
     assert phrase_match_length("thank you for", toks, 0) == 0  # "you," carries punctuation inside the phrase
     assert phrase_match_length("for all your help", toks, 2) == 4
     assert phrase_match_length("for", toks, 2) == 0  # one word is not a phrase
@@ -48,17 +49,39 @@ def test_phrase_match_rules() -> None:
 
 
 def test_trace_words_with_a_scripted_predictor() -> None:
-    table = {("", 3): ["hi", "hello", "hey"], ("t", 3): ["the", "to", "tom"]}
+    table = {("", 3): ["Hi", "Hello", "Hey"], ("T", 3): ["The", "To", "Tom"]}
     calls: list[tuple[str, str]] = []
 
     def suggest(context: str, prefix: str, k: int) -> list[str]:
         calls.append((context, prefix))
-        return table.get((prefix, k), [])[:k] if prefix in ("", "t") else []
+        return table.get((prefix, k), [])[:k] if prefix in ("", "T") else []
 
     toks, traces = trace_words("Hi Tom", suggest, ks=(3,))
     assert traces[0].first_hit[3] == 0 and traces[1].first_hit[3] == 1
-    assert calls[:2] == [("", ""), ("Hi ", "")] and calls[2] == ("Hi T", "t")
+    assert calls[:2] == [("", ""), ("Hi ", "")] and calls[2] == ("Hi T", "T")  # the prefix as typed
     assert ksr(toks, traces, 3)["keystrokes"] == 1 + 2
+
+
+def test_ksr_counts_case() -> None:
+    # A predictor that knows the words but not their case saves nothing on "Thursday" and "EU".
+    def lower(context: str, prefix: str, k: int) -> list[str]:
+        return [w for w in ("thursday", "eu", "on", "the") if w.startswith(prefix.lower())][:k]
+
+    def cased(context: str, prefix: str, k: int) -> list[str]:
+        return [w for w in ("Thursday", "EU", "on", "the") if w.lower().startswith(prefix.lower())][:k]
+
+    text = "on Thursday the EU"
+    toks, low = trace_words(text, lower, ks=(3,))
+    _, good = trace_words(text, cased, ks=(3,))
+    chars = 3 + 9 + 4 + 3
+    assert ksr(toks, low, 3)["characters"] == chars
+    assert ksr(toks, low, 3)["keystrokes"] == 1 + 9 + 2 + 3  # "Thursday" and "EU" typed in full; "the" after "t"
+    assert ksr(toks, good, 3)["keystrokes"] == 1 + 1 + 2 + 1
+    # The lower-case protocol counts the wrong-case suggestions too: the old figure, on the same suggestions.
+    assert ksr(toks, low, 3, case=False)["keystrokes"] == 1 + 1 + 2 + 1
+    assert ksr(toks, low, 3, case=False)["ksr"] > ksr(toks, low, 3)["ksr"]
+    assert phrase_match_length("on thursday", toks, 0) == 0 and phrase_match_length("on Thursday", toks, 0) == 2
+    assert phrase_match_length("on thursday", toks, 0, case=False) == 2
 
 
 def test_wordfreq_baseline_on_the_corpus() -> None:
@@ -81,12 +104,21 @@ def test_personal_vocabulary_learns_and_persists(tmp_path) -> None:
     data = json.loads(path.read_text())
     assert data["schema"] == 1 and data["words"]["kwabenya"] == 3 and "Kwabenya" in data["names"]
     reopened = PersonalizedModel(WordFreqModel(), PersonalVocabulary(path))
-    assert reopened.complete_word("Dear ", "kw", 3).value[0][0] == "kwabenya"
+    assert reopened.complete_word("Dear ", "kw", 3).value[0][0] == "Kwabenya"  # the case it learnt
     dist = reopened.next_symbols("Dear kwa").value
     plain = WordFreqModel().next_symbols("Dear kwa").value
     assert dist["b"] > 0.25 > 10 * plain["b"] and abs(sum(dist.values()) - 1) < 1e-9
     reopened.vocab.forget("kwabenya")
-    assert "kwabenya" not in [w for w, _ in reopened.complete_word("", "kwa", 5).value]
+    assert "kwabenya" not in [w.lower() for w, _ in reopened.complete_word("", "kwa", 5).value]
+
+
+def test_personal_vocabulary_keeps_the_case_it_learnt(tmp_path) -> None:
+    model = PersonalizedModel(WordFreqModel(), PersonalVocabulary(tmp_path / "v.json"))
+    model.learn("I saw Dr Okonkwo at the NHS clinic. Okonkwo wrote to the NHS again.")
+    assert model.complete_word("I wrote to ", "oko", 3).value[0][0] == "Okonkwo"
+    assert model.complete_word("I wrote to the ", "nh", 3).value[0][0] == "NHS"
+    dist = model.next_symbols("I wrote to ").value
+    assert dist["O"] > dist["o"] and abs(sum(dist.values()) - 1) < 1e-9 and min(dist.values()) > 0
 
 
 def test_corrupt_personal_vocabulary_starts_empty(tmp_path) -> None:

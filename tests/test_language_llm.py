@@ -77,12 +77,51 @@ def test_next_symbols_is_a_distribution_over_symbols(local_model: LocalModel) ->
 
 @pytest.mark.llm
 @pytest.mark.slow
+def test_capitals_digits_and_marks_get_the_mass_the_context_calls_for(local_model: LocalModel) -> None:
+    from bci_input.language._types import CAPITALS, DIGITS
+
+    def dist(text: str) -> dict[str, float]:
+        d = local_model.next_symbols(text).value
+        assert set(d) == set(SYMBOLS) and abs(sum(d.values()) - 1) < 1e-9 and min(d.values()) > 0
+        return d
+
+    def share(d: dict[str, float], chars: tuple[str, ...]) -> float:
+        return sum(d[c] for c in chars)
+
+    assert share(dist("Thank you for the flowers. "), CAPITALS) > 0.7
+    assert share(dist("Thank you for the flowers and "), CAPITALS) < 0.2
+    assert share(dist("The proposal of the EU"), CAPITALS) > share(dist("The proposal of the Eu"), CAPITALS)
+    assert share(dist("Amendment 12 to Article 3"), DIGITS) > 0.2  # "3(2)", "32"
+    assert share(dist("The fund receives €"), DIGITS) > 0.7
+    assert dist("Amendment 12 to Article 3(")["2"] > 0.02
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_suggestions_come_in_the_case_the_context_calls_for(local_model: LocalModel) -> None:
+    def words(context: str, prefix: str) -> list[str]:
+        return [w for w, _ in local_model.complete_word(context + prefix, prefix, k=5).value]
+
+    assert words("We will meet on ", "thu")[0] == "Thursday"
+    assert "Friday" in words("The meeting is on ", "")  # a day, with its capital, before any letter
+    assert words("Hello. ", "")[0][0].isupper() and words("", "")[0][0].isupper()  # sentence and text start
+    assert words("It rained and ", "th")[0] == "the"
+    assert words("Please see ", "Art")[0] == "Article"  # a capitalised prefix keeps its capital
+    assert "EU" in words("The proposal of the ", "eu")  # the model writes the acronym in capitals
+    assert all(w.isupper() for w in words("a member of ", "NAT"))  # a prefix typed in capitals keeps them
+    phrases = local_model.complete_phrase("The meeting is on ", k=3).value
+    assert any(p[0].isupper() for p, _ in phrases)  # "Friday at", "Wednesday at"
+
+
+@pytest.mark.llm
+@pytest.mark.slow
 def test_phrases_abbreviations_and_cancellation(local_model: LocalModel) -> None:
     phrases = local_model.complete_phrase("Hi Anna, I got the flowers, thank you so ", k=3).value
     assert phrases and all(2 <= len(p.split()) <= 6 for p, _ in phrases)
     assert phrases[0][0].startswith("much for")
     abbrev = local_model.expand_abbreviation("tyvm", "Hi Anna, I got the flowers, ", k=3).value
-    assert abbrev[0][0] == "Thank you very much"
+    assert abbrev[0][0] == "thank you very much"  # mid-sentence: no capital
+    assert local_model.expand_abbreviation("tyvm", "Hi Anna, I got the flowers. ", k=1).value[0][0][0] == "T"
     cancel = threading.Event()
     cancel.set()
     ans = local_model.complete_phrase("Hi Anna, I got the flowers and ", k=3, revision=4, cancel=cancel)

@@ -96,11 +96,13 @@ def test_speller_main_page_has_40_jfpm_targets_and_uniform_prior_without_lm():
 def test_speller_commands_and_undo_gesture():
     doc = Document()
     sp = Speller(doc, None, "ssvep")
+    assert sp.select("cmd:shift") == ["lower_once"]  # no automatic capital for this note
     for ch in "hi yo":
         sp.select("char:space" if ch == " " else f"char:{ch}")
     assert doc.text == "hi yo"
+    sp.select("cmd:menu")
     sp.select("cmd:delete_word")
-    assert doc.text == "hi "
+    assert doc.text == "hi " and sp.layout.page == "main"  # an edit from the menu returns to the letters
     # EMG undo gesture reverts the last commit in any mode
     assert sp.handle(Intent(IntentKind.UNDO, modality=Modality.EMG)) == ["undo"]
     assert doc.text == "hi yo"
@@ -122,8 +124,8 @@ def test_pause_ignores_intents_until_wake():
     assert sp.handle(Intent(IntentKind.SELECT, "char:a")) == []
     assert sp.handle(Intent(IntentKind.UNDO)) == []
     assert sp.handle(Intent(IntentKind.WAKE)) == ["wake"]
-    sp.select("char:a")
-    assert doc.text == "a"
+    sp.select("char:A")
+    assert doc.text == "A"
 
 
 def test_rewrite_flow_without_model_rejects_cleanly():
@@ -145,13 +147,13 @@ def test_rewrite_flow_without_model_rejects_cleanly():
 def test_hybrid_emg_confirm():
     doc = Document()
     sp = Speller(doc, None, "ssvep", confirm="emg")
-    assert sp.handle(Intent(IntentKind.SELECT, "char:a", modality=Modality.SSVEP)) == ["pending"]
+    assert sp.handle(Intent(IntentKind.SELECT, "char:A", modality=Modality.SSVEP)) == ["pending"]
     assert doc.text == "" and sp.layout.page == "confirm"
     sp.handle(Intent(IntentKind.CONFIRM, modality=Modality.EMG))
-    assert doc.text == "a"
+    assert doc.text == "A"
     sp.handle(Intent(IntentKind.SELECT, "char:b", modality=Modality.SSVEP))
     assert sp.handle(Intent(IntentKind.UNDO, modality=Modality.EMG)) == ["cancel"]  # rejects the pending one
-    assert doc.text == "a" and sp.layout.page == "main"
+    assert doc.text == "A" and sp.layout.page == "main"
 
 
 def test_scan_descend_and_back():
@@ -274,12 +276,12 @@ def test_redo_and_new_line_commands():
     assert doc.text == "Dear Sarah,\n"
     if sp.layout.page == "menu":
         sp.select("cmd:back")
-    for ch in "thank":
+    for ch in "Thank":  # a new line starts with a capital by itself
         sp.select(f"char:{ch}")
     via_menu("undo")
-    assert doc.text == "Dear Sarah,\nthan"
+    assert doc.text == "Dear Sarah,\nThan"
     assert via_menu("redo") == ["redo"]
-    assert doc.text == "Dear Sarah,\nthank"
+    assert doc.text == "Dear Sarah,\nThank"
     assert via_menu("redo") == []  # nothing left to redo
 
 
@@ -290,11 +292,13 @@ def test_abbreviation_slot_only_when_no_word_starts_with_the_letters() -> None:
 
     doc = Document("")
     sp = Speller(doc, WordFreqModel(), "ssvep")
+    sp.select("cmd:shift")  # lower case instead of the automatic capital
     for ch in "hel":
         sp.select(f"char:{ch}")
     assert sp.layout.get("phrase:0").kind == "phrase"  # "help", "hello": words, not initials
     assert [t.value for t in sp.layout.targets if t.kind == "word" and t.value]
     doc.apply(__import__("bci_input.document", fromlist=["DeleteWordBackward"]).DeleteWordBackward())
+    sp.select("cmd:shift")
     for ch in "tyvm":
         sp.select(f"char:{ch}")
     slot = sp.layout.get("phrase:0")

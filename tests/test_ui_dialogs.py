@@ -101,15 +101,15 @@ def test_app_commands(qtbot, tmp_path, name) -> None:
     window, ctrl = build_app(AppOptions(board="none", lm="none"))
     qtbot.addWidget(window)
     ctrl.documents_dir = tmp_path
-    ctrl.speller.select("char:h")
+    ctrl.speller.select("char:H")
     saved = ctrl.cmd_save()
-    assert saved.read_text(encoding="utf-8").startswith("h")
+    assert saved.read_text(encoding="utf-8").startswith("H")
     if name == "new_document":
         ctrl.cmd_new_document()
         assert ctrl.document.text == "" and ctrl.speller.document is ctrl.document
     if name == "open_recent":
         ctrl.cmd_new_document()
-        assert ctrl.cmd_open_recent() == saved and ctrl.document.text.startswith("h")
+        assert ctrl.cmd_open_recent() == saved and ctrl.document.text.startswith("H")
     window.close()
 
 
@@ -118,13 +118,13 @@ def test_session_setup_rebuilds_the_session_in_place(qtbot) -> None:
 
     window, ctrl = build_app(AppOptions(board="none", lm="none", mode="ssvep"))
     qtbot.addWidget(window)
-    ctrl.speller.select("char:h")
+    ctrl.speller.select("char:H")
     base = Settings()
     settings = dataclasses.replace(base, speller=dataclasses.replace(base.speller, paradigm="scan"),
                                    acquisition=dataclasses.replace(base.acquisition, board="none"))
     ctrl.shell.apply_setup(settings, "carol")
     assert ctrl.paradigm == "scan" and window.keyboard is window.scan
-    assert ctrl.document.text == "h" and ctrl.speller.paradigm == "scan"
+    assert ctrl.document.text == "H" and ctrl.speller.paradigm == "scan"
     assert any(t.id == "scan:back" for t in window.scan.targets)
     window.close()
 
@@ -137,9 +137,9 @@ def test_autosave_failure_is_visible_and_text_stays(qtbot, tmp_path) -> None:
     window = MainWindow(AccessibilityPrefs(), "ssvep")
     qtbot.addWidget(window)
     ctrl = AppController(window, documents_dir=tmp_path / "docs", autosave_dir=blocker / "autosave")
-    ctrl.speller.select("char:a")
+    ctrl.speller.select("char:A")
     qtbot.waitUntil(lambda: "autosave failed" in window.status.autosave.text(), timeout=60_000)
-    assert ctrl.document.text == "a"  # typing goes on in memory
+    assert ctrl.document.text == "A"  # typing goes on in memory
     ctrl.shutdown()
 
 
@@ -150,7 +150,7 @@ def test_ghost_text_is_accepted_word_by_word(qtbot) -> None:
     qtbot.addWidget(window)
     from bci_input.language import Answer
 
-    for tid in ("char:h", "char:i", "char:space"):
+    for tid in ("cmd:shift", "char:h", "char:i", "char:space"):  # lower case instead of the automatic capital
         ctrl.speller.select(tid)
     answer = Answer([("how are you", 0.9)], ctrl.document.revision, 0.0, "test", kind="complete_phrase")
     ctrl.speller.on_language_answer(answer, "complete_phrase")

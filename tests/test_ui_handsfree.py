@@ -64,7 +64,12 @@ def _command(qtbot, ctrl: AppController, name: str) -> None:
 
 def _type(qtbot, ctrl: AppController, text: str) -> None:
     for ch in text:
-        _select(qtbot, ctrl, "char:space" if ch == " " else f"char:{ch}")
+        tid = "char:space" if ch == " " else f"char:{ch}"
+        for _ in range(3):  # the shift key: lower case instead of an automatic capital, shift, caps lock
+            if ctrl.speller.layout.get(tid) is not None:
+                break
+            _select(qtbot, ctrl, "cmd:shift")
+        _select(qtbot, ctrl, tid)
 
 
 def _find(ctrl: AppController, kind: str, value: str | None = None):

@@ -142,27 +142,27 @@ def test_unsaved_changes_of_the_opened_file_open_with_it(qtbot, tmp_path) -> Non
 def test_a_clean_saved_exit_leaves_no_versions_and_an_unsaved_one_keeps_them(qtbot, tmp_path) -> None:
     window, ctrl = _app(qtbot)
     ctrl.documents_dir = tmp_path
-    select(qtbot, ctrl, "char:a")
+    select(qtbot, ctrl, "char:A")
     menu(qtbot, ctrl, "save")
     window.close()
     assert list((user_data_dir() / "autosave").glob("*.json")) == []
     window, ctrl = _app(qtbot)
-    select(qtbot, ctrl, "char:b")
+    select(qtbot, ctrl, "char:B")
     window.close()
-    assert list(_sessions().values()) == ["b"]
+    assert list(_sessions().values()) == ["B"]
 
 
 def test_switching_away_from_recovered_text_never_keeps_the_wrong_text(qtbot, tmp_path) -> None:
     window, ctrl = _app(qtbot)
     ctrl.documents_dir = tmp_path
-    select(qtbot, ctrl, "char:a")
+    select(qtbot, ctrl, "char:A")
     menu(qtbot, ctrl, "save")  # a recent document to switch to
     window.close()
     crashed = _crash("the crashed draft")
     window, ctrl = _app(qtbot)
     assert ctrl.document.text == "the crashed draft"
     menu(qtbot, ctrl, "open_recent")
-    assert ctrl.document.text == "a"
+    assert ctrl.document.text == "A"
     # The recovered text is no longer open: the menu offers to open it again, not to keep (the wrong text).
     select(qtbot, ctrl, "cmd:menu")
     ids = [t.id for t in ctrl.speller.layout.targets]

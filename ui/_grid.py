@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from PyQt6.QtCore import QPointF, QRect, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
+from PyQt6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from ._prefs import AccessibilityPrefs
@@ -121,9 +132,11 @@ class TargetGrid(QWidget):
         if text and text.isdigit() and text != "0":
             n = int(text) - 1
             return suggestions[n].id if n < len(suggestions) else None
-        for t in self.targets:
-            if t.kind == "char" and text and str(t.value) == text.lower():
-                return t.id
+        chars = [t for t in self.targets if t.kind == "char"]
+        for same in (lambda v: v == text, lambda v: v.lower() == text.lower()):  # the exact character first
+            for t in chars:
+                if text and same(str(t.value)):
+                    return t.id
         return None
 
     # ---------------------------------------------------------------- layout
@@ -194,7 +207,6 @@ class TargetGrid(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         font = QFont(self.font())
-        base_pt = max(11.0, min(28.0, self.prefs.target_size / 3.6))
         for t, r in zip(self.targets, self._rects, strict=False):
             if r.isEmpty():
                 continue
@@ -209,8 +221,7 @@ class TargetGrid(QWidget):
                 p.drawRect(r.adjusted(1, 1, -1, -1))
             if not display_label(t).strip():
                 continue
-            font.setPointSizeF(base_pt if t.kind == "char" else base_pt * 0.72)
-            font.setBold(t.kind == "char")
+            self._label_font(font, t)
             p.setFont(font)
             fm = p.fontMetrics()
             text = fm.elidedText(display_label(t), Qt.TextElideMode.ElideRight, int(r.width() - 20))
@@ -223,6 +234,26 @@ class TargetGrid(QWidget):
             p.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
         p.end()
         return pix
+
+    def _label_font(self, font: QFont, target: Any) -> None:
+        """Set ``font`` to the size and weight of ``target``'s label (characters large and bold)."""
+        base_pt = max(11.0, min(28.0, self.prefs.target_size / 3.6))
+        font.setPointSizeF(base_pt if target.kind == "char" else base_pt * 0.72)
+        font.setBold(target.kind == "char")
+
+    def clipped_labels(self) -> list[Any]:
+        """Return the ids of targets whose label does not fit its cell (it would be shown elided)."""
+        font = QFont(self.font())
+        out = []
+        for t, r in zip(self.targets, self._rects, strict=False):
+            label = display_label(t)
+            if not label.strip():
+                continue
+            self._label_font(font, t)
+            fm = QFontMetrics(font)
+            if r.isEmpty() or fm.horizontalAdvance(label) > r.width() - 20 or fm.height() + 8 > r.height():
+                out.append(t.id)
+        return out
 
     def invalidate(self) -> None:
         """Forget the cached overlay (after a change of targets, size or preferences)."""

@@ -24,7 +24,8 @@ from ._theme import stylesheet, theme_for
 __all__ = ["MainWindow", "PAGE_TITLES"]
 
 PAGE_TITLES = {
-    "main": "Keyboard", "menu": "Commands", "rewrite_select": "Rewrite · select",
+    "main": "Keyboard", "numbers": "Numbers and marks", "accents": "Accented letters",
+    "menu": "Commands", "rewrite_select": "Rewrite · select",
     "rewrite_instruction": "Rewrite · instruction", "rewrite_freetext": "Rewrite · your instruction",
     "rewrite_wait": "Rewrite · waiting", "rewrite_candidates": "Rewrite · candidates",
     "confirm": "Confirm with a clench", "paused": "Paused",

@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("--duration", type=float, default=60.0, help="seconds to run (default %(default)s)")
     p.add_argument("--paradigm", default="scan", help="scan (EMG switch, default) or ssvep (training-free CCA)")
-    p.add_argument("--text", default="hello, how are you?", help="what the participant writes")
+    p.add_argument("--text", default="Hello, how are you?", help="what the participant writes")
     p.add_argument("--lm", default="wordfreq", help="language model: wordfreq (default), bundled or none")
     p.add_argument("--board", default="synthetic", help="synthetic (BrainFlow, default) or simulated")
     p.add_argument("--seed", type=int, default=0, help="random seed")
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--duration must be between 5 and 3600 seconds, got {args.duration}.")
     text = normalise_text(args.text)
     if not text:
-        raise ConfigError("--text is empty after normalising (letters, space and . , ? ' are allowed).")
+        raise ConfigError("--text is empty.")
     model = load_model(args.lm, args)
     try:
         base = open_base_source(args.board, args)

@@ -138,7 +138,8 @@ def run_bench(args: argparse.Namespace) -> int:
     if model.name != "wordfreq":
         results.append(bench_model(WordFreqModel(), text, ks, phrase_tokens=0))
     for r in results:
-        print(f"{r['backend']}: " + ", ".join(f"KSR@{k} {r['ksr_word'][str(k)]:.3f}" for k in ks), end="")
+        print(f"{r['backend']}: " + ", ".join(f"KSR@{k} {r['ksr_word'][str(k)]:.3f}" for k in ks) + " (case-exact; "
+              + ", ".join(f"any case @{k} {r['ksr_word_any_case'][str(k)]:.3f}" for k in ks) + ")", end="")
         if "ksr_word_phrase_subset" in r:
             print(f" | first {r['phrase_subset_words']} words: " + ", ".join(
                 f"word@{k} {r['ksr_word_subset'][str(k)]:.3f} word+phrase@{k} {r['ksr_word_phrase_subset'][str(k)]:.3f}"

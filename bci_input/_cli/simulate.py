@@ -31,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--snr", type=float, default=None, help="SSVEP SNR (default: the value calibrated on ssvep_exo)")
     p.add_argument("--board", default="simulated", help="simulated, or synthetic (ride along on BrainFlow's board)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
-    p.add_argument("--max-minutes", type=float, default=10.0, help="stop after this much recorded time")
+    p.add_argument("--max-minutes", type=float, default=60.0,
+                   help="stop after this much recorded (simulated) time, minutes (default %(default)s)")
     p.add_argument("--switch-preset", default="one-switch", help="scan: one-switch or two-switch")
     p.add_argument("--ssvep-decoder", default="trca",
                    help="ssvep: trca (simulated calibration), fbcca or cca (training-free)")
@@ -67,21 +68,23 @@ def load_model(name: str, args: argparse.Namespace | None = None) -> Any:
 
 
 def read_target_text(args: argparse.Namespace) -> str:
-    """Return the normalised target text from ``--text`` or ``--text-file``."""
+    """Return the text to write from ``--text`` or ``--text-file``, exactly as given.
+
+    A file's final line break is not part of the text. Characters the speller cannot write are refused
+    (:class:`~bci_input.ConfigError` naming them, exit 2).
+    """
     from ..speller import normalise_text
 
     if args.text_file:
         try:
-            raw = Path(args.text_file).read_text(encoding="utf-8")
+            raw = Path(args.text_file).read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
         except (OSError, UnicodeDecodeError) as exc:
             raise DataFormatError(f"Cannot read --text-file {args.text_file}: {exc}.") from exc
     else:
         raw = args.text
     text = normalise_text(raw)
     if not text:
-        raise ConfigError("The text to write is empty after normalising (letters, space and . , ? ' are allowed).")
-    if text != raw:
-        print(f"[simulate] writing the speller-alphabet version: {text!r}", flush=True)
+        raise ConfigError("The text to write is empty.")
     return text
 
 
@@ -109,6 +112,8 @@ def format_result(r: Any) -> str:
             f"keystroke savings  {r.keystroke_savings:.3f}   corrections {r.n_corrections}",
             f"language model     {r.lm_calls} calls, mean {r.lm_latency_mean_s * 1000:.0f} ms, "
             f"{r.lm_time_charged_s:.1f} s charged to the clock",
+            f"work per decision  speller {r.speller_ms_mean:.2f} ms (p95 {r.speller_ms_p95:.2f})"
+            + (f", decoder {r.decoder_ms_mean:.2f} ms (p95 {r.decoder_ms_p95:.2f})" if r.decoder_ms_mean else ""),
         ]
     )
 

@@ -16,8 +16,11 @@ from ._local import LocalModel
 from ._personal import PersonalizedModel, PersonalVocabulary
 from ._text import split_context
 from ._types import (
+    ALPHABET,
     BACKSPACE,
     KINDS,
+    MAIN_SYMBOLS,
+    NEWLINE,
     REWRITE_PRESETS,
     SYMBOLS,
     Answer,
@@ -29,6 +32,9 @@ from ._wordfreq import WordFreqModel
 from ._worker import LanguageWorker
 
 __all__ = [
+    "ALPHABET",
+    "MAIN_SYMBOLS",
+    "NEWLINE",
     "SYMBOLS",
     "BACKSPACE",
     "KINDS",

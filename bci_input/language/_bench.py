@@ -24,10 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from .._bench_report import markdown_table
 from ._ksr import ksr, trace_words
 from ._types import LanguageModel
 
-__all__ = ["run_bench", "bench_model", "measure_load", "default_corpus", "format_markdown"]
+__all__ = [
+    "run_bench", "bench_model", "measure_load", "default_corpus", "formal_corpus", "format_markdown", "format_corpus"
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,11 @@ log = logging.getLogger(__name__)
 def default_corpus() -> str:
     """Return the bundled evaluation corpus (everyday letters, emails, notes and requests, written for it)."""
     return files("bci_input").joinpath("data/ksr_corpus.txt").read_text(encoding="utf-8")
+
+
+def formal_corpus() -> str:
+    """Return the bundled formal, mixed-case corpus (letters, emails, amendment clauses; written for it)."""
+    return files("bci_input").joinpath("data/ksr_corpus_formal.txt").read_text(encoding="utf-8")
 
 
 def _stats(values: Sequence[float]) -> dict[str, float]:
@@ -135,6 +143,7 @@ def bench_model(
         "characters": int(sum(len(t.text) + 1 for t in tokens)),
         "seconds": elapsed,
         "ksr_word": {str(k): ksr(tokens, traces, k)["ksr"] for k in ks},
+        "ksr_word_any_case": {str(k): ksr(tokens, traces, k, case=False)["ksr"] for k in ks},
     }
     if subset:
         n = len(subset)
@@ -215,6 +224,29 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _ksr_row(r: dict[str, Any], ks: Sequence[int]) -> list[Any]:
+    any_case = r.get("ksr_word_any_case", {})
+    return [r["backend"], *(r["ksr_word"][str(k)] for k in ks), *(any_case.get(str(k), "n/a") for k in ks)]
+
+
+def format_corpus(results: list[dict[str, Any]], ks: Sequence[int], title: str, corpus_name: str) -> str:
+    """Format the KSR (case-exact and any case) and the per-call latency of one more corpus as a subsection."""
+    lines = [f"### {title}", ""]
+    if results:
+        r0 = results[0]
+        lines += [f"Corpus: {corpus_name} ({r0['words']} words, {r0['characters']} characters); same protocol.", ""]
+    lines.append(markdown_table(["backend"] + [f"KSR word@{k}" for k in ks] + [f"any case@{k}" for k in ks],
+                                [_ksr_row(r, ks) for r in results]))
+    rows = []
+    for r in results:
+        for name, st in r["latency"].items():
+            if st["all"]["n"]:
+                a = st["all"]
+                rows.append([r["backend"], name, a["n"], _fmt(a["median_ms"]), _fmt(a["p95_ms"])])
+    lines.append(markdown_table(["backend", "call", "n", "median ms", "p95 ms"], rows))
+    return "\n".join(lines) + "\n"
+
+
 def format_markdown(
     results: list[dict[str, Any]],
     load: dict[str, Any] | None,
@@ -222,7 +254,7 @@ def format_markdown(
     corpus_name: str = "bundled `bci_input/data/ksr_corpus.txt`",
 ) -> str:
     """Format benchmark results as the BENCHMARKS.md section."""
-    from .._bench_report import machine_line, markdown_table
+    from .._bench_report import machine_line
 
     lines = ["## Language model (word, phrase and symbol prediction)", "", machine_line(), ""]
     if results:
@@ -230,11 +262,13 @@ def format_markdown(
         lines.append(
             f"Corpus: {corpus_name} ({r0['words']} words, {r0['characters']} characters). Protocol: whitespace "
             "tokens cost len+1; before each typed letter k suggestions are shown; accepting costs 1 keystroke; "
-            "trailing punctuation 1 per character; a correct phrase of 2+ words costs 1 keystroke."
+            "trailing punctuation 1 per character; a correct phrase of 2+ words costs 1 keystroke. A suggestion "
+            "counts only in the case of the text (`Thursday`, `EU`); `any case` accepts it in any case on the same "
+            "suggestions (the lower-case protocol of earlier runs)."
         )
         lines.append("")
-    header = ["backend"] + [f"KSR word@{k}" for k in ks]
-    rows = [[r["backend"], *(r["ksr_word"][str(k)] for k in ks)] for r in results]
+    header = ["backend"] + [f"KSR word@{k}" for k in ks] + [f"any case@{k}" for k in ks]
+    rows = [_ksr_row(r, ks) for r in results]
     lines.append(markdown_table(header, rows))
     sub = [r for r in results if "ksr_word_phrase_subset" in r]
     if sub:
@@ -308,6 +342,14 @@ def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 300)
         results, load, ks, "bundled `bci_input/data/ksr_corpus.txt` (everyday letters, emails, notes and formal "
         "requests written for this benchmark)"
     )
+    if corpus is None:
+        formal = formal_corpus()
+        formal_results = [bench_model(m, formal, ks, phrase_tokens=0, progress=print) for m in (model, WordFreqModel())]
+        md += "\n" + format_corpus(
+            formal_results, ks, "Formal, mixed-case text (case-exact KSR)",
+            "bundled `bci_input/data/ksr_corpus_formal.txt` (letters to a doctor and a bank, emails, amendment "
+            "clauses with numbers, brackets, quotes and currency, written for this benchmark)",
+        )
     if notices:
         md += "\nNotices while loading: " + " ".join(notices) + "\n"
     md += f"\nPeak RSS of the benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB.\n"

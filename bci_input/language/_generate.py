@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._case import case_phrase, sentence_start
 from ._text import split_context, words_of
 from ._types import REWRITE_PRESETS, Rewrite, word_diff
 
@@ -47,8 +48,9 @@ def phrases(lm: LocalModel, context: str, k: int, *, cancel: threading.Event | N
     list of (phrase, probability)
         Phrases of 2 to :data:`MAX_PHRASE_WORDS` words that replace the partial word at the end of ``context``.
     """
-    before, prefix = split_context(context)
-    first = lm.complete_word(before, prefix, k, cancel=cancel).value
+    before, _ = split_context(context)
+    typed = context[len(before) :]
+    first = lm.complete_word(before, typed, k, cancel=cancel).value
     if not first or _cancelled(cancel):
         return []
     ctx = before.rstrip(" ")
@@ -105,10 +107,12 @@ def phrases(lm: LocalModel, context: str, k: int, *, cancel: threading.Event | N
             break
         last_probs = _step(lm, cache, feed)
     out: dict[str, float] = {}
+    seen: set[str] = set()
     for r in range(rows):
         phrase = texts[r].strip()
-        if len(words_of(phrase)) >= 2 and phrase.lower() not in out:
-            out[phrase.lower()] = float(np.exp(logp[r]))
+        if len(words_of(phrase)) >= 2 and phrase.lower() not in seen:
+            seen.add(phrase.lower())
+            out[phrase] = float(np.exp(logp[r]))
     return sorted(out.items(), key=lambda kv: -kv[1])[:k]
 
 
@@ -126,6 +130,7 @@ def abbreviations(
     if not letters:
         return []
     table = lm.tokens
+    start = sentence_start(context)
     if not context.strip():
         context = _SPOKEN_START  # a neutral, conversational start works far better than an empty context
     ctx = context.rstrip(" ")
@@ -199,8 +204,7 @@ def abbreviations(
     out: dict[str, float] = {}
     for toks, lp in sorted(finished, key=lambda f: -f[1]):
         text = "".join(table.texts[t] for t in toks).strip()
-        text = re.sub(r"\bi\b", "I", text)
-        text = text[:1].upper() + text[1:]
+        text = case_phrase(re.sub(r"\bi\b", "I", text), "", start)
         if text and text.lower() not in {o.lower() for o in out}:
             out[text] = lp
     best = sorted(out.items(), key=lambda kv: -kv[1])[:k]

@@ -25,15 +25,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .._errors import ConfigError, ModelLoadError
 from ..settings import LanguageSettings
+from ._case import case_phrase, cased, natural_form, prefix_case, sentence_start
+from ._symbols import boost_names, full_distribution, natural_capitals
 from ._text import initials_of, split_context, words_of
-from ._types import REWRITE_PRESETS, Answer, Rewrite, word_diff
-from ._vocab import KeyTable, Vocabulary, symbol_distribution
+from ._types import ALPHABET, REWRITE_PRESETS, Answer, Rewrite, word_diff
+from ._vocab import KeyTable, Vocabulary
 from ._wordfreq import BaseModel, WordFreqModel
 
 __all__ = ["HttpModel", "validate_url"]
@@ -46,6 +49,26 @@ _ABBREV_PROMPT = (
     "Abbreviation: iwbtl\nSentence: I will be there later\n"
     "Abbreviation: cycmb\nSentence: Could you call me back\n"
 )
+
+
+_ALPHABET_SET = frozenset(ALPHABET)
+
+
+@dataclass
+class _Next:
+    """What the server's top next tokens say: word-start keys, their case, and the next typed character."""
+
+    keys: dict[str, float] = field(default_factory=dict)  # lower-case key -> probability
+    case: dict[str, list[float]] = field(default_factory=dict)  # key -> [lower, capitalised, capitals]
+    chars: dict[str, float] = field(default_factory=dict)  # first typed character -> probability
+
+    def natural(self, word: str) -> str | None:
+        """Return the form the server writes ``word`` in (``EU``, ``Thursday``), or None if no token says."""
+        v = self.case.get(word)
+        if not v or sum(v) <= 0:
+            return None
+        total = sum(v)
+        return natural_form(word, upper=v[2] / total, title=v[1] / total)
 
 
 class _ServerError(Exception):
@@ -118,7 +141,7 @@ class HttpModel(BaseModel):
         self._lock = threading.Lock()
         self.fallback = WordFreqModel()
         self.vocab: Vocabulary = self.fallback.vocab
-        self._dists: collections.OrderedDict[str, dict[str, float]] = collections.OrderedDict()
+        self._dists: collections.OrderedDict[str, _Next] = collections.OrderedDict()
         self.requests = 0
 
     @classmethod
@@ -222,7 +245,7 @@ class HttpModel(BaseModel):
             return {str(e["token"]): float(e["logprob"]) for e in entries if "token" in e and "logprob" in e}
         return {}
 
-    def _key_dist(self, ctx: str, after_space: bool, cancel: threading.Event | None) -> dict[str, float] | None:
+    def _key_dist(self, ctx: str, after_space: bool, cancel: threading.Event | None) -> _Next | None:
         cache_key = f"{int(after_space)}|{ctx}"
         with self._lock:
             if cache_key in self._dists:
@@ -236,19 +259,24 @@ class HttpModel(BaseModel):
         if body is None or not body.get("choices"):
             return None
         choice = body["choices"][0]
-        dist: dict[str, float] = collections.defaultdict(float)
+        out = _Next()
         top = self._top_logprobs(choice)
         if not top and choice.get("text"):
             top = {choice["text"]: np.log(0.5)}
         for tok, lp in top.items():
+            p = float(np.exp(lp))
             if after_space:
                 if not tok.startswith(" "):
                     continue
                 tok = tok[1:]
+            if tok[:1] in _ALPHABET_SET:
+                out.chars[tok[0]] = out.chars.get(tok[0], 0.0) + p
             w = tok.lower()
             if w.isalpha() or (w.replace("'", "").isalpha() and w[:1].isalpha()):
-                dist[w] += float(np.exp(lp))
-        out = dict(dist)
+                out.keys[w] = out.keys.get(w, 0.0) + p
+                case = out.case.setdefault(w, [0.0, 0.0, 0.0])
+                letters = [c for c in tok if c.isalpha()]
+                case[2 if len(letters) >= 2 and tok.isupper() else 1 if tok[:1].isupper() else 0] += p
         with self._lock:
             self._dists[cache_key] = out
             while len(self._dists) > 32:
@@ -257,12 +285,13 @@ class HttpModel(BaseModel):
 
     def _word_scores(
         self, before: str, prefix: str, cancel: threading.Event | None
-    ) -> tuple[Vocabulary, int, np.ndarray] | None:
+    ) -> tuple[Vocabulary, int, np.ndarray, _Next] | None:
         ctx = before.rstrip(" ")
         after_space = len(ctx) < len(before) and not ctx.endswith("\n")
-        dist = self._key_dist(ctx, after_space, cancel)
-        if dist is None:
+        nxt = self._key_dist(ctx, after_space, cancel)
+        if nxt is None:
             return None
+        dist = nxt.keys
         vocab = self.vocab.extended(list(dist)) if any(k not in self.vocab for k in dist) else self.vocab
         table = KeyTable(list(dist), vocab)
         kp = np.array([dist[k] for k in table.keys])
@@ -272,7 +301,7 @@ class HttpModel(BaseModel):
         rest = max(0.0, 1.0 - float(kp.sum())) + 0.03
         if b > a:
             scores = scores + rest * vocab.freq[a:b] / vocab.mass(0, len(vocab))
-        return vocab, lo, scores
+        return vocab, lo, scores, nxt
 
     # ----------------------------------------------------------------- protocol
 
@@ -282,12 +311,23 @@ class HttpModel(BaseModel):
         """Return the distribution of the next symbol over :data:`SYMBOLS`."""
         t0 = time.perf_counter()
         before, prefix = split_context(context)
+        typed = context[len(before) :]
         res = self._word_scores(before, prefix, cancel)
         if res is None:
             return self.fallback.next_symbols(context, revision=revision, cancel=cancel)
-        vocab, lo, scores = res
-        after_punct = not prefix and bool(before) and before[-1] in ".,?!;:"
-        dist = symbol_distribution(vocab, prefix, lo, scores, after_punctuation=after_punct)
+        vocab, lo, scores, nxt = res
+        start = upper = capital = None
+        if prefix:
+            if len(prefix) == 1 and prefix_case(typed) == "title":
+                cases = [v for w, v in nxt.case.items() if w.startswith(prefix)]
+                total = sum(sum(v) for v in cases)
+                upper = sum(v[2] for v in cases) / total if total > 0 else None
+        else:
+            covered = sum(nxt.chars.values())
+            # The server's top tokens speak for the first character when they cover enough of its mass.
+            start = {c: v / covered for c, v in nxt.chars.items()} if covered >= 0.3 else None
+            capital = natural_capitals(vocab, lo, scores)
+        dist = full_distribution(vocab, before, typed, lo, scores, start=start, capital=capital, upper_share=upper)
         return self._answer(dist, revision, t0, "next_symbols", cancel)
 
     def complete_word(
@@ -299,8 +339,11 @@ class HttpModel(BaseModel):
         res = self._word_scores(before, prefix.lower(), cancel)
         if res is None:
             return self.fallback.complete_word(context, prefix, k, revision=revision, cancel=cancel)
-        vocab, lo, scores = res
-        return self._answer(vocab.top(scores, lo, k), revision, t0, "complete_word", cancel)
+        vocab, lo, scores, nxt = res
+        scores = boost_names(vocab, before, prefix, lo, scores)
+        start = sentence_start(before)
+        value = [(cased(w, prefix, start, nxt.natural(w)), p) for w, p in vocab.top(scores, lo, k)]
+        return self._answer(value, revision, t0, "complete_word", cancel)
 
     def _samples(self, prompt: str, n: int, max_tokens: int, stop: list[str], cancel: threading.Event | None) -> list[
         tuple[str, float]
@@ -331,6 +374,7 @@ class HttpModel(BaseModel):
         before, prefix = split_context(context)
         typed = context[len(before) :]
         out: dict[str, float] = {}
+        seen: set[str] = set()
         for text, p in self._samples(context.rstrip(" ") or "\n", k, 16, ["\n", ".", "?", "!"], cancel):
             phrase = typed + text if prefix else text
             if before.endswith(" ") and not prefix:
@@ -342,9 +386,10 @@ class HttpModel(BaseModel):
                 cut.append(w.rstrip(",;:"))
                 if w[-1] in ",;:" or len(cut) == 6:
                     break
-            phrase = " ".join(cut)
-            if len(words_of(phrase)) >= 2 and phrase.lower() not in out:
-                out[phrase.lower()] = p
+            phrase = " ".join(cut) if prefix else case_phrase(" ".join(cut), "", sentence_start(before))
+            if len(words_of(phrase)) >= 2 and phrase.lower() not in seen:
+                seen.add(phrase.lower())
+                out[phrase] = p
         value = sorted(out.items(), key=lambda kv: -kv[1])[:k]
         return self._answer(value, revision, t0, "complete_phrase", cancel)
 
@@ -357,8 +402,11 @@ class HttpModel(BaseModel):
         prompt = _ABBREV_PROMPT + f"Abbreviation: {ini}\nSentence:"
         samples = self._samples(prompt, 2 * k, 4 * len(ini) + 8, ["\n"], cancel)
         out: dict[str, float] = {}
+        start = sentence_start(context)
         for text, p in samples:
             t = text.strip().rstrip(".")
+            # The few-shot prompt writes sentences: its first capital is the prompt's, not the context's.
+            t = case_phrase(t, "", start, prompt_capital=True)
             if t and initials_of(t) == ini and t.lower() not in {o.lower() for o in out}:
                 out[t] = p
         value = sorted(out.items(), key=lambda kv: -kv[1])[:k]

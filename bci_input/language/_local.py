@@ -9,6 +9,7 @@ probabilities). Phrases, abbreviations and rewrites generate tokens (see :mod:`.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import logging
 import os
@@ -20,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from ..settings import LanguageSettings
+from ._case import cased, natural_form, prefix_case, sentence_start
 from ._loader import LoadedModel, load_transformers
+from ._symbols import full_distribution
 from ._text import split_context
 from ._types import Answer, Rewrite
-from ._vocab import Vocabulary, symbol_distribution
+from ._vocab import Vocabulary
 from ._wordfreq import BaseModel
 
 __all__ = ["LocalModel"]
@@ -169,15 +172,28 @@ class LocalModel(BaseModel):
 
     def _word_scores(
         self, before: str, prefix: str, cancel: threading.Event | None
-    ) -> tuple[int, np.ndarray, list[int]] | None:
+    ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, bool] | None:
+        """Score the words starting with ``prefix`` after ``before``.
+
+        Returns
+        -------
+        lo, scores
+            As :meth:`KeyTable.word_scores` (with the unigram share mixed in).
+        key_case : ndarray, shape (n_keys, 3)
+            Probability of each word-start key in lower case, capitalised and in capitals.
+        probs : ndarray, shape (n_tokens,)
+            The next-token distribution after ``before`` (without its trailing spaces).
+        after_space : bool
+            ``before`` ends with a space (the next token starts with one).
+        """
         ctx = before.rstrip(" ")
         after_space = len(ctx) < len(before) and not ctx.endswith("\n")
         ids = self.context_ids(ctx)
         probs = self.next_token_probs(ids, cancel)
         if probs is None:
             return None
-        kp = self.tokens.key_probs(probs, after_space=after_space)
-        lo, scores = self.tokens.keys.word_scores(prefix, kp)
+        kpc = self.tokens.key_probs_case(probs, after_space=after_space)
+        lo, scores = self.tokens.keys.word_scores(prefix, kpc.sum(axis=1))
         lo_u, hi_u = self.vocab.prefix_range(prefix)
         uni = self.vocab.freq[lo_u:hi_u]
         if len(scores) and uni.sum() > 0:
@@ -186,7 +202,36 @@ class LocalModel(BaseModel):
                 scores = (1 - self.unigram_weight) * scores / total + self.unigram_weight * uni / uni.sum()
             else:
                 scores = uni / uni.sum()
-        return lo, scores, ids
+        return lo, scores, kpc, probs, after_space
+
+    def _natural(self, word: str, kpc: np.ndarray) -> str | None:
+        """Return the form the model writes ``word`` in here (``EU``, ``Thursday``), or None if it has no say.
+
+        Every word-start token that is a prefix of the word votes with its case, as in the word probability;
+        capitals count only for the token that is the whole word (``" EU"`` followed by ``"rope"`` is not
+        ``EUROPE``). A word the model gives less than 0.1 % has no reliable case: None.
+        """
+        keys = self.tokens.keys
+        num = np.zeros(3)
+        for j in range(1, len(word) + 1):
+            i = keys.index(word[:j])
+            if i is not None and keys.mass[i] > 0:
+                v = kpc[i] / keys.mass[i]
+                num += v if j == len(word) else (v[0], v[1] + v[2], 0.0)
+        total = float(num.sum())
+        w = self.vocab.index(word)
+        if total <= 0 or w is None or total * float(self.vocab.freq[w]) < 1e-3:
+            return None
+        return natural_form(word, upper=float(num[2]) / total, title=float(num[1]) / total)
+
+    def _upper_share(self, prefix: str, kpc: np.ndarray) -> float | None:
+        """Return the share of the model's words starting with ``prefix`` that it writes in capitals."""
+        keys = self.tokens.keys
+        i = bisect.bisect_left(keys.keys, prefix)
+        j = bisect.bisect_left(keys.keys, prefix + "\U0010ffff", i)
+        block = kpc[i:j]
+        total = float(block.sum())
+        return float(block[:, 2].sum()) / total if total > 0 else None
 
     # ----------------------------------------------------------------- protocol
 
@@ -195,27 +240,35 @@ class LocalModel(BaseModel):
     ) -> Answer[dict[str, float]]:
         """Return the distribution of the next symbol over :data:`SYMBOLS`.
 
-        Letters come from the word distribution (marginalising over every vocabulary word that continues the
-        typed prefix); when the prefix is itself a word, one extra forward pass over it tells how the word
-        ends (space, ``.``, ``,``, ``?``).
+        Within a word, letters come from the word distribution (marginalising over every vocabulary word that
+        continues the typed prefix); when the prefix is itself a word, one extra forward pass over it tells how
+        the word ends (space, punctuation, marks, line break). Where no word is being typed, the first
+        characters of the next tokens give the distribution directly: capitals after ``. ``, digits after a
+        digit or ``Article ``. Capitals continue capitals (``EU``).
         """
         t0 = time.perf_counter()
         before, prefix = split_context(context)
-        after_punct = not prefix and bool(before) and before[-1] in ".,?!;:"
+        typed = context[len(before) :]
         res = self._word_scores(before, prefix, cancel)
         if res is None:
             return self._answer({}, revision, t0, "next_symbols", cancel)
-        lo, scores, _ = res
-        split = None
-        idx = self.vocab.index(prefix) if prefix else None
-        if idx is not None and len(scores) and scores.sum() > 0:
-            end_share = float(scores[idx - lo] / scores.sum())
-            if end_share > 0.02:
-                word_probs = self.next_token_probs(self.context_ids(context.rstrip(" ")), cancel)
-                if word_probs is not None:
-                    split = self.tokens.end_split(word_probs)
-        dist = symbol_distribution(
-            self.vocab, prefix, lo, scores, after_punctuation=after_punct, end_split=split
+        lo, scores, kpc, probs, after_space = res
+        split = start = upper = None
+        if prefix:
+            idx = self.vocab.index(prefix)
+            if idx is not None and len(scores) and scores.sum() > 0:
+                end_share = float(scores[idx - lo] / scores.sum())
+                if end_share > 0.02:
+                    word_probs = self.next_token_probs(self.context_ids(context.rstrip(" ")), cancel)
+                    if word_probs is not None:
+                        split = self.tokens.end_split(word_probs)
+            if len(prefix) == 1 and prefix_case(typed) == "title":
+                upper = self._upper_share(prefix, kpc)
+        elif before.strip():
+            # At the very start of a text the model has only its separator to go on: the rules answer there.
+            start = self.tokens.start_chars(probs, after_space=after_space)
+        dist = full_distribution(
+            self.vocab, before, typed, lo, scores, end_split=split, start=start, upper_share=upper
         )
         return self._answer(dist, revision, t0, "next_symbols", cancel)
 
@@ -225,15 +278,19 @@ class LocalModel(BaseModel):
         """Return the top-k words starting with ``prefix`` after ``context``, with probabilities.
 
         ``context`` is the text before the word (a trailing partial word in it is ignored in favour of
-        ``prefix``).
+        ``prefix``). Words come in the case the context calls for (see :mod:`._case`): the model's own case
+        for names and acronyms (``Thursday``, ``EU``), a capital at a sentence start, the capitals of a
+        prefix typed in capitals.
         """
         t0 = time.perf_counter()
         before, _ = split_context(context)
         res = self._word_scores(before, prefix.lower(), cancel)
         if res is None:
             return self._answer([], revision, t0, "complete_word", cancel)
-        lo, scores, _ = res
-        return self._answer(self.vocab.top(scores, lo, k), revision, t0, "complete_word", cancel)
+        lo, scores, kpc, _, _ = res
+        start = sentence_start(before)
+        value = [(cased(w, prefix, start, self._natural(w, kpc)), p) for w, p in self.vocab.top(scores, lo, k)]
+        return self._answer(value, revision, t0, "complete_word", cancel)
 
     def complete_phrase(
         self, context: str, k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import StorageError
+from ._case import cased, sentence_start
 from ._text import split_context, words_of
 from ._types import SYMBOLS, Answer, LanguageModel, Rewrite
 
@@ -22,6 +23,7 @@ __all__ = ["PersonalVocabulary", "PersonalizedModel"]
 log = logging.getLogger(__name__)
 _SCHEMA = 1
 _NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
+_ACRONYM = re.compile(r"\b([A-Z]{2,8}s?)\b")
 
 
 class PersonalVocabulary:
@@ -80,6 +82,7 @@ class PersonalVocabulary:
             words -= Counter(w for w in words_of(previous) if len(w) >= 2)
         self.counts.update(words)
         self.names.update(m.group(1) for m in _NAME.finditer(text))
+        self.names.update(m.group(1) for m in _ACRONYM.finditer(text) if m.group(1) != "I")
         return sum(words.values())
 
     def forget(self, word: str) -> None:
@@ -109,8 +112,17 @@ class PersonalVocabulary:
         except OSError as exc:
             raise StorageError(f"Cannot save the personal vocabulary to {self.path}: {exc.strerror}.") from None
 
+    def form(self, word: str) -> str | None:
+        """Return the case the user writes ``word`` in (a name, an acronym), or None if they write it lower-case."""
+        low = word.lower()
+        for n in self.names:
+            if n.lower() == low:
+                return n
+        return None
+
     def candidates(self, prefix: str) -> list[tuple[str, float]]:
-        """Return the user's words starting with ``prefix``, with their share of the user's matching words."""
+        """Return the user's words starting with ``prefix`` (lower-case), with their share of the matching words."""
+        prefix = prefix.lower()
         items = [(w, c) for w, c in self.counts.items() if w.startswith(prefix)]
         total = sum(c for _, c in items)
         return sorted(((w, c / total) for w, c in items), key=lambda wc: -wc[1]) if total else []
@@ -150,22 +162,28 @@ class PersonalizedModel:
                 self.vocab.save()
         return n
 
-    def _blend(self, base: list[tuple[str, float]], prefix: str, k: int) -> list[tuple[str, float]]:
-        mine = self.vocab.candidates(prefix)
+    def _mine(self, context: str, typed: str) -> list[tuple[str, float]]:
+        """Return the user's words continuing ``typed``, in the case the user and the context call for."""
+        before, _ = split_context(context)
+        start = sentence_start(before)
+        return [(cased(w, typed, start, self.vocab.form(w)), p) for w, p in self.vocab.candidates(typed)]
+
+    def _blend(self, base: list[tuple[str, float]], mine: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
         if not mine:
             return base[:k]
-        mixed: dict[str, float] = {w: (1 - self.weight) * p for w, p in base}
+        mixed: dict[str, tuple[str, float]] = {w.lower(): (w, (1 - self.weight) * p) for w, p in base}
         for w, p in mine[: 4 * k]:
-            mixed[w] = mixed.get(w, 0.0) + self.weight * p
-        return sorted(mixed.items(), key=lambda wp: -wp[1])[:k]
+            shown, q = mixed.get(w.lower(), (w, 0.0))
+            mixed[w.lower()] = (w if w != w.lower() else shown, q + self.weight * p)
+        return sorted(mixed.values(), key=lambda wp: -wp[1])[:k]
 
     def complete_word(
         self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: threading.Event | None = None
     ) -> Answer[list[tuple[str, float]]]:
-        """Return the base model's words blended with the user's own."""
+        """Return the base model's words blended with the user's own (names keep the case the user wrote)."""
         t0 = time.perf_counter()
         ans = self.base.complete_word(context, prefix, 3 * k, revision=revision, cancel=cancel)
-        value = self._blend(ans.value, prefix.lower(), k)
+        value = self._blend(ans.value, self._mine(context, prefix), k)
         return Answer(value, revision, time.perf_counter() - t0, self.name, "complete_word", ans.cancelled)
 
     def next_symbols(
@@ -174,13 +192,14 @@ class PersonalizedModel:
         """Return the base distribution, with the next letters of the user's matching words blended in."""
         t0 = time.perf_counter()
         ans = self.base.next_symbols(context, revision=revision, cancel=cancel)
-        _, prefix = split_context(context)
-        mine = self.vocab.candidates(prefix)
+        before, _ = split_context(context)
+        typed = context[len(before) :]
+        mine = self._mine(context, typed)
         dist = dict(ans.value)
         if mine and dist:
             nxt: dict[str, float] = {}
             for w, p in mine:
-                c = w[len(prefix)] if len(w) > len(prefix) else " "
+                c = w[len(typed)] if len(w) > len(typed) else " "
                 nxt[c] = nxt.get(c, 0.0) + p
             dist = {s: (1 - self.weight) * v + self.weight * nxt.get(s, 0.0) for s, v in dist.items()}
             z = sum(dist.values())

@@ -8,7 +8,6 @@ __all__ = ["split_context", "normalize_word", "words_of", "initials_of", "WORD_R
 
 #: A word as the speller completes it: letters and apostrophes, lower-case.
 WORD_RE = re.compile(r"^[a-z]+(?:'[a-z]+)*$")
-_TRAILING_WORD = re.compile(r"[A-Za-z']*$")
 _WORD_IN_TEXT = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 
 
@@ -25,10 +24,12 @@ def split_context(text: str) -> tuple[str, str]:
     context : str
         Everything before the word being typed (ends with whitespace, punctuation, or is empty).
     prefix : str
-        The letters (and apostrophes) typed so far of the current word, lower-cased.
+        The letters (accented ones included) and apostrophes typed so far of the current word, lower-cased.
+        The typed case is ``text[len(context):]``.
     """
-    m = _TRAILING_WORD.search(text)
-    start = m.start() if m else len(text)
+    start = len(text)
+    while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "'"):  # only the last word is read
+        start -= 1
     return text[:start], text[start:].lower()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ._types import ALPHABET
 from ._vocab import KeyTable, Vocabulary
 
 __all__ = ["TokenTable"]
@@ -29,6 +30,42 @@ def _token_texts(tokenizer: Any) -> list[str]:
         t = p.replace("Ġ", " ").replace("▁", " ").replace("Ċ", "\n").replace("ĉ", "\t")
         out.append(t)
     return out
+
+
+def _byte_decoder() -> dict[str, int]:
+    """Return the inverse of the GPT-2 byte-to-character table used by byte-level BPE tokenizers."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(bs, cs, strict=True)}
+
+
+def _decoded_heads(tokenizer: Any, texts: list[str]) -> list[str]:
+    """Return the first two characters of each token as text (byte-level pieces decoded: ``" €"``, ``" é"``)."""
+    pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    if not any(p and "Ġ" in p for p in pieces[:5000]):
+        return [t[:2] for t in texts]
+    dec = _byte_decoder()
+    out = []
+    for p, t in zip(pieces, texts, strict=True):
+        if p is None or any(ch not in dec for ch in p[:8]):
+            out.append(t[:2])
+            continue
+        out.append(bytes(dec[ch] for ch in p[:8]).decode("utf-8", errors="ignore")[:2])
+    return out
+
+
+def _case_class(word: str) -> int:
+    """Return 0 for a lower-case word, 1 for a capitalised one, 2 for capitals (two letters or more)."""
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return 2
+    return 1 if letters and letters[0].isupper() else 0
 
 
 class TokenTable:
@@ -57,6 +94,8 @@ class TokenTable:
         Tokens that continue a word (letters without a leading space, or ``'s``-like).
     first_char : ndarray of <U1, shape (n_tokens,)
         First character of each token's text ('' for special tokens).
+    space_case, bare_case : ndarray of int, shape (n_tokens,)
+        Case of the word of a ``" word"`` / ``"word"`` token: 0 lower, 1 capitalised, 2 capitals.
     """
 
     def __init__(self, tokenizer: Any, vocab: Vocabulary, cache_dir: Path | None = None) -> None:
@@ -88,12 +127,31 @@ class TokenTable:
         self.first_char = np.array([t[:1] if i not in special else "" for i, t in enumerate(self.texts)])
         self.special = special
         # Symbols that follow a finished word: which tokens start with each.
-        self.end_groups = {
-            ".": np.flatnonzero(self.first_char == "."),
-            ",": np.flatnonzero(self.first_char == ","),
-            "?": np.flatnonzero(self.first_char == "?"),
-            " ": np.flatnonzero((self.space_key >= 0) | (self.first_char == "\n")),
-        }
+        self.space_case = np.zeros(n, dtype=np.int64)
+        self.bare_case = np.zeros(n, dtype=np.int64)
+        for i in space_words:
+            self.space_case[i] = _case_class(self.texts[i][1:])
+        for i in bare_words:
+            self.bare_case[i] = _case_class(self.texts[i])
+        # Word-start tokens and their (key, case) bin, per kind of context, for key_probs_case.
+        self._case_bins: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
+        for after_space, key, case in ((True, self.space_key, self.space_case), (False, self.bare_key, self.bare_case)):
+            ids = np.flatnonzero(key >= 0)
+            self._case_bins[after_space] = (ids, key[ids] * 3 + case[ids])
+        # The character each token starts with (and the one after its leading space), as ALPHABET indices.
+        pos = {c: j for j, c in enumerate(ALPHABET)}
+        heads = _decoded_heads(tokenizer, self.texts)
+        self.first_sym = np.full(n, -1, dtype=np.int64)
+        self.second_sym = np.full(n, -1, dtype=np.int64)  # after a leading space
+        self.end_sym = np.full(n, -1, dtype=np.int64)  # tokens that end a word: their first non-letter character
+        for i, h in enumerate(heads):
+            if i in special or not h:
+                continue
+            self.first_sym[i] = pos.get(h[0], -1)
+            if h[0] == " " and len(h) > 1:
+                self.second_sym[i] = pos.get(h[1], -1)
+            if not (h[0].isalpha() or h[0] == "'"):
+                self.end_sym[i] = pos.get(h[0], -1)
         vocab_ids = tokenizer.get_vocab()
         self.sep_id = vocab_ids.get("<|endoftext|>", tokenizer.bos_token_id)
 
@@ -116,10 +174,37 @@ class TokenTable:
         valid = key >= 0
         return np.bincount(key[valid], weights=probs[: len(key)][valid], minlength=len(self.keys))
 
-    def end_split(self, probs: np.ndarray) -> dict[str, float] | None:
-        """Return how a just-finished word continues (space, ``.``, ``,``, ``?``), normalised, or None."""
-        mass = {c: float(probs[idx].sum()) for c, idx in self.end_groups.items()}
-        total = sum(mass.values())
+    def key_probs_case(self, probs: np.ndarray, *, after_space: bool) -> np.ndarray:
+        """Sum next-token probabilities per word-start key and case.
+
+        Returns
+        -------
+        ndarray, shape (n_keys, 3)
+            Probability of each key written in lower case, capitalised and in capitals; the row sums are
+            :meth:`key_probs`.
+        """
+        ids, bins = self._case_bins[after_space]
+        return np.bincount(bins, weights=probs[ids], minlength=3 * len(self.keys)).reshape(-1, 3)
+
+    def start_chars(self, probs: np.ndarray, *, after_space: bool) -> dict[str, float] | None:
+        """Return the distribution (over :data:`ALPHABET`) of the next typed character, or None.
+
+        With ``after_space`` the context ends with a space the model has not seen: the character is the one
+        after the leading space of the next token.
+        """
+        sym = self.second_sym if after_space else self.first_sym
+        valid = sym >= 0
+        mass = np.bincount(sym[valid], weights=probs[: len(sym)][valid], minlength=len(ALPHABET))
+        total = float(mass.sum())
         if total <= 1e-9:
             return None
-        return {c: v / total for c, v in mass.items()}
+        return {c: float(v) / total for c, v in zip(ALPHABET, mass, strict=True)}
+
+    def end_split(self, probs: np.ndarray) -> dict[str, float] | None:
+        """Return how a just-finished word continues (space, punctuation, marks, line break), normalised, or None."""
+        valid = self.end_sym >= 0
+        mass = np.bincount(self.end_sym[valid], weights=probs[: len(self.end_sym)][valid], minlength=len(ALPHABET))
+        total = float(mass.sum())
+        if total <= 1e-9:
+            return None
+        return {c: float(v) / total for c, v in zip(ALPHABET, mass, strict=True) if v > 0}

@@ -9,8 +9,16 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
+    "ACCENTED",
+    "ACCENTED_CAPITALS",
+    "ALPHABET",
     "BACKSPACE",
+    "CAPITALS",
+    "DIGITS",
     "LETTERS",
+    "MAIN_SYMBOLS",
+    "MARKS",
+    "NEWLINE",
     "PUNCTUATION",
     "SYMBOLS",
     "KINDS",
@@ -25,10 +33,29 @@ __all__ = [
 BACKSPACE = "\b"
 #: The 26 lower-case letters.
 LETTERS: tuple[str, ...] = tuple("abcdefghijklmnopqrstuvwxyz")
-#: Word-ending punctuation the speller offers.
+#: The 26 capital letters.
+CAPITALS: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: Lower-case accented letters of French and German (and the sharp s, which has no one-letter capital in use).
+ACCENTED: tuple[str, ...] = tuple("éèêëàâäçîïôöûùüÿœæß")
+#: Capitals of :data:`ACCENTED` (without the sharp s).
+ACCENTED_CAPITALS: tuple[str, ...] = tuple(c.upper() for c in ACCENTED if c != "ß")
+#: The ten digits.
+DIGITS: tuple[str, ...] = tuple("0123456789")
+#: Word-ending punctuation on the speller's main page.
 PUNCTUATION: tuple[str, ...] = (".", ",", "?")
-#: The speller alphabet: letters, space, ``. , ?``, apostrophe and backspace (32 symbols).
-SYMBOLS: tuple[str, ...] = (*LETTERS, " ", *PUNCTUATION, "'", BACKSPACE)
+#: The other punctuation and symbols of formal writing.
+MARKS: tuple[str, ...] = (";", ":", "!", '"', "(", ")", "-", "–", "/", "&", "%", "€", "$", "£", "§", "@", "#")
+#: The line break.
+NEWLINE = "\n"
+#: The lower-case symbols of the speller's main page (31): letters, space, ``. , ?`` and apostrophe.
+MAIN_SYMBOLS: tuple[str, ...] = (*LETTERS, " ", *PUNCTUATION, "'")
+#: Every character the speller can write: :data:`MAIN_SYMBOLS`, capitals, accented letters, digits,
+#: :data:`MARKS` and the line break.
+ALPHABET: tuple[str, ...] = (
+    *MAIN_SYMBOLS, *CAPITALS, *ACCENTED, *ACCENTED_CAPITALS, *DIGITS, *MARKS, NEWLINE
+)
+#: The symbols of ``next_symbols`` distributions: :data:`ALPHABET` and backspace.
+SYMBOLS: tuple[str, ...] = (*ALPHABET, BACKSPACE)
 
 #: The request kinds a :class:`LanguageModel` answers (method names).
 KINDS: tuple[str, ...] = ("next_symbols", "complete_word", "complete_phrase", "expand_abbreviation", "rewrite")
@@ -142,7 +169,7 @@ class LanguageModel(Protocol):
     def complete_word(
         self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: threading.Event | None = None
     ) -> Answer[list[tuple[str, float]]]:
-        """Return the top-k lower-case words starting with ``prefix`` after ``context``, with probabilities."""
+        """Return the top-k words starting with ``prefix`` after ``context``, in the case the context calls for."""
         ...
 
     def complete_phrase(

@@ -23,15 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from ._text import WORD_RE
-from ._types import BACKSPACE, LETTERS, PUNCTUATION, SYMBOLS
 
-__all__ = ["Vocabulary", "KeyTable", "symbol_distribution", "DEFAULT_END_SPLIT"]
+__all__ = ["Vocabulary", "KeyTable"]
 
 log = logging.getLogger(__name__)
 
-#: How the end of a word splits between space and punctuation when no model says otherwise.
-DEFAULT_END_SPLIT: dict[str, float] = {" ": 0.78, ".": 0.1, ",": 0.09, "?": 0.03}
-_FLOOR = 1e-4
 _HIGH = "\U0010ffff"
 
 
@@ -224,75 +220,3 @@ class KeyTable:
             np.add.at(diff, hi, -w)
         scores = vocab.freq[plo:phi] * np.cumsum(diff)[:-1]
         return plo, np.maximum(scores, 0.0)
-
-
-def symbol_distribution(
-    vocab: Vocabulary,
-    prefix: str,
-    lo: int,
-    scores: np.ndarray,
-    *,
-    after_punctuation: bool = False,
-    end_split: dict[str, float] | None = None,
-    backspace: float = 0.02,
-) -> dict[str, float]:
-    """Turn word scores into a distribution over :data:`SYMBOLS`.
-
-    Parameters
-    ----------
-    vocab : Vocabulary
-        The vocabulary the scores index.
-    prefix : str
-        The partial word typed so far (lower-case).
-    lo : int
-        Index in ``vocab.words`` of ``scores[0]``.
-    scores : ndarray, shape (n,)
-        Scores of the words starting with ``prefix``.
-    after_punctuation : bool
-        The text ends with punctuation and no space: a space is very likely next.
-    end_split : dict | None
-        How an ended word continues (space and punctuation); :data:`DEFAULT_END_SPLIT` if None.
-    backspace : float
-        Probability of a deletion when the prefix is a plausible word start.
-
-    Returns
-    -------
-    dict
-        ``{symbol: probability}`` over :data:`SYMBOLS`, summing to 1, every value positive.
-    """
-    split = end_split or DEFAULT_END_SPLIT
-    mass = dict.fromkeys(SYMBOLS, 0.0)
-    total = float(scores.sum()) if len(scores) else 0.0
-    if after_punctuation:
-        mass[" "] = 0.9
-        for c in PUNCTUATION:
-            mass[c] = 0.02
-        mass["'"] = 0.01
-    elif total > 0:
-        csum = np.concatenate([[0.0], np.cumsum(scores)])
-        n = len(prefix)
-        for c in (*LETTERS, "'"):
-            a, b = vocab.prefix_range(prefix + c)
-            a, b = max(a, lo) - lo, min(b, lo + len(scores)) - lo
-            if b > a:
-                mass[c] = float(csum[b] - csum[a]) / total
-        end = 0.0
-        if n and vocab.index(prefix) is not None:
-            end = float(scores[vocab.index(prefix) - lo]) / total  # type: ignore[operator]
-        for c, p in split.items():
-            mass[c] += end * p
-        if n == 0:
-            mass[" "] += 0.01
-    else:
-        # No known word starts with this prefix: likely a typo, or an unknown word.
-        backspace = 0.3
-        for c in LETTERS:
-            mass[c] = 1.0
-        for c, p in split.items():
-            mass[c] += 26 * p
-    body = sum(v for s, v in mass.items() if s != BACKSPACE)
-    out = {s: (1.0 - backspace) * v / body if body > 0 else 0.0 for s, v in mass.items()}
-    out[BACKSPACE] = backspace
-    out = {s: v + _FLOOR for s, v in out.items()}
-    z = sum(out.values())
-    return {s: v / z for s, v in out.items()}

@@ -8,10 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from ._case import case_phrase, cased, sentence_start
 from ._rules import rule_rewrite
+from ._symbols import boost_names, full_distribution, natural_capitals
 from ._text import split_context
 from ._types import REWRITE_PRESETS, Answer, Rewrite, word_diff
-from ._vocab import Vocabulary, symbol_distribution
+from ._vocab import Vocabulary
 
 __all__ = ["WordFreqModel", "BaseModel"]
 
@@ -36,8 +38,10 @@ class BaseModel:
 class WordFreqModel(BaseModel):
     """Word completion from corpus frequencies (``wordfreq``), with rule-based rewrites.
 
-    It ignores the document context: it is the baseline of the benchmark and the fallback when no
-    language model can load. Construction takes about 0.3 s once per process; calls take about 1 ms.
+    It ignores the document context except for case (a capital at the start of a sentence, the natural form
+    of names, days and acronyms, a prefix typed in capitals) and the kind of character before the cursor
+    (a digit, a bracket, punctuation): it is the baseline of the benchmark and the fallback when no language
+    model can load. Construction takes about 0.3 s once per process; calls take about 1 ms.
 
     Parameters
     ----------
@@ -59,18 +63,22 @@ class WordFreqModel(BaseModel):
         """Return the distribution of the next symbol over :data:`SYMBOLS` (see :class:`LanguageModel`)."""
         t0 = time.perf_counter()
         before, prefix = split_context(context)
-        after_punct = not prefix and bool(before) and before[-1] in ".,?!;:"
         lo, scores = self._scores(prefix)
-        dist = symbol_distribution(self.vocab, prefix, lo, scores, after_punctuation=after_punct)
+        capital = None if prefix else natural_capitals(self.vocab, lo, scores)
+        dist = full_distribution(self.vocab, before, context[len(before) :], lo, scores, capital=capital)
         return self._answer(dist, revision, t0, "next_symbols", cancel)
 
     def complete_word(
         self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: threading.Event | None = None
     ) -> Answer[list[tuple[str, float]]]:
-        """Return the ``k`` most frequent words starting with ``prefix`` (lower-case), with probabilities."""
+        """Return the ``k`` most frequent words starting with ``prefix``, in the case the context calls for."""
         t0 = time.perf_counter()
+        before, _ = split_context(context)
         lo, scores = self._scores(prefix.lower())
-        return self._answer(self.vocab.top(scores, lo, k), revision, t0, "complete_word", cancel)
+        scores = boost_names(self.vocab, before, prefix, lo, scores)
+        start = sentence_start(before)
+        value = [(cased(w, prefix, start), p) for w, p in self.vocab.top(scores, lo, k)]
+        return self._answer(value, revision, t0, "complete_word", cancel)
 
     def complete_phrase(
         self, context: str, k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
@@ -95,8 +103,9 @@ class WordFreqModel(BaseModel):
                 words = [opts[min(j, len(opts) - 1)] for opts in per_letter]
                 text = " ".join(w for w, _ in words)
                 p = float(np.prod([q for _, q in words]))
+                text = case_phrase(text, "", sentence_start(context))
                 if text not in {t for t, _ in out}:
-                    out.append((text[0].upper() + text[1:], p))
+                    out.append((text, p))
         return self._answer(out, revision, t0, "expand_abbreviation", cancel)
 
     def rewrite(

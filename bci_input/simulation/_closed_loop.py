@@ -80,11 +80,24 @@ class ClosedLoopResult:
     lm_latency_mean_s: float = 0.0
     lm_time_charged_s: float = 0.0
     wall_s: float = 0.0
+    #: Wall-clock work of the speller per intent (applying it, rebuilding the layout, prior, scan groups),
+    #: language-model compute excluded (it runs on its own worker in the app): mean and 95th percentile, ms.
+    speller_ms_mean: float = 0.0
+    speller_ms_p95: float = 0.0
+    #: SSVEP: the decoder's ``predict_proba`` on the deciding window, mean and 95th percentile, ms.
+    decoder_ms_mean: float = 0.0
+    decoder_ms_p95: float = 0.0
     timeline: list[tuple[float, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the figures as a JSON-serialisable dict."""
         return asdict(self)
+
+
+def _ms(seconds: list[float], stat: str) -> float:
+    if not seconds:
+        return 0.0
+    return float(np.mean(seconds) if stat == "mean" else np.percentile(seconds, 95)) * 1000.0
 
 
 def lm_charge(latencies: dict[str, float], cfg: EngineConfig) -> float:
@@ -201,7 +214,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     Parameters
     ----------
     text : str
-        Target text in the speller alphabet (see :func:`~bci_input.speller.normalise_text`).
+        The text to write, exactly: any characters of :data:`~bci_input.language.ALPHABET`
+        (see :func:`~bci_input.speller.normalise_text`).
     paradigm : str
         ``'ssvep'``, ``'p300'`` or ``'scan'``.
     language_model : LanguageModel | None
@@ -266,14 +280,17 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         doc = document if document is not None else Document()
         typist = Typist(text, part, rng, use_suggestions=spl_lm.model is not None,
                         undo_gesture=paradigm == "scan", switch_preset=cfg.switch_preset)
-        stats: dict[str, Any] = {"sel": 0, "ok": 0, "corr": 0, "commits": 0, "n_targets": [], "lm_charged": 0.0}
+        stats: dict[str, Any] = {"sel": 0, "ok": 0, "corr": 0, "commits": 0, "n_targets": [], "lm_charged": 0.0,
+                                 "typist_s": 0.0, "speller_s": [], "decoder_s": []}
         timeline: list[tuple[float, str]] = []
         engine_box: list[Engine] = []
 
         def on_layout(layout: Any) -> None:
             if engine_box:
                 engine_box[0].set_layout(layout)
+            t0 = _time.perf_counter()
             typist.plan(layout, doc.text, doc.revision)
+            stats["typist_s"] += _time.perf_counter() - t0
 
         speller = Speller(doc, None, paradigm, lm=spl_lm, on_layout=on_layout)
 
@@ -288,7 +305,12 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
                 stats["n_targets"].append(len(lay.groups) if paradigm == "scan" and lay and lay.groups
                                           else (lay.n_targets if lay else 0))
             before = doc.text
+            if paradigm == "ssvep" and intent.kind == IntentKind.SELECT:
+                stats["decoder_s"].append(engine.decoder_latency)
+            t0, typist0, lm0 = _time.perf_counter(), stats["typist_s"], sum(spl_lm.latencies)
             actions = speller.handle(intent)
+            work = _time.perf_counter() - t0 - (stats["typist_s"] - typist0) - (sum(spl_lm.latencies) - lm0)
+            stats["speller_s"].append(max(0.0, work))
             if intent.kind == IntentKind.SELECT and actions and actions != ["scan_descend"]:
                 stats["commits"] += 1
             if any(a in ("delete_char", "delete_word", "undo") for a in actions):
@@ -354,5 +376,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         lm_latency_mean_s=float(np.mean(lat)) if lat else 0.0,
         lm_time_charged_s=stats["lm_charged"],
         wall_s=_time.perf_counter() - wall0,
+        speller_ms_mean=_ms(stats["speller_s"], "mean"),
+        speller_ms_p95=_ms(stats["speller_s"], "p95"),
+        decoder_ms_mean=_ms(stats["decoder_s"], "mean"),
+        decoder_ms_p95=_ms(stats["decoder_s"], "p95"),
         timeline=timeline,
     )

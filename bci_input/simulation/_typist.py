@@ -8,9 +8,13 @@ import numpy as np
 
 from .._document._model import word_start_before
 from ..speller import Layout
+from ..speller._keyboard import TYPING_PAGES, page_of
 from ..speller._speller import current_prefix
 
 __all__ = ["Typist"]
+
+#: Capitals in a row from which the typist turns caps lock on instead of pressing shift for each.
+CAPS_RUN = 3
 
 
 class Typist:
@@ -26,7 +30,8 @@ class Typist:
     Parameters
     ----------
     target_text : str
-        The text to write (speller alphabet).
+        The text to write (any characters of :data:`~bci_input.language.ALPHABET`); the typist presses shift,
+        caps lock, the lower-case override and the page keys it needs to write it exactly.
     participant : SimulatedParticipant
         Its body: what it attends and its switch presses.
     rng : numpy.random.Generator
@@ -56,6 +61,7 @@ class Typist:
         self.last_text_before: str | None = None
         self.n_gestures = 0
         self._gesture_at_revision = -1
+        self._menu_goal: str | None = None  # the menu command to select once the menu is open
 
     def done(self, text: str) -> bool:
         """Whether ``text`` is the target."""
@@ -73,7 +79,10 @@ class Typist:
         if layout.n_targets == 0 or text == tgt:
             return None
         ids = {t.id for t in layout.targets}
-        if layout.page != "main":
+        goal, self._menu_goal = self._menu_goal, None
+        if layout.page == "menu" and goal in ids:
+            return self._in_scan(layout, goal)
+        if layout.page not in TYPING_PAGES:
             for cid in ("cmd:back", "cmd:cancel", "cmd:reject"):
                 if cid in ids:
                     return self._in_scan(layout, cid)
@@ -90,11 +99,20 @@ class Typist:
                 self.p.press("double_clench", 0, delay_s=float(self.rng.uniform(*self.reaction_s)))
                 self.n_gestures += 1
                 return None
-            if "cmd:delete_word" in ids and len(text) - common >= 3 and word_start_before(text, len(text)) >= common:
+            wrong = len(text) - common
+            if "cmd:delete_word" in ids and wrong >= 3 and word_start_before(text, len(text)) >= common:
                 return self._in_scan(layout, "cmd:delete_word")
+            if wrong >= 3 and "cmd:menu" in ids:  # undo or delete the word from the menu: two selections
+                if self.last_text_before is not None and tgt.startswith(self.last_text_before) \
+                        and len(self.last_text_before) >= common - 2:
+                    self._menu_goal = "cmd:undo"
+                elif wrong >= 4 and word_start_before(text, len(text)) >= common:
+                    self._menu_goal = "cmd:delete_word"
+                if self._menu_goal is not None:
+                    return self._in_scan(layout, "cmd:menu")
             return self._in_scan(layout, "cmd:delete_char")
         need = tgt[len(text):]
-        if self.use_suggestions:
+        if self.use_suggestions and layout.page == "main":
             best, gain = None, 1
             prefix = current_prefix(text)
             for t in layout.targets:
@@ -114,8 +132,25 @@ class Typist:
                     best, gain = t.id, len(new) - len(text)
             if best is not None:
                 return self._in_scan(layout, best)
+        return self._in_scan(layout, self._key_for(layout, need))
+
+    @staticmethod
+    def _key_for(layout: Layout, need: str) -> str:
+        """Return the target that writes ``need[0]``, or the case or page key that leads to it."""
         ch = need[0]
-        return self._in_scan(layout, f"char:{'space' if ch == ' ' else ch}")
+        tid = f"char:{'space' if ch == ' ' else ch}"
+        case = str(layout.extra.get("case", "lower"))
+        if layout.get(tid) is not None:
+            run = next((k for k, c in enumerate(need) if not c.isupper()), len(need))
+            if case == "shift" and run >= CAPS_RUN and layout.get("cmd:shift") is not None:
+                return "cmd:shift"  # a run of capitals (an acronym): caps lock
+            return tid
+        page = page_of(ch)
+        if page == layout.page:  # the letter is here in the other case
+            return "cmd:shift"
+        if layout.page == "main" or page == "numbers":
+            return "cmd:numbers_page"
+        return "cmd:accents_page" if page == "accents" else "cmd:letters_page"
 
     def _in_scan(self, layout: Layout, tid: str) -> str:
         """Return ``tid``, or the scan back target when ``tid`` is not in the current scan level."""

@@ -106,63 +106,81 @@ def make_stopping(n_classes: int, threshold: float, max_steps: int | None, prior
 
 
 # --------------------------------------------------------------------------- scanning
-def _greedy_groups(order: Sequence[int], p: NDArray[np.float64], frac: float, max_groups: int) -> list[list[int]]:
-    groups: list[list[int]] = []
-    rest = list(order)
-    while rest:
-        if len(groups) == max_groups - 1:
-            groups.append(rest)
-            break
-        mass = float(sum(p[i] for i in rest))
-        g: list[int] = []
-        acc = 0.0
-        while rest and (not g or acc < frac * mass):
-            i = rest.pop(0)
-            g.append(i)
-            acc += p[i]
-        groups.append(g)
-    return groups
+class _Planner:
+    """Scan plans of one prior over targets sorted most likely first.
 
+    Every candidate group (equal rows, probability-halving groups, singletons then the rest) is a run of that
+    order, and so is every group of a sub-level; a group is a ``(start, end)`` slice of it, and sub-level plans
+    are memoised per (slice, depth).
+    """
 
-def _equal_groups(order: Sequence[int], max_groups: int) -> list[list[int]]:
-    n = len(order)
-    k = min(max_groups, max(1, math.ceil(math.sqrt(n))))
-    size = math.ceil(n / k)
-    return [list(order[i : i + size]) for i in range(0, n, size)]
+    def __init__(self, p: NDArray[np.float64], idx: Sequence[int], max_groups: int) -> None:
+        self.order = sorted(idx, key=lambda i: (-p[i], i))
+        self.p: list[float] = [float(p[i]) for i in self.order]
+        self.max_groups = max_groups
+        self.memo: dict[tuple[int, int, int], tuple[list[tuple[int, int]], float]] = {}
 
+    def _equal(self, a: int, b: int) -> list[tuple[int, int]]:
+        n = b - a
+        k = min(self.max_groups, max(1, math.ceil(math.sqrt(n))))
+        size = math.ceil(n / k)
+        return [(s, min(s + size, b)) for s in range(a, b, size)]
 
-def _cost(groups: list[list[int]], p: NDArray[np.float64], max_groups: int, depth: int) -> float:
-    total = float(sum(p[i] for g in groups for i in g)) or 1.0
-    c = 0.0
-    for pos, g in enumerate(groups):
-        pg = float(sum(p[i] for i in g)) / total
-        sub = 0.0
-        if len(g) > 1:
-            sub = expected_scan_steps(p, g, max_groups=max_groups, _depth=depth + 1)
-        c += pg * (pos + 1 + sub)
-    return c
+    def _greedy(self, a: int, b: int, frac: float) -> list[tuple[int, int]]:
+        groups: list[tuple[int, int]] = []
+        s = a
+        while s < b:
+            if len(groups) == self.max_groups - 1:
+                groups.append((s, b))
+                break
+            mass = sum(self.p[s:b])
+            e, acc = s, 0.0
+            while e < b and (e == s or acc < frac * mass):
+                acc += self.p[e]
+                e += 1
+            groups.append((s, e))
+            s = e
+        return groups
+
+    def cost(self, groups: list[tuple[int, int]], depth: int) -> float:
+        p = self.p
+        total = sum(p[groups[0][0] : groups[-1][1]]) or 1.0
+        c = 0.0
+        for pos, (s, e) in enumerate(groups):
+            sub = self.plan(s, e, depth + 1)[1] if e - s > 1 else 0.0
+            c += sum(p[s:e]) / total * (pos + 1 + sub)
+        return c
+
+    def plan(self, a: int, b: int, depth: int) -> tuple[list[tuple[int, int]], float]:
+        """Return the cheapest grouping of the slice ``a:b`` and its expected number of scan steps."""
+        if b - a <= 1:
+            return [(a, b)], 1.0
+        key = (a, b, depth)
+        if key in self.memo:
+            return self.memo[key]
+        mg = self.max_groups
+        options = [self._equal(a, b)]
+        if depth == 0:
+            options += [self._greedy(a, b, frac) for frac in (0.4, 0.5, 0.6)]
+        elif depth < 3:
+            options.append(self._greedy(a, b, 0.5))
+        singles = [(a + j, a + j + 1) for j in range(min(mg - 1, b - a))]
+        options.append(singles + ([(a + mg - 1, b)] if b - a >= mg else []))
+        best, best_c = options[0], math.inf
+        for g in options:
+            if len(g) == 1:
+                continue  # a single group containing everything is not progress
+            c = self.cost(g, depth)
+            if c < best_c - 1e-12:
+                best, best_c = g, c
+        self.memo[key] = (best, best_c)
+        return best, best_c
 
 
 def _plan(p: NDArray[np.float64], idx: Sequence[int], max_groups: int, depth: int) -> tuple[list[list[int]], float]:
-    order = sorted(idx, key=lambda i: (-p[i], i))
-    if len(order) <= 1:
-        return [list(order)], 1.0
-    options = [_equal_groups(order, max_groups)]
-    if depth == 0:
-        options += [_greedy_groups(order, p, frac, max_groups) for frac in (0.4, 0.5, 0.6)]
-    elif depth < 3:
-        options.append(_greedy_groups(order, p, 0.5, max_groups))
-    singles = [[i] for i in order[: max_groups - 1]]
-    options.append(singles + ([list(order[max_groups - 1 :])] if len(order) >= max_groups else []))
-    best, best_c = options[0], math.inf
-    for g in options:
-        g = [x for x in g if x]
-        if len(g) == 1 and len(order) > 1:
-            continue  # a single group containing everything is not progress
-        c = _cost(g, p, max_groups, depth)
-        if c < best_c - 1e-12:
-            best, best_c = g, c
-    return best, best_c
+    planner = _Planner(p, idx, max_groups)
+    groups, cost = planner.plan(0, len(planner.order), depth)
+    return [planner.order[s:e] for s, e in groups], cost
 
 
 def expected_scan_steps(

@@ -6,28 +6,15 @@ import logging
 import time
 from typing import Any
 
+from ..language import MAIN_SYMBOLS
+from ._keyboard import normalise_text
+
 __all__ = ["SpellerLM", "SYMBOLS", "normalise_text"]
 
 log = logging.getLogger(__name__)
 
-try:
-    from ..language import SYMBOLS as _LANG_SYMBOLS
-except ImportError:  # the language package has not landed yet
-    _LANG_SYMBOLS = (*"abcdefghijklmnopqrstuvwxyz", " ", ".", ",", "?", "'", "\b")
-
-#: The speller alphabet without backspace (deleting is a command target).
-SYMBOLS: tuple[str, ...] = tuple(s for s in _LANG_SYMBOLS if s != "\b")
-
-
-def normalise_text(text: str) -> str:
-    """Lower-case ``text`` and keep only speller symbols (other characters become spaces, runs collapse)."""
-    out = []
-    for ch in text.lower():
-        out.append(ch if ch in SYMBOLS else " ")
-    s = "".join(out)
-    while "  " in s:
-        s = s.replace("  ", " ")
-    return s.strip()
+#: The lower-case symbols of the speller's main page (deleting is a command target).
+SYMBOLS: tuple[str, ...] = MAIN_SYMBOLS
 
 
 class SpellerLM:

@@ -24,40 +24,36 @@ from ..document import (
     SelectPreviousSentence,
     export_text,
 )
+from ..language import REWRITE_PRESETS as _PRESETS
+from ._keyboard import TYPING_PAGES
+from ._language_state import LanguageState
 from ._lm import SYMBOLS, SpellerLM
-from ._pages import APP_MENU_COMMANDS, MENU_COMMANDS, command_page, finish_layout, main_prior, main_targets
+from ._pages import (
+    APP_MENU_COMMANDS,
+    MENU_COMMANDS,
+    command_page,
+    finish_layout,
+    main_prior,
+    main_targets,
+    typing_targets,
+)
 from ._targets import PARADIGMS, Layout, Target, char_label
+from ._typing import TypingState, current_prefix
 
-__all__ = ["Speller", "REWRITE_INSTRUCTIONS"]
+__all__ = ["Speller", "REWRITE_INSTRUCTIONS", "current_prefix"]
 
 log = logging.getLogger(__name__)
 
-try:
-    from ..language import REWRITE_PRESETS as _PRESETS
-
-    REWRITE_INSTRUCTIONS: tuple[str, ...] = tuple(_PRESETS)
-except ImportError:
-    REWRITE_INSTRUCTIONS = ("fix_grammar", "formal", "shorter", "polite", "continue")
+REWRITE_INSTRUCTIONS: tuple[str, ...] = tuple(_PRESETS)
+#: Menu commands that edit the text: the keyboard returns to the letters after them.
+_EDITING_COMMANDS = ("undo", "redo", "delete_word", "new_line")
 
 _SCAN_BACK = Target("scan:back", "← back", "command", "back")
 #: Value of the instruction target that opens the free-text instruction page.
 FREE_TEXT = "free_text"
 
 
-def current_prefix(text: str) -> str:
-    """Return the partial word at the end of ``text``."""
-    i = len(text)
-    while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "'"):
-        i -= 1
-    return text[i:]
-
-
-def _abbreviation_like(prefix: str) -> bool:
-    """Whether typed letters may be word initials: two or more letters, nothing else."""
-    return len(prefix) >= 2 and prefix.isascii() and prefix.isalpha()
-
-
-class Speller:
+class Speller(TypingState, LanguageState):
     """Turn intents into document edits; expose the current keyboard as a :class:`Layout`.
 
     A plain object used on one thread (the GUI thread in the app, the main loop
@@ -96,6 +92,8 @@ class Speller:
     p300_mode : str
         ``'grid'`` (rows and columns of a 5x8 grid flash) or ``'rsvp'`` (one target at a time
         in the centre, rapid serial visual presentation).
+    auto_capitals : bool
+        Letters write capitals by themselves at the start of the document, of a sentence and of a line.
     """
 
     def __init__(
@@ -114,13 +112,16 @@ class Speller:
         k_rewrites: int = 3,
         lm: SpellerLM | None = None,
         p300_mode: str = "grid",
+        auto_capitals: bool = True,
     ) -> None:
         check_option("paradigm", paradigm, PARADIGMS)
         check_option("lm_mode", lm_mode, ("sync", "async"))
         check_option("confirm", confirm, ("none", "emg"))
         check_option("p300_mode", p300_mode, ("grid", "rsvp"))
         self.p300_mode = p300_mode
+        self.auto_capitals = auto_capitals
         self.document = document
+        self._init_typing()
         self.paradigm = paradigm
         self.lm = lm if lm is not None else SpellerLM(language_model)
         self.lm_mode = lm_mode
@@ -134,21 +135,12 @@ class Speller:
         self.page = "main"
         self.paused = False
         self.pending: Target | None = None
-        self.last_lm_latency = 0.0
-        #: Seconds each language-model request of the last layout took (sync mode).
-        self.last_lm_latencies: dict[str, float] = {}
         self.n_selections = 0
         self.messages: list[str] = []
-        self._symbols: dict[str, float] | None = None
-        self._words: list[tuple[str, float]] = []
-        self._phrases: list[tuple[str, float]] = []
-        self._rewrites: list[Any] = []
-        self._abbrevs: list[tuple[str, float]] = []
         #: The free-text rewrite instruction being spelled (page ``rewrite_freetext``).
         self.instruction = ""
-        self._abbrev_for = ""  # the typed letters the expansions are for
         self._scan_subset: list[int] | None = None
-        self._lm_revision = -1
+        self._init_language()
         self._layout: Layout | None = None
 
     # ------------------------------------------------------------------ layout
@@ -175,105 +167,31 @@ class Speller:
         prefix = current_prefix(before)
         return before, prefix
 
-    def _refresh_language(self) -> None:
-        rev = self.document.revision
-        if self._lm_revision == rev:
-            return
-        self._lm_revision = rev
-        before, prefix = self._context()
-        ctx = before[: len(before) - len(prefix)]
-        # Phrase suggestions are asked for at word starts only: mid-word, the word suggestions cover it.
-        want_phrase = prefix == ""
-        self._abbrevs = []
-        if self.lm_mode == "async":
-            if self.request_language is not None and self.lm.model is not None:
-                self.request_language("complete_word", rev, context=ctx, prefix=prefix, k=self.lm.k_words)
-                if want_phrase:
-                    self.request_language("complete_phrase", rev, context=before, k=self.lm.k_phrases)
-                self.request_language("next_symbols", rev, context=before)
-            if not want_phrase:
-                self._phrases = []
-            return
-        lat = {}
-        words, lat["complete_word"] = self.lm.words(ctx, prefix)
-        self._words = self._useful_words(words, prefix)
-        if _abbreviation_like(prefix) and not words:
-            self._abbrevs, lat["expand_abbreviation"] = self.lm.abbreviations(prefix, ctx)
-            self._abbrev_for = prefix
-        phrases, lat["complete_phrase"] = self.lm.phrases(before) if want_phrase else ([], 0.0)
-        self._phrases = [(p.strip(), q) for p, q in phrases if p.strip()]
-        self._symbols, lat["next_symbols"] = self.lm.symbols(before)
-        self.last_lm_latencies = lat
-        self.last_lm_latency = sum(lat.values())
-
-    @staticmethod
-    def _useful_words(words: list[tuple[str, float]], prefix: str) -> list[tuple[str, float]]:
-        out: list[tuple[str, float]] = []
-        for w, p in words:
-            w = w.strip().lower()
-            if w.startswith(prefix) and len(w) > len(prefix) + 1 and all(w != x for x, _ in out):
-                out.append((w, float(p)))
-        return out
-
-    def on_language_answer(self, answer: Any, kind: str | None = None) -> None:
-        """Take an async language-model answer (dropped if it is for an older revision).
-
-        Parameters
-        ----------
-        answer : Answer
-            With ``value`` and ``revision``.
-        kind : str | None
-            ``next_symbols``, ``complete_word``, ``complete_phrase``, ``expand_abbreviation`` or ``rewrite``;
-            guessed from the value when ``None``.
-        """
-        if getattr(answer, "revision", self.document.revision) < self.document.revision:
-            return
-        value = getattr(answer, "value", answer)
-        kind = kind or getattr(answer, "kind", "") or None
-        if kind is None:
-            if isinstance(value, dict):
-                kind = "next_symbols"
-            elif value and hasattr(value[0], "diff"):
-                kind = "rewrite"
-            elif value and any(" " in str(v[0]).strip() for v in value):
-                kind = "complete_phrase"
-            else:
-                kind = "complete_word"
-        if kind == "next_symbols":
-            self._symbols = dict(value)
-        elif kind == "complete_word":
-            before, prefix = self._context()
-            self._words = self._useful_words(list(value), prefix)
-            if _abbreviation_like(prefix) and not value and self.request_language is not None:
-                # No word starts with these letters: read them as word initials (SpeakFaster style).
-                ctx = before[: len(before) - len(prefix)]
-                self.request_language("expand_abbreviation", self.document.revision, initials=prefix, context=ctx,
-                                      k=self.lm.k_phrases)
-        elif kind == "expand_abbreviation":
-            self._abbrevs = [(str(p).strip(), float(q)) for p, q in value if str(p).strip()]
-            self._abbrev_for = self._context()[1]
-        elif kind == "complete_phrase":
-            self._phrases = [(p.strip(), q) for p, q in value if p.strip()]
-        elif kind == "rewrite":
-            self._rewrites = list(value)
-            if self.page == "rewrite_wait":
-                self.page = "rewrite_candidates"
-        self._invalidate(scan_reset=self.paradigm != "scan" or self._scan_subset is None)
-
     def _build(self) -> Layout:
         rev = self.document.revision
         cols = 8
         if self.paused:
             return Layout(self.paradigm, (), np.zeros(0), page="paused", revision=rev)
+        extra: dict[str, object] | None = None
         if self.page == "main":
             self._refresh_language()
             prefix = self._context()[1]
+            case = self.case
             words = self._words[:4]
             phrases = self._phrases[:1]
             abbrev = self._abbrevs[0] if self._abbrevs and self._abbrev_for == prefix else None
             targets = main_targets([w for w, _ in words], [p for p, _ in phrases],
-                                   (prefix, abbrev[0]) if abbrev else None)
-            prior = main_prior(targets, self._symbols, words, phrases, prefix, abbrev[1] if abbrev else 0.0)
+                                   (prefix, abbrev[0]) if abbrev else None, case=case)
+            prior = main_prior(targets, self._symbols, words, phrases, prefix, abbrev[1] if abbrev else 0.0,
+                               case=case, case_chosen=self.lower_once)
+            extra = {"case": case}
+        elif self.page in TYPING_PAGES:
+            self._refresh_language(suggestions=False)
+            case = self.case
+            targets = typing_targets(self.page, case)
+            prior = main_prior(targets, self._symbols, (), (), "", case=case, page=self.page,
+                               case_chosen=self.lower_once)
+            extra = {"case": case}
         else:
             targets = self._page_targets()
             enabled = np.array([t.enabled for t in targets], float)
@@ -289,7 +207,7 @@ class Speller:
         return finish_layout(
             self.paradigm, targets, prior, page=self.page, revision=rev, columns=cols,
             scan_subset=self._scan_subset, max_groups=self.max_scan_groups, p300_mode=self.p300_mode,
-            extra={"instruction": self.instruction} if self.page == "rewrite_freetext" else None,
+            extra={"instruction": self.instruction} if self.page == "rewrite_freetext" else extra,
         )
 
     def _page_targets(self) -> tuple[Target, ...]:
@@ -411,7 +329,8 @@ class Speller:
             self._invalidate()
             return ["free_text"]
         if t.kind == "char":
-            doc.apply(InsertText(t.value))
+            doc.apply(NewLine() if t.value == "\n" else InsertText(t.value))
+            self._page_after_char(t.value)
             out = ["insert_char"]
         elif t.kind in ("word", "abbrev"):  # the letters typed so far give way to the word or the expansion
             prefix = current_prefix(doc.text_before_cursor())
@@ -466,6 +385,14 @@ class Speller:
             self.instruction = self.instruction[:-1]
             self._invalidate()
             return ["instruction_delete"]
+        if name == "shift":
+            out = self._press_shift()
+            self._invalidate()
+            return [out]
+        if name in ("letters_page", "numbers_page", "accents_page"):
+            self._open_page(name)
+            self._invalidate()
+            return [name]
         if name == "delete_char":
             doc.apply(DeleteBackward())
         elif name == "delete_word":
@@ -515,6 +442,8 @@ class Speller:
             return []
         if name in ("cancel", "reject") and doc.selection is not None:
             doc.apply(ClearSelection())
+        if name in _EDITING_COMMANDS and self.page == "menu":
+            self.page = "main"
         self._invalidate()
         return [name]
 

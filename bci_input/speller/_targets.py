@@ -54,6 +54,10 @@ COMMANDS = (
     "recovery_open",
     "recovery_discard",
     "close_dialog",
+    "shift",
+    "numbers_page",
+    "letters_page",
+    "accents_page",
 )
 #: Most targets an SSVEP page holds (JFPM 8.0-15.8 Hz in 0.2 Hz steps).
 MAX_SSVEP_TARGETS = 40
