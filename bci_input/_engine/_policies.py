@@ -112,10 +112,7 @@ class SsvepPolicy(_Policy):
             if dec is not None:
                 self._decoders[key] = dec(layout)
             else:
-                try:
-                    from ..decoding import FBCCA
-                except ImportError:  # not re-exported yet
-                    from ..decoding._ssvep_cca import FBCCA
+                from ..decoding import FBCCA
 
                 freqs = [f if np.isfinite(f) else 8.0 for f in layout.freqs]
                 self._decoders[key] = FBCCA(
@@ -167,10 +164,8 @@ class SsvepPolicy(_Policy):
 
 
 def _flash_loglik(score: float, group: tuple[int, ...], n: int, stats: Any) -> NDArray[np.float64]:
-    try:
-        from ..decoding import flash_log_likelihoods
-    except ImportError:  # not re-exported yet
-        from ..decoding._erp import flash_log_likelihoods
+    from ..decoding import flash_log_likelihoods
+
     return np.asarray(flash_log_likelihoods([score], [group], n, stats), float)
 
 
