@@ -14,6 +14,7 @@ import numpy as np
 from .._errors import ConfigError, check_option
 from .._types import Chunk, Intent, IntentKind, Modality, Source
 from ..acquisition import AcquisitionStatus, AcquisitionThread, RingBuffer
+from ..decoding import SwitchEvent
 from ..faults import GuardReport, SignalGuard
 from ..speller import PARADIGMS, Layout
 from ._buffer import SampleBuffer
@@ -284,9 +285,9 @@ class Engine:
                 sw.reset()
         return False
 
-    def _on_switch(self, which: int, ev: Any) -> None:
-        kind = getattr(ev, "kind", "clench")
-        onset = float(getattr(ev, "onset", self.now))
+    def _on_switch(self, which: int, ev: SwitchEvent) -> None:
+        kind = ev.kind
+        onset = float(ev.onset)
         modality = Modality.BLINK if "blink" in kind else Modality.EMG
         lay = self.policy.layout
         if kind in ("long_clench", "long_blink"):

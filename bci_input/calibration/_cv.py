@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -12,19 +11,11 @@ from numpy.typing import NDArray
 from .._errors import ConfigError
 from ._stats import chance_level, confusion_matrix, wilson_interval
 
-__all__ = ["SELECTION_OVERHEAD_S", "accuracy_summary", "build_estimator", "cross_val_proba", "cv_splits",
+__all__ = ["SELECTION_OVERHEAD_S", "accuracy_summary", "cross_val_proba", "cv_splits",
            "stopping_summary"]
 
 #: Time to move the gaze / attention to the next target between selections, s (used in ITR).
 SELECTION_OVERHEAD_S = 0.5
-
-
-def build_estimator(cls: type, **kwargs: Any) -> Any:
-    """Instantiate ``cls`` with the keyword arguments its ``__init__`` accepts."""
-    params = inspect.signature(cls).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return cls(**kwargs)
-    return cls(**{k: v for k, v in kwargs.items() if k in params})
 
 
 def cv_splits(y: NDArray[Any], groups: NDArray[Any] | None, n_folds: int, seed: int) -> list[tuple[Any, Any]]:

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from .._errors import ConfigError, check_option
 from .._types import StreamInfo
-from ._cv import SELECTION_OVERHEAD_S, accuracy_summary, build_estimator, cross_val_proba, stopping_summary
+from ._cv import SELECTION_OVERHEAD_S, accuracy_summary, cross_val_proba, stopping_summary
 from ._epochs import DataCheck, Epochs, check_minimum_data
 from ._protocol import ParadigmSpec
 from ._stats import chance_level, itr_bits_per_trial
@@ -113,10 +113,9 @@ def make_decoder(spec: ParadigmSpec, method: str, sfreq: float) -> Any:
 
         return make_ssvep_decoder(method, sfreq, list(spec.freqs))
     if spec.name == "p300":
-        return build_estimator(d.P300Decoder, sfreq=sfreq)
+        return d.P300Decoder(sfreq=sfreq)
     if spec.name == "mi":
-        name = next((n for n in ("CspLda", "CSPLDA", "MotorImageryDecoder", "MIDecoder") if hasattr(d, n)), "CspLda")
-        return build_estimator(getattr(d, name), sfreq=sfreq)
+        return d.MotorImageryDecoder(sfreq=sfreq)
     raise ConfigError(f"Paradigm {spec.name!r} is calibrated as a switch, not a window decoder.")
 
 

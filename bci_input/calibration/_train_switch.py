@@ -7,9 +7,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._errors import ConfigError
 from .._types import StreamInfo
-from ._cv import accuracy_summary, build_estimator, cv_splits
+from ._cv import accuracy_summary, cv_splits
 from ._epochs import Epochs
 from ._protocol import ParadigmSpec
 from ._stats import itr_bits_per_trial
@@ -37,10 +36,7 @@ def make_switch(spec: ParadigmSpec, sfreq: float, channels: tuple[int, ...]) -> 
 
     if spec.name == "emg":
         return d.EmgSwitch(sfreq=sfreq, channels=channels)
-    if not hasattr(d, "BlinkSwitch"):
-        raise ConfigError("Blink calibration needs bci_input.decoding.BlinkSwitch, which is not available.")
-
-    return build_estimator(d.BlinkSwitch, sfreq=sfreq, channels=channels)
+    return d.BlinkSwitch(sfreq=sfreq, channels=channels)
 
 
 def _detect(switch: Any, X: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
