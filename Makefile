@@ -70,6 +70,7 @@ demo: setup
 # bci_input only at import time, so the contracts are checked on a regular install in build/lint.
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	rm -rf build/lint
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation --no-compile --target build/lint .
 	cd build/lint && PYTHONPATH=. $(abspath $(VENV))/bin/lint-imports --config $(abspath pyproject.toml) --no-cache

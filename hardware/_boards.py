@@ -95,11 +95,9 @@ def board_shim() -> ModuleType:
     module
         The ``brainflow.board_shim`` module.
     """
-    try:
-        import brainflow.board_shim as bs
-        import brainflow.data_filter as df
-    except ImportError as exc:  # pragma: no cover - brainflow is a dependency
-        raise DeviceError(f"BrainFlow is not installed ({exc}). Run 'make setup' or 'pip install brainflow'.") from exc
+    import brainflow.board_shim as bs
+    import brainflow.data_filter as df
+
     _patch_resource_lookup(bs)
     _patch_resource_lookup(df)
     bs.BoardShim.disable_board_logger()

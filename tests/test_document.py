@@ -151,10 +151,10 @@ def test_save_to_readonly_dir_keeps_old_file(tmp_path):
 
 def test_export_txt_md(tmp_path):
     doc = Document("Title\n\nbody")
-    assert export_text(doc, tmp_path / "a.md").read_text() == "Title\n\nbody\n"
-    assert export_text(doc, tmp_path / "a.txt").read_text() == "Title\n\nbody\n"
+    assert export_text(doc.text, tmp_path / "a.md").read_text() == "Title\n\nbody\n"
+    assert export_text(doc.text, tmp_path / "a.txt").read_text() == "Title\n\nbody\n"
     with pytest.raises(ConfigError):
-        export_text(doc, tmp_path / "a.docx")
+        export_text(doc.text, tmp_path / "a.docx")
 
 
 def test_autosaver_sync_keeps_last_versions_and_recovers(tmp_path):

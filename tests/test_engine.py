@@ -258,7 +258,7 @@ def test_long_clench_pauses_and_wakes_the_engine():
 
 def test_blink_switch_events_in_scanning_and_elsewhere():
     """A lone (spontaneous) blink never acts; a double blink presses in scanning and is an undo elsewhere."""
-    from bci_input._engine._switch import SwitchEventLite
+    from bci_input.decoding import SwitchEvent
 
     part = SimulatedParticipant(seed=16)
     for paradigm, expected in (("scan", [IntentKind.SELECT]), ("ssvep", [IntentKind.UNDO])):
@@ -269,7 +269,7 @@ def test_blink_switch_events_in_scanning_and_elsewhere():
         eng.set_layout(lay)
         _run(eng, part, part.now + 1.2)  # the scan highlight is on a group
         intents.clear()
-        eng._on_switch(0, SwitchEventLite("blink", part.now - 0.3, part.now - 0.1, 80.0))
+        eng._on_switch(0, SwitchEvent("blink", part.now - 0.3, part.now - 0.1, 80.0))
         assert intents == [], "a single blink must not select"
-        eng._on_switch(0, SwitchEventLite("double_blink", part.now - 0.6, part.now - 0.1, 80.0))
+        eng._on_switch(0, SwitchEvent("double_blink", part.now - 0.6, part.now - 0.1, 80.0))
         assert [i.kind for i in intents] == expected

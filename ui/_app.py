@@ -52,7 +52,9 @@ class AppOptions:
         if self.mode is not None:
             check_option("mode", self.mode, ("ssvep", "p300", "scan"))
         if self.lm is not None:
-            check_option("lm", self.lm, ("bundled", "wordfreq", "none"))
+            from bci_input.language import LM_CHOICES
+
+            check_option("lm", self.lm, LM_CHOICES)
         if self.quit_after is not None and self.quit_after <= 0:
             raise ConfigError(f"Invalid value for '--quit-after': {self.quit_after}. It must be positive seconds.")
         if self.screenshot and not str(self.screenshot).lower().endswith(".png"):

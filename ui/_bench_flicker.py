@@ -155,14 +155,8 @@ def run_bench(out: Path) -> None:
     seconds = float(os.environ.get("BCI_INPUT_BENCH_FLICKER_S", "20"))
     conditions = [("scope closed", "closed", False), ("scope open, own process (shipped)", "process", False),
                   ("scope open, same GUI thread (not shipped)", "thread", False)]
-    try:
-        import bci_input.simulation as sim
-
-        if hasattr(sim, "SimulatedParticipant"):
-            conditions.append(("scope closed + engine thread", "closed", True))
-            conditions.append(("scope open, own process + engine thread", "process", True))
-    except ImportError:
-        pass
+    conditions.append(("scope closed + engine thread", "closed", True))
+    conditions.append(("scope open, own process + engine thread", "process", True))
     rows = []
     load_before = os.getloadavg()[0]
     for name, scope, engine in conditions:

@@ -113,8 +113,8 @@ class AppCommands:
     def cmd_export(self) -> dict[str, Path]:
         """Export the document to ``.txt``, ``.md`` and ``.pdf`` side by side."""
         stem = self._stem()
-        out = {"txt": export_text(self.document, stem.with_suffix(".txt")),
-               "md": export_text(self.document, stem.with_suffix(".md")),
+        out = {"txt": export_text(self.document.text, stem.with_suffix(".txt")),
+               "md": export_text(self.document.text, stem.with_suffix(".md")),
                "pdf": export_pdf(self.document.text, stem.with_suffix(".pdf"), title=stem.name)}
         self.last_export = out
         self._remember(out["txt"])

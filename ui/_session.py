@@ -40,11 +40,9 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
     """
     import dataclasses
 
-    from bci_input.language import WordFreqModel
+    from bci_input.language import WordFreqModel, lm_choice
 
-    backend = settings.language.backend
-    choice = lm or {"local": "bundled", "http": "http", "wordfreq": "wordfreq", "none": "none"}.get(
-        backend, "bundled")
+    choice = lm_choice(lm, settings.language.backend)
     if choice == "none":
         return (lambda: None), "none", True
     if choice == "wordfreq":

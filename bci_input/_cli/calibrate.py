@@ -104,8 +104,9 @@ def _print_cue(cue: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the calibration and print its summary."""
     from ..calibration import _from_recording as fr
+    from ..calibration._epochs import extract_epochs, reject_artifacts
     from ..calibration._profile_io import recordings_dir
-    from ..calibration._protocol import extract_epochs, get_spec, reject_artifacts
+    from ..calibration._protocol import get_spec
     from ..calibration._schema import check_name
     from ..calibration._session import CalibrationSession, SessionCallbacks
     from ..calibration._train import train_calibration
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     details: dict[str, Any] = {}
     if args.from_recording:
-        from ..calibration._protocol import Epochs
+        from ..calibration._epochs import Epochs
 
         parts: list[Any] = []
         rejected: dict[str, int] = {}

@@ -12,7 +12,6 @@ from .._errors import ConfigError, DataFormatError, check_option
 
 log = logging.getLogger(__name__)
 
-LM_CHOICES = ("bundled", "wordfreq", "none")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,30 +40,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def load_model(name: str, args: argparse.Namespace | None = None) -> Any:
-    """Return the language model for ``--lm`` (``None`` for ``none``).
+    """Return the language model for ``--lm`` (``None`` for ``none``), with precision and threads from ``args``.
 
-    ``bundled`` always means the bundled model on this computer, whatever the settings' backend or model;
-    its precision and threads still come from the settings.
+    ``bundled`` always means the bundled model on this computer, whatever the settings' backend or model.
     """
-    check_option("lm", name, LM_CHOICES)
-    if name == "none":
-        return None
-    if name == "wordfreq":
-        from ..language import WordFreqModel
-
-        return WordFreqModel()
-    import dataclasses
-
-    from ..language import load_language_model
+    from ..language import load_lm_choice
     from ..settings import LanguageSettings
 
     settings = LanguageSettings()
-    if args is not None:
+    if args is not None and name == "bundled":
         from ._common import load_cli_settings
 
         settings = load_cli_settings(args).language
-    settings = dataclasses.replace(settings, backend="local", model="")
-    return load_language_model(settings, on_notice=lambda msg: print(f"[lm] {msg}", flush=True))
+    return load_lm_choice(name, settings, on_notice=lambda msg: print(f"[lm] {msg}", flush=True))
 
 
 def read_target_text(args: argparse.Namespace) -> str:

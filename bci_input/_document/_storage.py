@@ -5,12 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .._errors import StorageError, check_option
-
-if TYPE_CHECKING:
-    from ._model import Document
 
 __all__ = ["atomic_write_text", "export_text", "EXPORT_FORMATS"]
 
@@ -75,13 +71,13 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dfd)
 
 
-def export_text(doc: Document, path: str | Path) -> Path:
-    """Export a document's text to a ``.txt`` or ``.md`` file (atomically).
+def export_text(text: str, path: str | Path) -> Path:
+    """Export a document's text to a ``.txt`` or ``.md`` file (atomically), ending it with a line break.
 
     Parameters
     ----------
-    doc : Document
-        The document.
+    text : str
+        The document's text (:attr:`Document.text`).
     path : str | Path
         Destination; the suffix chooses the format.
 
@@ -99,6 +95,5 @@ def export_text(doc: Document, path: str | Path) -> Path:
     """
     p = Path(path)
     check_option("export format", p.suffix.lower(), EXPORT_FORMATS)
-    text = doc.text if doc.text.endswith("\n") or not doc.text else doc.text + "\n"
-    atomic_write_text(p, text)
+    atomic_write_text(p, text if text.endswith("\n") or not text else text + "\n")
     return p

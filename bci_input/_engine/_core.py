@@ -14,6 +14,7 @@ import numpy as np
 from .._errors import ConfigError, check_option
 from .._types import Chunk, Intent, IntentKind, Modality, Source
 from ..acquisition import AcquisitionStatus, AcquisitionThread, RingBuffer
+from ..decoding import SwitchEvent
 from ..faults import GuardReport, SignalGuard
 from ..speller import PARADIGMS, Layout
 from ._buffer import SampleBuffer
@@ -224,7 +225,7 @@ class Engine:
             self._device_fault = status.message
         elif status.state in ("recovered", "running"):
             self._device_fault = ""
-        self._status({"type": "device", "state": status.state, "message": status.message})
+        self.report_status({"type": "device", "state": status.state, "message": status.message})
 
     # --------------------------------------------------------------- processing
     def feed(self, chunk: Chunk) -> None:
@@ -273,7 +274,7 @@ class Engine:
             elif not faults:
                 log.info("Decoding resumed: the signal is clean again.")
             self.faults = faults
-            self._status({"type": "signal", "ok": not faults, "faults": list(faults)})
+            self.report_status({"type": "signal", "ok": not faults, "faults": list(faults)})
         if report.ok and not self._device_fault:
             return True
         self.n_fault_chunks += 1
@@ -284,19 +285,19 @@ class Engine:
                 sw.reset()
         return False
 
-    def _on_switch(self, which: int, ev: Any) -> None:
-        kind = getattr(ev, "kind", "clench")
-        onset = float(getattr(ev, "onset", self.now))
+    def _on_switch(self, which: int, ev: SwitchEvent) -> None:
+        kind = ev.kind
+        onset = float(ev.onset)
         modality = Modality.BLINK if "blink" in kind else Modality.EMG
         lay = self.policy.layout
         if kind in ("long_clench", "long_blink"):
             k = IntentKind.WAKE if (self.paused or (lay is not None and lay.page == "paused")) else IntentKind.PAUSE
-            self._emit_intent(Intent(k, None, 1.0, onset, self.now, modality))
+            self.emit_intent(Intent(k, None, 1.0, onset, self.now, modality))
             return
         if kind == "blink":  # a lone blink is usually spontaneous: never a command
             return
         if kind == "double_clench" or (kind == "double_blink" and self.paradigm != "scan"):
-            self._emit_intent(Intent(IntentKind.UNDO, None, 1.0, onset, self.now, modality))
+            self.emit_intent(Intent(IntentKind.UNDO, None, 1.0, onset, self.now, modality))
             return
         # In scanning, a deliberate double blink is the blink switch's press (undo stays a target).
         if self.paused:
@@ -304,24 +305,28 @@ class Engine:
         if self.paradigm == "scan":
             self.policy.on_switch(which, onset, self.now)  # type: ignore[attr-defined]
         elif lay is not None and lay.page == "confirm":
-            self._emit_intent(Intent(IntentKind.CONFIRM, None, 1.0, onset, self.now, modality))
+            self.emit_intent(Intent(IntentKind.CONFIRM, None, 1.0, onset, self.now, modality))
 
     # ----------------------------------------------------------------- reports
-    def _insert_marker(self, code: int) -> None:
+    def insert_marker(self, code: int) -> None:
+        """Put stimulus marker ``code`` into the source's data stream."""
         self.source.insert_marker(code)
 
-    def _emit_intent(self, intent: Intent) -> None:
+    def emit_intent(self, intent: Intent) -> None:
+        """Count and report a decided intent."""
         self.n_intents += 1
         cb = self.callbacks.on_intent
         if cb is not None:
             cb(intent)
 
-    def _emit_stimulus(self, event: dict[str, Any]) -> None:
+    def emit_stimulus(self, event: dict[str, Any]) -> None:
+        """Report a stimulus event (what the UI presents)."""
         cb = self.callbacks.on_stimulus
         if cb is not None:
             cb(event)
 
-    def _status(self, status: dict[str, Any]) -> None:
+    def report_status(self, status: dict[str, Any]) -> None:
+        """Report the decoding state, with the decoder latency and the paradigm."""
         cb = self.callbacks.on_status
         if cb is not None:
             status.setdefault("decoder_latency_s", self.decoder_latency)

@@ -11,10 +11,10 @@ from numpy.typing import NDArray
 
 from .._types import Intent, IntentKind, Modality
 from ..speller._fusion import make_stopping
+from ._host import PolicyHost
 
 if TYPE_CHECKING:
     from ..speller import Layout
-    from ._core import Engine
 
 __all__ = ["SsvepPolicy", "P300Policy", "ScanPolicy", "MARKER_SSVEP", "MARKER_FLASH", "MARKER_HIGHLIGHT"]
 
@@ -29,7 +29,7 @@ MARKER_HIGHLIGHT = 100
 class _Policy:
     modality = Modality.SIMULATED
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: PolicyHost) -> None:
         self.e = engine
         self.cfg = engine.config
         self.layout: Layout | None = None
@@ -76,7 +76,7 @@ class _Policy:
         )
         self.decided(t)
         self.next_at = t + self.cfg.gaze_s
-        self.e._emit_intent(intent)
+        self.e.emit_intent(intent)
 
 
 class SsvepPolicy(_Policy):
@@ -84,7 +84,7 @@ class SsvepPolicy(_Policy):
 
     modality = Modality.SSVEP
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: PolicyHost) -> None:
         super().__init__(engine)
         self.onset: float | None = None
         self.marker_sent = False
@@ -93,7 +93,7 @@ class SsvepPolicy(_Policy):
 
     def abort(self, t: float) -> None:
         if self.onset is not None or self.marker_sent:
-            self.e._emit_stimulus({"type": "ssvep_off", "t": t})
+            self.e.emit_stimulus({"type": "ssvep_off", "t": t})
         self.onset = None
         self.marker_sent = False
         self.next_at = max(self.next_at, t + self.cfg.gaze_s)
@@ -112,10 +112,7 @@ class SsvepPolicy(_Policy):
             if dec is not None:
                 self._decoders[key] = dec(layout)
             else:
-                try:
-                    from ..decoding import FBCCA
-                except ImportError:  # not re-exported yet
-                    from ..decoding._ssvep_cca import FBCCA
+                from ..decoding import FBCCA
 
                 freqs = [f if np.isfinite(f) else 8.0 for f in layout.freqs]
                 self._decoders[key] = FBCCA(
@@ -129,9 +126,9 @@ class SsvepPolicy(_Policy):
             return
         if not self.marker_sent:
             if self.ready(t):
-                self.e._insert_marker(MARKER_SSVEP)
+                self.e.insert_marker(MARKER_SSVEP)
                 self.marker_sent = True
-                self.e._emit_stimulus({"type": "ssvep_on", "t": t, "layout": lay})
+                self.e.emit_stimulus({"type": "ssvep_on", "t": t, "layout": lay})
             return
         if self.onset is None:
             return
@@ -155,11 +152,11 @@ class SsvepPolicy(_Policy):
             post = stop.update(np.log(p))
             decided = stop.decided
             t_dec = start + length
-            self.e._status({"state": "ssvep", "window_s": length, "best": float(post.max()), "t": t_dec})
+            self.e.report_status({"state": "ssvep", "window_s": length, "best": float(post.max()), "t": t_dec})
             if decided is None and length + 1e-9 >= cfg.max_window_s:
                 decided = int(np.argmax(post))
             if decided is not None:
-                self.e._emit_stimulus({"type": "ssvep_off", "t": t_dec})
+                self.e.emit_stimulus({"type": "ssvep_off", "t": t_dec})
                 self.onset = None
                 self.marker_sent = False
                 self.emit(decided, post, start, t_dec, window_s=length, n_steps=self.k)
@@ -167,10 +164,8 @@ class SsvepPolicy(_Policy):
 
 
 def _flash_loglik(score: float, group: tuple[int, ...], n: int, stats: Any) -> NDArray[np.float64]:
-    try:
-        from ..decoding import flash_log_likelihoods
-    except ImportError:  # not re-exported yet
-        from ..decoding._erp import flash_log_likelihoods
+    from ..decoding import flash_log_likelihoods
+
     return np.asarray(flash_log_likelihoods([score], [group], n, stats), float)
 
 
@@ -179,7 +174,7 @@ class P300Policy(_Policy):
 
     modality = Modality.P300
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: PolicyHost) -> None:
         super().__init__(engine)
         self.rng = np.random.default_rng(engine.seed)
         self.order: list[int] = []
@@ -223,10 +218,10 @@ class P300Policy(_Policy):
             if not self.order:
                 self.order = list(self.rng.permutation(n_groups))
             g = int(self.order.pop(0))
-            self.e._insert_marker(MARKER_FLASH + g)
+            self.e.insert_marker(MARKER_FLASH + g)
             self.sent.append(g)
             ids = [lay.targets[i].id for i in groups[g]]
-            self.e._emit_stimulus({"type": "flash", "t": t, "group": g, "targets": ids})
+            self.e.emit_stimulus({"type": "flash", "t": t, "group": g, "targets": ids})
             self.next_flash = max(self.next_flash + self.cfg.soa_s, t)
         n_ep = int(round(self.cfg.epoch_s * self.e.sfreq))
         while self.pending:
@@ -245,7 +240,7 @@ class P300Policy(_Policy):
             reps = self.n_flashes / n_groups
             decided = stop.decided if reps >= self.cfg.min_repetitions else None
             t_dec = float(tm) + self.cfg.epoch_s
-            self.e._status({"state": "p300", "flashes": self.n_flashes, "best": float(post.max()), "t": t_dec})
+            self.e.report_status({"state": "p300", "flashes": self.n_flashes, "best": float(post.max()), "t": t_dec})
             if decided is None and self.n_flashes >= self.cfg.max_repetitions * n_groups:
                 decided = int(np.argmax(post))
             if decided is not None:
@@ -261,7 +256,7 @@ class ScanPolicy(_Policy):
 
     modality = Modality.EMG
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: PolicyHost) -> None:
         super().__init__(engine)
         self.index = -1
         self.changes: list[tuple[float, int]] = []  # (time, index) of highlight changes
@@ -284,8 +279,8 @@ class ScanPolicy(_Policy):
         self.changes = self.changes[-16:]
         self.steps += 1
         g = self.layout.groups[index]
-        self.e._insert_marker(MARKER_HIGHLIGHT + index)
-        self.e._emit_stimulus(
+        self.e.insert_marker(MARKER_HIGHLIGHT + index)
+        self.e.emit_stimulus(
             {"type": "highlight", "t": t, "index": index, "targets": [self.layout.targets[i].id for i in g]}
         )
 
@@ -301,7 +296,7 @@ class ScanPolicy(_Policy):
             return
         if self.cfg.switch_preset == "one-switch" and t >= self.next_step:
             if self.steps >= self.cfg.max_scan_cycles * n and lay.extra.get("sub_level", False):
-                self.e._emit_intent(Intent(IntentKind.CANCEL, None, 1.0, t, t, Modality.EMG))
+                self.e.emit_intent(Intent(IntentKind.CANCEL, None, 1.0, t, t, Modality.EMG))
                 self.decided(t)
                 return
             self._highlight(self.next_step, (self.index + 1) % n)
@@ -334,5 +329,5 @@ class ScanPolicy(_Policy):
         self.steps = 0
         self.decided(t)
         self.next_at = t + 0.3
-        self.e._emit_stimulus({"type": "highlight_off", "t": t})
-        self.e._emit_intent(intent)
+        self.e.emit_stimulus({"type": "highlight_off", "t": t})
+        self.e.emit_intent(intent)

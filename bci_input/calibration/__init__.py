@@ -1,6 +1,7 @@
 """Clinician calibration: protocols, per-patient profiles and reports."""
 
 from ._archive import export_profile, import_profile
+from ._epochs import DataCheck, Epochs, check_minimum_data, extract_epochs, reject_artifacts
 from ._from_recording import load_calibration_recording
 from ._profile import Profile
 from ._profile_io import (
@@ -14,16 +15,11 @@ from ._profile_io import (
 from ._protocol import (
     PARADIGM_SPECS,
     Cue,
-    DataCheck,
-    Epochs,
     ParadigmSpec,
     check_live_stimuli,
-    check_minimum_data,
-    extract_epochs,
     get_spec,
     jfpm_codes,
     make_cue_plan,
-    reject_artifacts,
 )
 from ._report import SECTIONS, build_report, html_to_pdf
 from ._schema import PARADIGMS, SCHEMA_VERSION

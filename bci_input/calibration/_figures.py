@@ -8,7 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._types import StreamInfo
-from ._protocol import Epochs, ParadigmSpec
+from ._epochs import Epochs
+from ._protocol import ParadigmSpec
 
 __all__ = [
     "fig_quality",

@@ -122,12 +122,9 @@ class Profile:
             "paradigms": {},
             "ui": to_jsonable(dict(ui or {})),
         }
-        try:
-            from .. import __version__
+        from .. import __version__
 
-            meta["software_version"] = str(__version__)
-        except ImportError:  # pragma: no cover
-            pass
+        meta["software_version"] = str(__version__)
         validate_profile_dict(meta)
         return cls(meta)
 

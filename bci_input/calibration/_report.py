@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import StorageError
-from ._protocol import filter_continuous
+from ._epochs import filter_continuous
 from ._quality import assess_quality
 from ._session import Recording
 from ._train import CalibrationResult

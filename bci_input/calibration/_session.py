@@ -24,7 +24,8 @@ from numpy.typing import NDArray
 
 from .._errors import BciInputError, DeviceError
 from .._types import Chunk, Source, StreamInfo
-from ._protocol import Cue, Epochs, ParadigmSpec, extract_epochs, make_cue_plan, reject_artifacts
+from ._epochs import Epochs, extract_epochs, reject_artifacts
+from ._protocol import Cue, ParadigmSpec, make_cue_plan
 from ._train import CalibrationResult, train_calibration
 
 __all__ = ["SessionCallbacks", "CalibrationSession", "Recording", "markers_to_events", "channel_quality"]

@@ -10,7 +10,6 @@ accuracy-vs-window-length sweep, and the recommended window and stopping thresho
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +20,10 @@ from numpy.typing import NDArray
 
 from .._errors import ConfigError, check_option
 from .._types import StreamInfo
-from ._protocol import DataCheck, Epochs, ParadigmSpec, check_minimum_data
-from ._stats import chance_level, confusion_matrix, itr_bits_per_trial, wilson_interval
+from ._cv import SELECTION_OVERHEAD_S, accuracy_summary, cross_val_proba, stopping_summary
+from ._epochs import DataCheck, Epochs, check_minimum_data
+from ._protocol import ParadigmSpec
+from ._stats import chance_level, itr_bits_per_trial
 
 __all__ = ["CalibrationResult", "train_calibration", "make_decoder", "METHODS", "cross_val_proba", "crop"]
 
@@ -36,9 +37,6 @@ METHODS: dict[str, tuple[str, ...]] = {
     "blink": ("switch",),
     "mi": ("csp-lda",),
 }
-
-#: Time to move the gaze / attention to the next target between selections, s (used in ITR).
-SELECTION_OVERHEAD_S = 0.5
 
 Progress = Callable[[str, float], None]
 
@@ -90,14 +88,6 @@ class CalibrationResult:
         return self.metrics.get("recommended_stopping_threshold")
 
 
-def _build(cls: type, **kwargs: Any) -> Any:
-    """Instantiate ``cls`` with the keyword arguments its ``__init__`` accepts."""
-    params = inspect.signature(cls).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return cls(**kwargs)
-    return cls(**{k: v for k, v in kwargs.items() if k in params})
-
-
 def make_decoder(spec: ParadigmSpec, method: str, sfreq: float) -> Any:
     """Return an unfitted decoder for a paradigm and method.
 
@@ -123,10 +113,9 @@ def make_decoder(spec: ParadigmSpec, method: str, sfreq: float) -> Any:
 
         return make_ssvep_decoder(method, sfreq, list(spec.freqs))
     if spec.name == "p300":
-        return _build(d.P300Decoder, sfreq=sfreq)
+        return d.P300Decoder(sfreq=sfreq)
     if spec.name == "mi":
-        name = next((n for n in ("CspLda", "CSPLDA", "MotorImageryDecoder", "MIDecoder") if hasattr(d, n)), "CspLda")
-        return _build(getattr(d, name), sfreq=sfreq)
+        return d.MotorImageryDecoder(sfreq=sfreq)
     raise ConfigError(f"Paradigm {spec.name!r} is calibrated as a switch, not a window decoder.")
 
 
@@ -145,75 +134,6 @@ def crop(epochs: Epochs, start_s: float, length_s: float) -> NDArray[np.float32]
             f"({epochs.tmin:g}-{epochs.tmin + epochs.X.shape[1] / epochs.sfreq:g} s)."
         )
     return epochs.X[:, i0:i0 + n]
-
-
-def _splitter(y: NDArray[Any], groups: NDArray[Any] | None, n_folds: int, seed: int) -> list[tuple[Any, Any]]:
-    from sklearn.model_selection import GroupKFold, StratifiedKFold
-
-    if groups is not None:
-        k = min(n_folds, len(np.unique(groups)))
-        return list(GroupKFold(n_splits=k).split(np.zeros(len(y)), y, groups))
-    k = min(n_folds, int(np.bincount(y).min()) if len(y) else 0)
-    if k < 2:
-        raise ConfigError("Too few trials per class for cross-validation (need at least 2 per class).")
-    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
-
-
-def cross_val_proba(
-    factory: Callable[[], Any], X: NDArray[Any], y: NDArray[Any], *, n_folds: int = 5, seed: int = 0,
-    groups: NDArray[Any] | None = None, extra_X: list[NDArray[Any]] | None = None,
-) -> tuple[NDArray[np.float64], list[NDArray[np.float64]]]:
-    """Return out-of-fold class probabilities (stratified k-fold, or group k-fold).
-
-    Parameters
-    ----------
-    factory : callable
-        Returns a fresh unfitted estimator.
-    X : ndarray, shape (n_epochs, n_times, n_channels)
-        Training windows.
-    y : ndarray, shape (n_epochs,)
-        Labels.
-    n_folds : int
-        Folds (reduced when a class has fewer trials).
-    seed : int
-        Shuffle seed.
-    groups : ndarray, shape (n_epochs,) | None
-        Trial groups kept together (P300 flashes of one trial).
-    extra_X : list of ndarray | None
-        Other views of the same epochs (e.g. sub-windows) to score with each fold's model.
-
-    Returns
-    -------
-    proba : ndarray, shape (n_epochs, n_classes)
-    extra : list of ndarray, each shape (n_epochs, n_classes)
-    """
-    proba: NDArray[np.float64] | None = None
-    extra: list[Any] = [None] * len(extra_X or [])
-    for train, test in _splitter(y, groups, n_folds, seed):
-        est = factory().fit(X[train], y[train])
-        p = np.asarray(est.predict_proba(X[test]), float)
-        if proba is None:
-            proba = np.zeros((len(y), p.shape[1]))
-        proba[test] = p
-        for j, Xe in enumerate(extra_X or []):
-            pe = np.asarray(est.predict_proba(Xe[test]), float)
-            if extra[j] is None:
-                extra[j] = np.zeros((len(y), pe.shape[1]))
-            extra[j][test] = pe  # type: ignore[index]
-    assert proba is not None
-    return proba, extra  # type: ignore[return-value]
-
-
-def _summary(y: NDArray[Any], pred: NDArray[Any], n_classes: int) -> dict[str, Any]:
-    n = len(y)
-    k = int((y == pred).sum())
-    lo, hi = wilson_interval(k, n)
-    chance, thr = chance_level(n_classes, n)
-    return {
-        "accuracy": k / n if n else 0.0, "n_correct": k, "n_trials": n, "ci95": [lo, hi], "chance": chance,
-        "chance_significant": thr, "above_chance": bool(k / max(n, 1) >= thr),
-        "confusion": confusion_matrix(y, pred, np.arange(n_classes)).tolist(),
-    }
 
 
 def _window_grid(spec: ParadigmSpec, epochs: Epochs) -> list[float]:
@@ -259,7 +179,7 @@ def _train_window_decoder(
     best = max(ok, key=lambda s: (s["itr_bits_per_min"], s["accuracy"])) if ok else max(
         sweep, key=lambda s: (s["accuracy"], s["window_s"]))
     w = float(best["window_s"])
-    metrics = _summary(y, best["_pred"], n_classes)
+    metrics = accuracy_summary(y, best["_pred"], n_classes)
     metrics.update(itr_bits_per_min=best["itr_bits_per_min"], itr_bits_per_trial=itr_bits_per_trial(
         metrics["accuracy"], n_classes), recommended_window_s=w, window_start_s=spec.win_start_s,
         sweep=[{k: v for k, v in s.items() if not k.startswith("_")} for s in sweep], method=method,
@@ -271,7 +191,7 @@ def _train_window_decoder(
     if len(grid) >= 2 and np.allclose(np.diff(grid), grid[0]):
         logp = np.log(np.clip(np.stack(probas, axis=1), 1e-12, None))  # (n_trials, n_steps, n_classes)
         incr = np.concatenate([logp[:, :1], np.diff(logp, axis=1)], axis=1)
-        metrics.update(_stopping(incr, y, float(grid[0])))
+        metrics.update(stopping_summary(incr, y, float(grid[0])))
     recs = []
     if fixed_window_s is None and not ok:
         recs.append("No window length reached 70 % accuracy: check electrode contact and record a top-up session.")
@@ -280,20 +200,6 @@ def _train_window_decoder(
     # Fitted on the longest window, as in cross-validation: the engine decodes growing windows up to it.
     decoder = factory().fit(longest if spec.name == "ssvep" else crop(epochs, spec.win_start_s, w), y)
     return decoder, metrics, recs
-
-
-def _stopping(logl: NDArray[np.float64], y: NDArray[Any], step_s: float, target: float = 0.9) -> dict[str, Any]:
-    from ..decoding import sweep_stopping_threshold
-
-    thresholds = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
-    rows = sweep_stopping_threshold(list(logl), y, thresholds, step_s=step_s, overhead_s=SELECTION_OVERHEAD_S)
-    good = [r for r in rows if r["accuracy"] >= target]
-    best = max(good, key=lambda r: r["itr_bits_per_min"]) if good else max(rows, key=lambda r: r["accuracy"])
-    return {
-        "recommended_stopping_threshold": float(best["threshold"]),
-        "stopping_step_s": float(step_s),
-        "stopping_sweep": [{k: float(v) for k, v in r.items()} for r in rows],
-    }
 
 
 def train_calibration(

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._protocol import Epochs, ParadigmSpec
+from ._cv import accuracy_summary, cv_splits, stopping_summary
+from ._epochs import Epochs
+from ._protocol import ParadigmSpec
 from ._stats import itr_bits_per_trial
 
 __all__ = ["train_p300"]
@@ -18,12 +20,11 @@ def _oof_scores(epochs: Epochs, n_folds: int, sfreq: float) -> tuple[NDArray[np.
                                                                      list[Any]]:
     """Out-of-fold flash scores (trials kept together), fold index per flash, and each fold's decoder."""
     from ..decoding import P300Decoder
-    from ._train import _splitter
 
     scores = np.zeros(len(epochs))
     fold = np.zeros(len(epochs), np.int64)
     decoders = []
-    for k, (train, test) in enumerate(_splitter(epochs.y, epochs.groups, n_folds, 0)):
+    for k, (train, test) in enumerate(cv_splits(epochs.y, epochs.groups, n_folds, 0)):
         dec = P300Decoder(sfreq=sfreq).fit(epochs.X[train], epochs.y[train])
         scores[test] = dec.decision_function(epochs.X[test])
         fold[test] = k
@@ -86,7 +87,6 @@ def train_p300(
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     from ..decoding import P300Decoder
-    from ._train import _stopping, _summary
 
     sf = epochs.sfreq
     if progress:
@@ -113,20 +113,20 @@ def train_p300(
         _, sig = chance_level(spec.n_items, len(truth))
         ok = [i for i, s in enumerate(sweep) if s["accuracy"] >= max(sig, 0.7)]
         best = max(ok, key=lambda i: sweep[i]["itr_bits_per_min"]) if ok else len(sweep) - 1
-        metrics = _summary(truth, preds[best], spec.n_items)
+        metrics = accuracy_summary(truth, preds[best], spec.n_items)
         metrics.update(
             itr_bits_per_min=sweep[best]["itr_bits_per_min"],
             itr_bits_per_trial=itr_bits_per_trial(metrics["accuracy"], spec.n_items),
             recommended_window_s=sweep[best]["window_s"], recommended_repetitions=best + 1, sweep=sweep,
             labels=[f"item {i + 1}" for i in range(spec.n_items)],
         )
-        metrics.update(_stopping(ll, truth, per_rep))
+        metrics.update(stopping_summary(ll, truth, per_rep))
         if not ok:
             recs.append("Item selection did not reach 70 % even with every repetition: record more trials.")
     else:  # oddball recording: flash-level evaluation only
         from ._stats import wilson_interval
 
-        metrics = _summary(y, (scores > 0).astype(np.int64), 2)
+        metrics = accuracy_summary(y, (scores > 0).astype(np.int64), 2)
         # Targets are rare, so plain accuracy would reward saying "non-target": report balanced accuracy.
         k = int(round(bacc * len(y)))
         metrics.update(accuracy=bacc, n_correct=k, ci95=list(wilson_interval(k, len(y))),

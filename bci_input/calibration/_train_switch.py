@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._errors import ConfigError
 from .._types import StreamInfo
-from ._protocol import Epochs, ParadigmSpec
+from ._cv import accuracy_summary, cv_splits
+from ._epochs import Epochs
+from ._protocol import ParadigmSpec
 from ._stats import itr_bits_per_trial
 
 __all__ = ["train_switch", "switch_channels", "make_switch", "session_envelope"]
@@ -35,11 +36,7 @@ def make_switch(spec: ParadigmSpec, sfreq: float, channels: tuple[int, ...]) -> 
 
     if spec.name == "emg":
         return d.EmgSwitch(sfreq=sfreq, channels=channels)
-    if not hasattr(d, "BlinkSwitch"):
-        raise ConfigError("Blink calibration needs bci_input.decoding.BlinkSwitch, which is not available.")
-    from ._train import _build
-
-    return _build(d.BlinkSwitch, sfreq=sfreq, channels=channels)
+    return d.BlinkSwitch(sfreq=sfreq, channels=channels)
 
 
 def _detect(switch: Any, X: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -87,18 +84,16 @@ def train_switch(
         Accuracy, CI, confusion, chance, false activations per minute, detection latency.
     recommendations : list of str
     """
-    from ._train import _splitter, _summary
-
     X, y, sf = epochs.X, epochs.y, epochs.sfreq
     chans = switch_channels(info, spec.name, X.shape[2])
     pred = np.zeros(len(y), np.int64)
     decided = np.full(len(y), np.nan)
-    for train, test in _splitter(y, None, n_folds, seed):
+    for train, test in cv_splits(y, None, n_folds, seed):
         sw = make_switch(spec, sf, chans)
         sw.calibrate([X[i] for i in train if y[i] == 0], [X[i] for i in train if y[i] == 1])
         pred[test], decided[test] = _detect(sw, X[test])
     latencies = decided[(y == 1) & (pred == 1)]
-    metrics = _summary(y, pred, 2)
+    metrics = accuracy_summary(y, pred, 2)
     rest_s = float((y == 0).sum()) * X.shape[1] / sf
     false_per_min = float(((pred == 1) & (y == 0)).sum()) / max(rest_s / 60.0, 1e-9)
     hit = float(((pred == 1) & (y == 1)).sum()) / max(1, int((y == 1).sum()))

@@ -11,9 +11,10 @@ import numpy as np
 
 from .._errors import ProfileError
 from .._types import StreamInfo
+from ._epochs import Epochs
 from ._profile import Profile
 from ._profile_io import load_profile, save_profile
-from ._protocol import Epochs, ParadigmSpec
+from ._protocol import ParadigmSpec
 from ._train import CalibrationResult
 
 __all__ = ["store_result", "previous_epochs", "open_or_create_profile", "engine_settings"]

@@ -18,9 +18,10 @@ from numpy.typing import NDArray
 from scipy import signal
 
 from .._errors import ConfigError
+from ..stream import SosFilter
 from ._emg import EmgSwitch
 from ._persist import register_decoder
-from ._switch import BurstMachine, StreamingSOS
+from ._switch import BurstMachine
 
 __all__ = ["BlinkSwitch"]
 
@@ -111,16 +112,16 @@ class BlinkSwitch(EmgSwitch):
         self.rest_quantile = rest_quantile
         self.polarity = polarity
 
-    def _filters(self) -> list[StreamingSOS]:
+    def _filters(self) -> list[SosFilter]:
         fs = float(self.sfreq)
         lo, hi = (float(v) for v in self.band)
         if not 0 < lo < hi < fs / 2:
             raise ConfigError(f"band must satisfy 0 < low < high < {fs / 2} Hz, got {self.band!r}.")
-        out = [StreamingSOS(signal.butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos"))]
+        out = [SosFilter(signal.butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos"))]
         for f0 in self.notch:
             if 0 < f0 < fs / 2:
                 b, a = signal.iirnotch(f0, 30.0, fs)
-                out.append(StreamingSOS(signal.tf2sos(b, a)))
+                out.append(SosFilter(signal.tf2sos(b, a)))
         return out
 
     def _machine(self) -> BurstMachine:
@@ -165,7 +166,7 @@ class BlinkSwitch(EmgSwitch):
             for part in parts:
                 x = self._pick(np.asarray(part))
                 for f in self._filters():
-                    x = f(x)
+                    x = f.process_array(x)
                 m = np.mean(x, axis=1)[int(0.5 * float(self.sfreq)):]
                 if m.size and float(np.max(np.abs(m))) > best:
                     best = float(np.max(np.abs(m)))

@@ -23,8 +23,9 @@ from sklearn.base import BaseEstimator
 
 from .._errors import ConfigError
 from .._types import Chunk
+from ..stream import SosFilter
 from ._persist import register_decoder
-from ._switch import BurstMachine, StreamingSOS, SwitchEvent
+from ._switch import BurstMachine, SwitchEvent
 
 __all__ = ["EmgSwitch", "SwitchEvent"]
 
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 class _Runtime:
     """Streaming state of a switch (not part of the saved model)."""
 
-    def __init__(self, filters: list[StreamingSOS], n_env: int, machine: BurstMachine) -> None:
+    def __init__(self, filters: list[SosFilter], n_env: int, machine: BurstMachine) -> None:
         self.filters = filters
         self.n_env = n_env
         self.tail: NDArray[np.float64] | None = None
@@ -147,7 +148,7 @@ class EmgSwitch(BaseEstimator):
         self.rest_quantile = rest_quantile
 
     # -- building blocks -------------------------------------------------------------------
-    def _filters(self) -> list[StreamingSOS]:
+    def _filters(self) -> list[SosFilter]:
         fs = float(self.sfreq)
         if not fs > 0:
             raise ConfigError(f"sfreq must be positive, got {self.sfreq!r}.")
@@ -155,11 +156,11 @@ class EmgSwitch(BaseEstimator):
         if self.highpass is not None:
             if not 0 < self.highpass < fs / 2:
                 raise ConfigError(f"highpass must be in (0, {fs / 2}) Hz, got {self.highpass!r}.")
-            out.append(StreamingSOS(signal.butter(4, self.highpass, btype="highpass", fs=fs, output="sos")))
+            out.append(SosFilter(signal.butter(4, self.highpass, btype="highpass", fs=fs, output="sos")))
         for f0 in self.notch:
             if 0 < f0 < fs / 2:
                 b, a = signal.iirnotch(f0, 30.0, fs)
-                out.append(StreamingSOS(signal.tf2sos(b, a)))
+                out.append(SosFilter(signal.tf2sos(b, a)))
         return out
 
     def _machine(self) -> BurstMachine:
@@ -189,7 +190,7 @@ class EmgSwitch(BaseEstimator):
     def _envelope(self, rt: _Runtime, data: NDArray[Any]) -> NDArray[np.float64]:
         x = self._pick(data)
         for f in rt.filters:
-            x = f(x)
+            x = f.process_array(x)
         if x.shape[0] == 0:
             return np.zeros(0)
         env, rt.tail = _moving_rms(self._power(x), rt.n_env, rt.tail)

@@ -155,12 +155,8 @@ class P300Decoder(ClassifierMixin, BaseEstimator):
         Xf = np.einsum("ntc,ck->ntk", X, state["filters"])
         if self.method != "xdawn_ts":
             return _decimate(Xf, self._block()).reshape(len(X), -1)
-        try:
-            from pyriemann.geometry.mean import mean_riemann
-            from pyriemann.geometry.tangentspace import tangent_space
-        except ImportError:  # pyriemann < 0.12
-            from pyriemann.utils.mean import mean_riemann
-            from pyriemann.utils.tangentspace import tangent_space
+        from pyriemann.geometry.mean import mean_riemann
+        from pyriemann.geometry.tangentspace import tangent_space
 
         proto = np.broadcast_to(state["proto"], Xf.shape)
         st = np.concatenate([proto, Xf], axis=2)  # super-trials (n, t, 2k)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import pkgutil
 import zipfile
 from pathlib import Path
 from typing import Any, TypeVar
@@ -130,16 +131,20 @@ def _resolve(name: object) -> type:
     if name.startswith("bci_input.decoding."):
         # A project class whose module was not imported yet: importing our own package is safe.
         module = name.partition(":")[0]
-        try:
+        if module in _decoding_modules():
             importlib.import_module(module)
-        except ImportError:
-            pass
         if name in _REGISTRY:
             return _REGISTRY[name]
     raise ModelLoadError(
         f"Saved decoder uses the class {name!r}, which is not in the whitelist of loadable decoders. "
         f"Allowed classes are: {', '.join(registered_decoders())}."
     )
+
+
+def _decoding_modules() -> frozenset[str]:
+    """Return the dotted names of the modules of ``bci_input.decoding`` (the only ones a saved name may import)."""
+    folder = str(Path(__file__).parent)
+    return frozenset(f"{__package__}.{m.name}" for m in pkgutil.iter_modules([folder]))
 
 
 class _Encoder:
@@ -280,12 +285,9 @@ def save_decoder(est: Any, path: str | Path) -> Path:
     """
     enc = _Encoder()
     tree = enc.estimator(est, type(est).__name__)
-    try:
-        import sklearn
+    import sklearn
 
-        sk_version = sklearn.__version__
-    except ImportError:  # pragma: no cover
-        sk_version = None
+    sk_version = sklearn.__version__
     from .. import __version__
 
     doc = {

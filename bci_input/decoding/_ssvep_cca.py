@@ -14,14 +14,13 @@ from ._ssvep_common import (
     REST,
     apply_sos,
     cca_corr,
-    check_labels,
-    check_windows,
     fb_weights,
     filter_bank,
     fit_softmax,
     reference_signals,
     softmax_scores,
 )
+from ._window_checks import validate_windows, validate_windows_fit
 
 __all__ = ["CCA", "FBCCA"]
 
@@ -71,13 +70,10 @@ class _ScoreSSVEP(ClassifierMixin, BaseEstimator):
         self
         """
         self._check_params()
-        X = check_windows(X)
-        y = check_labels(y, len(X))
+        X, y = validate_windows_fit(self, X, y, fixed_length=False)
         self._labels_ok(y)
-        classes = np.unique(y)
-        self.classes_ = classes
+        classes = self.classes_
         self.targets_ = classes[classes != REST] if classes.dtype.kind in "iu" else classes
-        self.n_channels_ = X.shape[2]
         self._fit_model(X, y)
         scores = self._train_scores(X, y)
         rest = len(self.targets_) < len(self.classes_)
@@ -89,8 +85,7 @@ class _ScoreSSVEP(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: NDArray[np.floating]) -> NDArray[np.float64]:
         """Return the per-target scores (correlations), shape (n_windows, n_targets)."""
-        check_is_fitted(self, "classes_")
-        return self._scores(check_windows(X, self.n_channels_))
+        return self._scores(validate_windows(self, X, fixed_length=False))
 
     def predict_proba(self, X: NDArray[np.floating]) -> NDArray[np.float64]:
         """Return calibrated class probabilities.

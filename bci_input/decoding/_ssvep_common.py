@@ -15,6 +15,7 @@ from scipy import optimize, signal
 from sklearn.utils.validation import check_is_fitted
 
 from .._errors import ConfigError
+from ._window_checks import validate_windows, validate_windows_fit
 
 __all__ = [
     "FeaturePipelineClassifier",
@@ -24,8 +25,6 @@ __all__ = [
     "fb_weights",
     "apply_sos",
     "cca_corr",
-    "check_windows",
-    "check_labels",
     "fit_softmax",
     "softmax_scores",
     "jfpm_grid",
@@ -183,65 +182,6 @@ def cca_corr(X: NDArray[np.float64], refs: NDArray[np.float64]) -> NDArray[np.fl
     return np.clip(s[..., 0], 0.0, 1.0)
 
 
-def check_windows(X: object, n_channels: int | None = None, min_times: int = 2) -> NDArray[np.float64]:
-    """Validate windows and return them as float64 of shape (n_windows, n_times, n_channels).
-
-    A 2-D array (n_windows, n_times) is taken as single-channel windows.
-    """
-    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
-        raise TypeError("SSVEP decoders do not accept sparse input; pass a dense array.")
-    arr = np.asarray(X)
-    if np.iscomplexobj(arr):
-        raise ValueError("Complex data not supported: SSVEP windows must be real numbers.")
-    if arr.dtype == object:
-        arr = arr.astype(np.float64)  # numbers stored as objects convert; strings raise
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise ValueError(f"SSVEP windows must be real numbers, got dtype {arr.dtype}.")
-    if arr.ndim == 1:
-        raise ValueError(
-            f"Expected windows of shape (n_windows, n_times, n_channels), got a 1-D array {arr.shape}. "
-            "Reshape your data, e.g. X[None, :, None] for one single-channel window."
-        )
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    if arr.ndim != 3:
-        raise ValueError(
-            f"SSVEP decoders expect windows of shape (n_windows, n_times, n_channels), got {arr.ndim}-D {arr.shape}."
-        )
-    if arr.shape[0] < 1 or arr.shape[1] < min_times or arr.shape[2] < 1:
-        raise ValueError(
-            f"Windows of shape {arr.shape} are too small: need >= 1 window of >= {min_times} samples "
-            f"(got n_features = {arr.shape[1]} samples per channel)."
-        )
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("SSVEP windows contain NaN or infinity.")
-    if n_channels is not None and arr.shape[2] != n_channels:
-        raise ValueError(f"X has {arr.shape[2]} channels, but the decoder was fitted with {n_channels}.")
-    return arr
-
-
-def check_labels(y: object, n_windows: int) -> NDArray:
-    """Validate class labels for ``n_windows`` windows and return them as a 1-D array."""
-    from sklearn.utils.multiclass import check_classification_targets
-    from sklearn.utils.validation import column_or_1d
-
-    if y is None:
-        raise ValueError("This SSVEP decoder requires y to be passed, but the target y is None.")
-    from sklearn.utils import assert_all_finite
-
-    y = np.asarray(column_or_1d(y, warn=True))
-    if y.dtype.kind == "f":
-        assert_all_finite(y, input_name="y")
-    check_classification_targets(y)
-    if len(y) != n_windows:
-        raise ValueError(f"y must have one label per window ({n_windows}), got {len(y)}.")
-    n_classes = len(np.unique(y))
-    if n_classes < 2:
-        raise ValueError(f"Need at least 2 classes to fit, got {n_classes} class (one class: {np.unique(y).tolist()}).")
-    return np.asarray(y)
-
-
 def softmax_scores(
     scores: NDArray[np.float64], scale: float, rest_threshold: float | None
 ) -> NDArray[np.float64]:
@@ -342,9 +282,7 @@ class FeaturePipelineClassifier:
         -------
         self
         """
-        X = check_windows(X)
-        y = check_labels(y, len(X))
-        self.n_channels_ = X.shape[2]
+        X, y = validate_windows_fit(self, X, y, fixed_length=False)
         self.model_ = self._make_model().fit(self._features(X), y)
         self.classes_ = self.model_.classes_
         return self
@@ -352,7 +290,7 @@ class FeaturePipelineClassifier:
     def predict_proba(self, X: NDArray[np.floating]) -> NDArray[np.float64]:
         """Return class probabilities, shape (n_windows, n_classes), columns in ``classes_`` order."""
         check_is_fitted(self, "model_")
-        return np.asarray(self.model_.predict_proba(self._features(check_windows(X, self.n_channels_))))
+        return np.asarray(self.model_.predict_proba(self._features(validate_windows(self, X, fixed_length=False))))
 
     def predict(self, X: NDArray[np.floating]) -> NDArray:
         """Return the most probable class of each window, shape (n_windows,)."""

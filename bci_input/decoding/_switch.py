@@ -15,11 +15,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import signal
 
 from .._errors import ConfigError
 
-__all__ = ["SwitchEvent", "BurstMachine", "StreamingSOS"]
+__all__ = ["SwitchEvent", "BurstMachine"]
 
 
 @dataclass(frozen=True)
@@ -46,35 +45,6 @@ class SwitchEvent:
     offset: float
     strength: float
     decided_at: float = math.nan
-
-
-class StreamingSOS:
-    """A causal SOS filter over (n_times, n_channels) chunks, state carried between calls.
-
-    The state starts in the steady state of the first sample, so a DC offset does not ring.
-
-    Parameters
-    ----------
-    sos : ndarray, shape (n_sections, 6)
-        Second-order sections.
-    """
-
-    def __init__(self, sos: NDArray[np.float64]) -> None:
-        self.sos = np.asarray(sos, float)
-        self.zi: NDArray[np.float64] | None = None
-
-    def reset(self) -> None:
-        """Forget the filter state."""
-        self.zi = None
-
-    def __call__(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Filter the next block, shape (n_times, n_channels)."""
-        if x.shape[0] == 0:
-            return x
-        if self.zi is None or self.zi.shape[2] != x.shape[1]:
-            self.zi = signal.sosfilt_zi(self.sos)[:, :, None] * x[0][None, None, :]
-        y, self.zi = signal.sosfilt(self.sos, x, axis=0, zi=self.zi)
-        return np.asarray(y)
 
 
 class BurstMachine:

@@ -10,6 +10,7 @@ Quick start::
 See ``docs/language.md``.
 """
 
+from ._choice import LM_CHOICES, lm_choice, load_lm_choice
 from ._factory import NullModel, load_language_model
 from ._http import HttpModel
 from ._local import LocalModel
@@ -32,6 +33,9 @@ from ._wordfreq import WordFreqModel
 from ._worker import LanguageWorker
 
 __all__ = [
+    "LM_CHOICES",
+    "lm_choice",
+    "load_lm_choice",
     "ALPHABET",
     "MAIN_SYMBOLS",
     "NEWLINE",

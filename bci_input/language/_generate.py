@@ -8,25 +8,53 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ._case import case_phrase, sentence_start
 from ._text import split_context, words_of
-from ._types import REWRITE_PRESETS, Rewrite, word_diff
+from ._tokens import TokenTable
+from ._types import REWRITE_PRESETS, Answer, Rewrite, word_diff
+from ._vocab import Vocabulary
+from ._wordfreq import rule_candidates
 
-if TYPE_CHECKING:
-    from ._local import LocalModel
+__all__ = ["GeneratingModel", "phrases", "abbreviations", "rewrites", "MAX_PHRASE_WORDS"]
 
-__all__ = ["phrases", "abbreviations", "rewrites", "MAX_PHRASE_WORDS"]
+
+class GeneratingModel(Protocol):
+    """What generation needs from a local causal language model (:class:`~bci_input.language.LocalModel`)."""
+
+    model: Any
+    tokenizer: Any
+    tokens: TokenTable
+    vocab: Vocabulary
+    tokens_forwarded: int
+
+    def encode(self, text: str) -> list[int]:
+        """Tokenise ``text`` without special tokens."""
+        ...
+
+    def context_ids(self, text: str) -> list[int]:
+        """Return the token ids fed for ``text``."""
+        ...
+
+    def cache_for(self, ids: list[int], cancel: threading.Event | None = None) -> tuple[np.ndarray | None, Any]:
+        """Return the next-token distribution after ``ids`` and a private copy of their KV cache."""
+        ...
+
+    def complete_word(
+        self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: threading.Event | None = None
+    ) -> Answer[list[tuple[str, float]]]:
+        """Return the top-k words starting with ``prefix`` after ``context``."""
+        ...
 
 MAX_PHRASE_WORDS = 6
 _SPOKEN_START = 'She said, "'
 _STOP_CHARS = set(".?!\n,;:\"()[]{}<>|*#/\\")
 
 
-def _step(lm: LocalModel, cache: Any, tokens: list[int]) -> np.ndarray:
+def _step(lm: GeneratingModel, cache: Any, tokens: list[int]) -> np.ndarray:
     """Feed one token per row; return next-token probabilities, shape (n_rows, n_vocab)."""
     import torch
 
@@ -40,7 +68,9 @@ def _cancelled(cancel: threading.Event | None) -> bool:
     return cancel is not None and cancel.is_set()
 
 
-def phrases(lm: LocalModel, context: str, k: int, *, cancel: threading.Event | None = None) -> list[tuple[str, float]]:
+def phrases(
+    lm: GeneratingModel, context: str, k: int, *, cancel: threading.Event | None = None
+) -> list[tuple[str, float]]:
     """Complete the current word with its k best candidates and continue each greedily, in one batch.
 
     Returns
@@ -117,7 +147,7 @@ def phrases(lm: LocalModel, context: str, k: int, *, cancel: threading.Event | N
 
 
 def abbreviations(
-    lm: LocalModel, initials: str, context: str, k: int, *, cancel: threading.Event | None = None, beam: int = 10
+    lm: GeneratingModel, initials: str, context: str, k: int, *, cancel: threading.Event | None = None, beam: int = 10
 ) -> list[tuple[str, float]]:
     """Beam search over tokens, constrained so that word ``i`` starts with ``initials[i]``.
 
@@ -227,7 +257,7 @@ class _CancelCriteria:
         return torch.full((input_ids.shape[0],), stop, dtype=torch.bool)
 
 
-def _generate(lm: LocalModel, ids: list[int], n: int, max_new: int, cancel: threading.Event | None) -> list[str]:
+def _generate(lm: GeneratingModel, ids: list[int], n: int, max_new: int, cancel: threading.Event | None) -> list[str]:
     import torch
     from transformers import StoppingCriteria, StoppingCriteriaList
 
@@ -267,12 +297,12 @@ def _clean(reply: str) -> str:
 
 
 def rewrites(
-    lm: LocalModel, text: str, instruction: str, k: int, *, cancel: threading.Event | None = None
+    lm: GeneratingModel, text: str, instruction: str, k: int, *, cancel: threading.Event | None = None
 ) -> list[Rewrite]:
     """Return up to k rewrite candidates: rules first (presets that have them), then sampled model outputs."""
     if not text.strip():
         return []
-    cands: list[str] = [r.text for r in lm._rule_candidates(text, instruction)]
+    cands: list[str] = [r.text for r in rule_candidates(text, instruction)]
     n_tok = len(lm.encode(text))
     if instruction == "continue":
         ids = lm.context_ids(text.rstrip())

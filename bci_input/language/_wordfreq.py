@@ -18,6 +18,27 @@ from ._vocab import Vocabulary
 __all__ = ["WordFreqModel", "BaseModel"]
 
 
+def rule_candidates(text: str, instruction: str) -> list[Rewrite]:
+    """Return the rule-based rewrite of ``text`` for a preset ``instruction`` (empty when it changes nothing).
+
+    Parameters
+    ----------
+    text : str
+        The text to rewrite.
+    instruction : str
+        The instruction; only the presets of ``REWRITE_PRESETS`` have a rule.
+
+    Returns
+    -------
+    list of Rewrite
+        At most one rewrite.
+    """
+    new = rule_rewrite(text, instruction) if instruction in REWRITE_PRESETS else None
+    if new is None or new.strip() == text.strip():
+        return []
+    return [Rewrite(new, word_diff(text, new))]
+
+
 class BaseModel:
     """Shared helpers of the backends: timing and answer construction."""
 
@@ -27,12 +48,7 @@ class BaseModel:
         cancelled = bool(cancel is not None and cancel.is_set())
         return Answer(value, revision, time.perf_counter() - t0, self.name, kind, cancelled)
 
-    @staticmethod
-    def _rule_candidates(text: str, instruction: str) -> list[Rewrite]:
-        new = rule_rewrite(text, instruction) if instruction in REWRITE_PRESETS else None
-        if new is None or new.strip() == text.strip():
-            return []
-        return [Rewrite(new, word_diff(text, new))]
+    _rule_candidates = staticmethod(rule_candidates)
 
 
 class WordFreqModel(BaseModel):

@@ -40,9 +40,9 @@ HEADER = ["paradigm", "LM", "texts done", "chars/min", "words/min", "selection a
 
 
 def _model(name: str) -> Any:
-    from .._cli.simulate import load_model
+    from ..language import load_lm_choice
 
-    return load_model(name)
+    return load_lm_choice(name, on_notice=lambda msg: print(f"[lm] {msg}", flush=True))
 
 
 def _row(res: list[Any], lm_name: str) -> tuple[list[object], float]:

@@ -48,10 +48,7 @@ def calibrate_p300(part: Any, cfg: Any, *, n_targets: int = 10, n_reps: int = 5,
     P300Decoder
         Fitted, with ``score_stats_`` for :func:`~bci_input.decoding.flash_log_likelihoods`.
     """
-    try:
-        from ..decoding import P300Decoder
-    except ImportError:  # not re-exported yet
-        from ..decoding._erp import P300Decoder
+    from ..decoding import P300Decoder
     from ..stream import BandPass
 
     rng = np.random.default_rng(12345)
@@ -91,14 +88,14 @@ def calibrate_p300(part: Any, cfg: Any, *, n_targets: int = 10, n_reps: int = 5,
 
 def calibrate_switches(part: Any) -> list[Any]:
     """Calibrate one EMG switch per EMG channel of the participant: rest, then a held clench on each."""
-    from .._engine._switch import make_emg_switch
+    from ..decoding import EmgSwitch
 
     rest = record(part, 3.0).data
     out = []
     for sw, ch in enumerate(part.emg_picks):
         part.press("long_clench", sw)
         active = record(part, 1.5).data[: int(1.3 * part.sfreq)]
-        out.append(make_emg_switch(part.sfreq, ch, rest, active))
+        out.append(EmgSwitch(sfreq=part.sfreq, channels=(int(ch),)).calibrate(rest, active))
     record(part, 1.0)
     return out
 

@@ -24,10 +24,7 @@ def _bandpass(x: NDArray[np.floating], sfreq: float) -> NDArray[np.float64]:
 
 
 def _cca_accuracy(X: NDArray[np.floating], y: NDArray[np.int64], sfreq: float) -> float:
-    try:
-        from ..decoding import CCA
-    except ImportError:  # not re-exported yet
-        from ..decoding._ssvep_cca import CCA
+    from ..decoding import CCA
 
     dec = CCA(sfreq=sfreq, freqs=_FREQS, n_harmonics=2).fit_targets(X.shape[2])
     return float(np.mean(dec.predict(X) == y))

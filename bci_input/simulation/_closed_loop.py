@@ -133,10 +133,7 @@ def _calibrate(part: Any, paradigm: str, cfg: EngineConfig, ssvep_decoder: str, 
 
 def _fundamental_cca(sfreq: float, n_channels: int) -> Any:
     """Return a factory of training-free CCA with the fundamental only (robust to harmonics of board sines)."""
-    try:
-        from ..decoding import CCA
-    except ImportError:  # not re-exported yet
-        from ..decoding._ssvep_cca import CCA
+    from ..decoding import CCA
 
     def factory(layout: Any) -> Any:
         freqs = [f if np.isfinite(f) else 8.0 for f in layout.freqs]
@@ -164,10 +161,8 @@ def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0,
 
 
 def _eeg_processors(paradigm: str, sfreq: float) -> list[Any]:
-    try:
-        from ..stream import BandPass
-    except ImportError:  # pragma: no cover - the stream package is part of the core
-        return []
+    from ..stream import BandPass
+
     if paradigm == "ssvep":
         return [BandPass(sfreq, 6.0, 45.0)]
     if paradigm == "p300":

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._errors import ConfigError
+from ..decoding import DynamicStopping
 
 __all__ = ["fuse", "log_fuse", "make_stopping", "scan_groups", "expected_scan_steps"]
 
@@ -59,49 +60,10 @@ def fuse(prior: ArrayLike, likelihood: ArrayLike) -> NDArray[np.float64]:
         return log_fuse(np.log(np.asarray(prior, float)), np.log(np.asarray(likelihood, float)))
 
 
-class _LocalStopping:
-    """Fallback with the contract of :class:`bci_input.decoding.DynamicStopping`."""
-
-    def __init__(self, n_classes: int, threshold: float = 0.9, max_steps: int | None = None, prior=None) -> None:
-        self.n_classes = int(n_classes)
-        self.threshold = float(threshold)
-        self.max_steps = max_steps
-        self.reset(prior)
-
-    def reset(self, prior=None) -> None:  # noqa: ANN001
-        p = np.full(self.n_classes, 1.0 / self.n_classes) if prior is None else np.asarray(prior, float)
-        with np.errstate(divide="ignore"):
-            self._log = np.log(p / p.sum())
-        self.n_steps = 0
-
-    def update(self, log_likelihood) -> NDArray[np.float64]:  # noqa: ANN001
-        self._log = self._log + np.asarray(log_likelihood, float)
-        self._log -= np.max(self._log)
-        self.n_steps += 1
-        return self.posterior
-
-    @property
-    def posterior(self) -> NDArray[np.float64]:
-        p = np.exp(self._log - np.max(self._log))
-        return p / p.sum()
-
-    @property
-    def decided(self) -> int | None:
-        post = self.posterior
-        k = int(np.argmax(post))
-        if post[k] >= self.threshold:
-            return k
-        if self.max_steps is not None and self.n_steps >= self.max_steps:
-            return k
-        return None
-
-
-def make_stopping(n_classes: int, threshold: float, max_steps: int | None, prior: ArrayLike | None):  # noqa: ANN201
-    """Return helper C's :class:`~bci_input.decoding.DynamicStopping` (or a same-contract fallback)."""
-    try:
-        from ..decoding import DynamicStopping
-    except ImportError:
-        return _LocalStopping(n_classes, threshold, max_steps, prior)
+def make_stopping(
+    n_classes: int, threshold: float, max_steps: int | None, prior: ArrayLike | None
+) -> DynamicStopping:
+    """Return a :class:`~bci_input.decoding.DynamicStopping` over ``n_classes`` targets starting from ``prior``."""
     return DynamicStopping(n_classes, threshold=threshold, max_steps=max_steps, prior=prior)
 
 

@@ -467,7 +467,7 @@ class Speller(TypingState, LanguageState):
 
     def _export(self) -> None:
         try:
-            path = export_text(self.document, self._default_path(".md"))
+            path = export_text(self.document.text, self._default_path(".md"))
             self.messages.append(f"Exported {path}")
         except (BciInputError, OSError) as exc:
             self.messages.append(f"Export failed: {exc}")
