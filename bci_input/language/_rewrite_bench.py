@@ -33,7 +33,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError
+from ._prompts import invented
 from ._types import REWRITE_PRESETS, LanguageModel
 
 __all__ = [
@@ -82,14 +83,6 @@ _META_ANY = re.compile(
     r"\boriginal (text|sentence)\b|\bnote:|\blet me know if you (need|want|would like) (any )?(more|further|other)",
     re.I,
 )
-_NUMBER = re.compile(r"\d+")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
-_TITLES = {"dr", "mr", "mrs", "ms", "prof", "st"}
-_PRONOUN_I = {"i", "i'm", "i'll", "i've", "i'd", "ok"}
-_CALENDAR = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
-    "april", "may", "june", "july", "august", "september", "october", "november", "december",
-}
 
 
 @dataclass(frozen=True)
@@ -238,29 +231,6 @@ def _contains(text: str, entry: str, *, case: bool = False) -> bool:
         if re.search(pat, text, 0 if case else re.I):
             return True
     return False
-
-
-def invented(candidate: str, sources: Iterable[str]) -> list[str]:
-    """Return the numbers and capitalised names, weekdays or months of ``candidate`` absent from ``sources``.
-
-    A capitalised word at a sentence start counts only if it is a weekday or a month; the pronoun I never counts.
-    """
-    src = " ".join(sources)
-    numbers = set(_NUMBER.findall(src))
-    words = {w.casefold().replace("’", "'") for w in _WORD.findall(src)}
-    found = [n for n in _NUMBER.findall(candidate) if n not in numbers]
-    for m in _WORD.finditer(candidate):
-        w = m.group(0)
-        key = w.casefold().replace("’", "'")
-        if not w[0].isupper() or key in _PRONOUN_I or key in words:
-            continue
-        before = candidate[: m.start()].rstrip(" \t\"'“‘(")
-        prev = re.search(r"(\w+)\.$", before)
-        at_start = not before or before[-1] in ".!?:\n" and not (prev and prev.group(1).casefold() in _TITLES)
-        if at_start and key not in _CALENDAR:
-            continue
-        found.append(w)
-    return found
 
 
 def _sentence_ends(text: str) -> int:

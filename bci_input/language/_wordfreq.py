@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ._case import case_phrase, cased, sentence_start
+from ._prompts import same_text
 from ._rules import rule_rewrite
 from ._symbols import boost_names, full_distribution, natural_capitals
 from ._text import split_context
@@ -30,7 +31,7 @@ class BaseModel:
     @staticmethod
     def _rule_candidates(text: str, instruction: str) -> list[Rewrite]:
         new = rule_rewrite(text, instruction) if instruction in REWRITE_PRESETS else None
-        if new is None or new.strip() == text.strip():
+        if new is None or same_text(new, text):
             return []
         return [Rewrite(new, word_diff(text, new))]
 
