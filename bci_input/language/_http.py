@@ -33,6 +33,7 @@ import numpy as np
 from .._errors import ConfigError, ModelLoadError
 from ..settings import LanguageSettings
 from ._case import case_phrase, cased, natural_form, prefix_case, sentence_start
+from ._openers import at_document_start, opener_phrases, opener_words
 from ._symbols import boost_names, full_distribution, natural_capitals
 from ._text import initials_of, split_context, words_of
 from ._types import ALPHABET, Answer, Rewrite
@@ -342,6 +343,8 @@ class HttpModel(BaseModel):
         scores = boost_names(vocab, before, prefix, lo, scores)
         start = sentence_start(before)
         value = [(cased(w, prefix, start, nxt.natural(w)), p) for w, p in vocab.top(scores, lo, k)]
+        if at_document_start(before):
+            value = opener_words(prefix, k, value)
         return self._answer(value, revision, t0, "complete_word", cancel)
 
     def _samples(self, prompt: str, n: int, max_tokens: int, stop: list[str], cancel: threading.Event | None) -> list[
@@ -371,6 +374,8 @@ class HttpModel(BaseModel):
         """Return up to k continuations (2-6 words) that replace the partial word at the end of ``context``."""
         t0 = time.perf_counter()
         before, prefix = split_context(context)
+        if at_document_start(before) and opener_phrases(prefix, k):
+            return self._answer(opener_phrases(prefix, k), revision, t0, "complete_phrase", cancel)
         typed = context[len(before) :]
         out: dict[str, float] = {}
         seen: set[str] = set()
