@@ -64,6 +64,8 @@ def test_good_candidates_pass_and_names_from_the_input_are_not_invented(items: d
     assert rb.check_candidate(items["formal-01"], good) == []
     assert rb.check_candidate(items["free-07"], "Hi Maria, the tickets for the concert are booked!") == []
     assert rb.check_candidate(items["abbreviation-07"], "Could you help me") == []
+    assert rb.check_candidate(items["polite-10"], "Please answer my email about the rent.") == []
+    assert "meta" in rb.check_candidate(items["polite-10"], "Answer: Please answer my email about the rent.")
     assert rb.invented("Dear Dr. Smith, see you Monday at 5.", ["see you at 5"]) == ["Dr", "Smith", "Monday"]
     assert rb.invented("I'll call Anna. Then I rest.", ["anna will call"]) == []
 

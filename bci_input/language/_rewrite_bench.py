@@ -74,8 +74,8 @@ _KEYS = ("id", "instruction", "input")
 _META_START = re.compile(
     r"^\W*(sure|certainly|absolutely|of course[,!.]|okay|ok[,!.]|here is|here's|here are|below is|"
     r"(the |a |your |my )?(rewritten|corrected|revised|edited|improved|polite|formal|shorter|simplified|new)"
-    r"( \w+)? ?(text|version|sentence|message|rewrite)\b|rewrite\b|correction\b|answer\b|output\b|text:|"
-    r"original\b)",
+    r"( \w+)? ?(text|version|sentence|message|rewrite)\b\s*(:|is\b|would\b|could\b|reads\b)|"
+    r"(rewrite|correction|answer|output|text|original)\s*:)",
     re.I,
 )
 _META_ANY = re.compile(
