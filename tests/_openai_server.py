@@ -48,6 +48,9 @@ class Engine:
 
     def generate(self, prompt: str, max_tokens: int, index: int) -> str:
         m = re.search(r"Abbreviation: (\w+)\nSentence:$", prompt)
+        if m and index == 0:  # what small models do: copy one of the prompt's own examples
+            copied = re.findall(r"Sentence: (.+)\n", prompt)
+            return " " + copied[1] if len(copied) > 1 else ""
         if m:
             options = self.wf.expand_abbreviation(m.group(1), "", 3).value
             return " " + options[min(index, len(options) - 1)][0] if options else ""

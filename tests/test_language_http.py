@@ -211,3 +211,11 @@ def test_rewrites_through_http_are_cleaned_filtered_and_one_request_per_sample_w
         assert all("Sure" not in t and "[" not in t and "Smith" not in t for t in texts), texts
         assert all(t.casefold() != "i can't come, thanks" for t in texts)
 
+
+def test_http_abbreviation_drops_copies_of_the_prompts_examples(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BCI_TEST_LLM_KEY", "s3cret")
+    model = load_language_model(LanguageSettings(backend="http", endpoint_url=server, api_key_env="BCI_TEST_LLM_KEY"))
+    got = [t for t, _ in model.expand_abbreviation("cwtt", "", k=3).value]
+    # The server's first sample copies the prompt's "I will be there later": it is never shown.
+    assert got and all("".join(w[0] for w in t.lower().split()) == "cwtt" for t in got)
+    assert "i will be there later" not in {t.lower() for t in got}
