@@ -7,7 +7,8 @@ Run as a separate process on loopback::
 It prints ``PORT <n>`` on its first stdout line. Endpoints: ``GET /v1/models``, ``POST /v1/completions``
 (``max_tokens``, ``n``, ``logprobs`` -> legacy ``top_logprobs``, ``stop``), ``POST /v1/chat/completions``,
 and ``GET /v1/_stats`` (request counts, whether the API key matched). ``--fail-first N`` answers the first N
-POSTs with HTTP 503 and ``--delay S`` delays every POST answer, to test retries and timeouts.
+POSTs with HTTP 503 and ``--delay S`` delays every POST answer, to test retries and timeouts. ``--ignore-n``
+answers every chat request with one choice (picked by ``seed``), as ``llama_cpp.server`` does.
 ``--backend local`` answers with the bundled SmolLM2 through
 :class:`bci_input.language._local.LocalModel`; ``wordfreq`` (default) answers with
 word frequencies and rule-based rewrites, instantly.
@@ -47,6 +48,9 @@ class Engine:
 
     def generate(self, prompt: str, max_tokens: int, index: int) -> str:
         m = re.search(r"Abbreviation: (\w+)\nSentence:$", prompt)
+        if m and index == 0:  # what small models do: copy one of the prompt's own examples
+            copied = re.findall(r"Sentence: (.+)\n", prompt)
+            return " " + copied[1] if len(copied) > 1 else ""
         if m:
             options = self.wf.expand_abbreviation(m.group(1), "", 3).value
             return " " + options[min(index, len(options) - 1)][0] if options else ""
@@ -57,7 +61,14 @@ class Engine:
         from bci_input.language._rules import rule_rewrite
 
         preset = "shorter" if "shorter" in instruction else "formal"
-        return (rule_rewrite(text, preset) or text) + ("" if index == 0 else f" ({index})")
+        base = rule_rewrite(text, preset) or text
+        # What small chat models do: invent a name, talk about the answer, leave placeholders.
+        return (
+            f"Dear Dr. Smith, {base}",
+            f"Sure, here is the rewritten text:\n\n{base} Many thanks.",
+            f"Dear [Recipient's Name],\n\n{base} Best wishes.\n\nBest regards,\n[Your Name]",
+            f"{base} Thanks again.",
+        )[index % 4]
 
 
 class LocalEngine(Engine):
@@ -138,7 +149,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/v1/completions":
                 self._send(200, self._completions(engine, req))
             elif self.path == "/v1/chat/completions":
-                self._send(200, self._chat(engine, req))
+                self._send(200, self._chat(engine, req, self.server.ignore_n))
             else:
                 self._send(404, {"error": {"message": "not found"}})
 
@@ -162,12 +173,16 @@ class Handler(BaseHTTPRequestHandler):
         return {"object": "text_completion", "model": engine.name, "choices": choices}
 
     @staticmethod
-    def _chat(engine: Engine, req: dict[str, Any]) -> dict[str, Any]:
+    def _chat(engine: Engine, req: dict[str, Any], ignore_n: bool = False) -> dict[str, Any]:
         user = [m["content"] for m in req.get("messages", []) if m.get("role") == "user"][-1]
         instruction, _, text = user.partition("\n\nText: ")
+        if ignore_n:  # like llama_cpp.server: one choice per request, the seed picks the sample
+            indices = [max(0, int(req.get("seed", 0)) - 1234)]
+        else:
+            indices = list(range(int(req.get("n", 1))))
         choices = [
             {"index": i, "message": {"role": "assistant", "content": engine.chat(text, instruction, i)}}
-            for i in range(int(req.get("n", 1)))
+            for i in indices
         ]
         return {"object": "chat.completion", "model": engine.name, "choices": choices}
 
@@ -176,8 +191,9 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, engine: Engine, api_key: str | None, fail_first: int = 0, delay_s: float = 0.0,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1", ignore_n: bool = False) -> None:
         super().__init__((host, 0), Handler)
+        self.ignore_n = ignore_n
         self.engine = engine
         self.api_key = api_key
         self.fail_left = int(fail_first)
@@ -217,9 +233,10 @@ def main() -> None:
     p.add_argument("--fail-first", type=int, default=0, help="answer the first N POSTs with HTTP 503")
     p.add_argument("--delay", type=float, default=0.0, help="wait this many seconds before every POST answer")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
+    p.add_argument("--ignore-n", action="store_true", help="answer chat requests with one choice, whatever 'n' asks")
     args = p.parse_args()
     engine = LocalEngine() if args.backend == "local" else Engine()
-    server = Server(engine, args.api_key, args.fail_first, args.delay, args.host)
+    server = Server(engine, args.api_key, args.fail_first, args.delay, args.host, args.ignore_n)
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -54,7 +54,7 @@ def test_http_backend_end_to_end(server: str, monkeypatch: pytest.MonkeyPatch) -
     abbrev = model.expand_abbreviation("tiw", "", k=3).value
     assert abbrev and all("".join(w[0] for w in t.lower().split()) == "tiw" for t, _ in abbrev)
     rewrites = model.rewrite("I can't come, thanks", "formal", k=3).value
-    assert any("(1)" in r.text for r in rewrites)  # a sampled answer of the server reached us
+    assert any("Many thanks." in r.text for r in rewrites)  # a sampled answer of the server reached us
     after = _stats(server)
     assert after["/v1/completions"] > before.get("/v1/completions", 0)
     assert after["/v1/chat/completions"] >= 1
@@ -197,3 +197,25 @@ def test_http_backend_covers_the_alphabet_and_answers_in_case(server: str) -> No
     assert phrases and all(p[0].isupper() for p, _ in phrases)
     mid = model.expand_abbreviation("tiw", "Dear Sarah, ", k=3).value
     assert mid and all(t[0].islower() for t, _ in mid)
+
+
+def test_rewrites_through_http_are_cleaned_filtered_and_one_request_per_sample_when_n_is_ignored() -> None:
+    for url in serve("--ignore-n"):
+        model = load_language_model(LanguageSettings(backend="http", endpoint_url=url))
+        before = _stats(url).get("/v1/chat/completions", 0)
+        texts = [r.text for r in model.rewrite("I can't come, thanks", "formal", k=3).value]
+        # The server answered one choice per request: the backend asked once per sample.
+        assert _stats(url)["/v1/chat/completions"] - before == 3
+        assert any(t.endswith("Many thanks.") for t in texts) and any(t.endswith("Best wishes.") for t in texts)
+        # No meta text, no placeholder, no invented name, never the input again.
+        assert all("Sure" not in t and "[" not in t and "Smith" not in t for t in texts), texts
+        assert all(t.casefold() != "i can't come, thanks" for t in texts)
+
+
+def test_http_abbreviation_drops_copies_of_the_prompts_examples(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BCI_TEST_LLM_KEY", "s3cret")
+    model = load_language_model(LanguageSettings(backend="http", endpoint_url=server, api_key_env="BCI_TEST_LLM_KEY"))
+    got = [t for t, _ in model.expand_abbreviation("cwtt", "", k=3).value]
+    # The server's first sample copies the prompt's "I will be there later": it is never shown.
+    assert got and all("".join(w[0] for w in t.lower().split()) == "cwtt" for t in got)
+    assert "i will be there later" not in {t.lower() for t in got}

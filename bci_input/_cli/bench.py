@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, str] = {
     "decoders-ssvep": "bci_input.evaluation._bench",
     "decoders-other": "bci_input.evaluation._bench_other",
     "language": "bci_input.language._bench",
+    "rewrite": "bci_input.language._rewrite_bench",
     "closed-loop": "bci_input.simulation._bench",
     "calibration": "bci_input.calibration._bench",
     "flicker": "bci_input.ui._bench_flicker",
@@ -24,7 +25,7 @@ BENCHMARKS: dict[str, str] = {
 }
 
 #: What ``bench all`` runs (the soak takes an hour and runs alone, via ``make soak``).
-ALL = ("decoders-ssvep", "decoders-other", "language", "closed-loop", "calibration", "flicker")
+ALL = ("decoders-ssvep", "decoders-other", "language", "rewrite", "closed-loop", "calibration", "flicker")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -42,6 +43,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     b.add_argument("--markdown", metavar="FILE", help="write the 'language' section of this benchmarks file")
     backend_args(b)
     b.set_defaults(func=run_bench)
+
+    r = lm_sub.add_parser(
+        "rewrite-bench", help="acceptance of rewrites and abbreviation expansions on a dev set, and their latency",
+        description="Score the candidates a model offers for each dev-set item by the acceptance rules of "
+        "docs/language.md; print acceptance@1 and @3 per instruction and latency p50/p95; write a BENCHMARKS.md "
+        "section.",
+    )
+    r.add_argument("--set", dest="set_file", metavar="FILE.jsonl",
+                   help="dev set (default: the bundled one), or a candidates file written by --out (scored "
+                   "without a model, against --items)")
+    r.add_argument("--items", metavar="FILE.jsonl", help="dev set a candidates file is scored against "
+                   "(default: the bundled one)")
+    r.add_argument("--out", metavar="CANDIDATES.jsonl", help="write each item's candidates, best first, and latency")
+    r.add_argument("--lm", choices=["configured", "bundled", "wordfreq"], default="configured",
+                   help="model: the configured one (with the options below), bundled or wordfreq "
+                   "(default %(default)s)")
+    r.add_argument("--markdown", metavar="FILE", default="BENCHMARKS.md",
+                   help="benchmarks file to write the section to (default %(default)s; '' for none)")
+    backend_args(r)
+    r.set_defaults(func=run_rewrite_bench)
 
     f = lm_sub.add_parser(
         "fetch", help="download a Hugging Face model to this computer (the only command that goes online)",
@@ -161,4 +182,39 @@ def run_bench(args: argparse.Namespace) -> int:
 
         name = f"`{args.corpus}`" if args.corpus else "bundled `bci_input/data/ksr_corpus.txt`"
         write_section("language", format_markdown(results, load, ks, name), args.markdown)
+    return 0
+
+
+def run_rewrite_bench(args: argparse.Namespace) -> int:
+    """Generate (or read) rewrite candidates for the dev set, score them and report acceptance and latency."""
+    from ..language import _rewrite_bench as rb
+
+    if args.set_file and rb.is_candidates_file(args.set_file):
+        items = rb.load_items(args.items)
+        rows = rb.load_candidates(args.set_file, items)
+        label, slug = f"candidates `{Path(args.set_file).name}`", Path(args.set_file).stem
+        items = [it for it in items if it.id in {r["id"] for r in rows}]
+    else:
+        items = rb.load_items(args.set_file)
+        if args.lm == "configured":
+            model = _load(args)
+        else:
+            from .simulate import load_model
+
+            model = load_model(args.lm, args)
+        rows = rb.generate_candidates(model, items, progress=lambda m: print(m, file=sys.stderr, flush=True))
+        slug = args.lm if args.lm != "configured" else re.sub(r"[^A-Za-z0-9.]+", "-", model.name).strip("-")
+        label = f"{args.lm} ({model.name})" if args.lm != "configured" else model.name
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                for row in rows:
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    result = rb.score(items, rows)
+    print(rb.format_report(label, result))
+    if args.markdown:
+        from .._bench_report import write_section
+
+        where = f"`{args.set_file}` ({len(items)} items)" if args.set_file else (
+            f"the bundled dev set `bci_input/data/rewrite_dev.jsonl` ({len(items)} items)")
+        write_section(f"rewrite-{slug}", rb.format_markdown(label, result, where), args.markdown)
     return 0

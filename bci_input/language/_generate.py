@@ -15,7 +15,7 @@ import numpy as np
 from ._case import case_phrase, sentence_start
 from ._text import split_context, words_of
 from ._tokens import TokenTable
-from ._types import REWRITE_PRESETS, Answer, Rewrite, word_diff
+from ._types import Answer, Rewrite
 from ._vocab import Vocabulary
 from ._wordfreq import rule_candidates
 
@@ -257,7 +257,9 @@ class _CancelCriteria:
         return torch.full((input_ids.shape[0],), stop, dtype=torch.bool)
 
 
-def _generate(lm: GeneratingModel, ids: list[int], n: int, max_new: int, cancel: threading.Event | None) -> list[str]:
+def _generate(
+    lm: GeneratingModel, ids: list[int], n: int, max_new: int, cancel: threading.Event | None, temperature: float = 0.7
+) -> list[str]:
     import torch
     from transformers import StoppingCriteria, StoppingCriteriaList
 
@@ -265,13 +267,13 @@ def _generate(lm: GeneratingModel, ids: list[int], n: int, max_new: int, cancel:
         pass
 
     torch.manual_seed(1234)
-    eos = [i for i in (lm.tokenizer.eos_token_id, lm.tokenizer.convert_tokens_to_ids("<|im_end|>")) if i is not None]
+    eos = _eos(lm)
     with torch.inference_mode():
         out = lm.model.generate(
             torch.tensor([ids], dtype=torch.long),
             attention_mask=torch.ones((1, len(ids)), dtype=torch.long),
             do_sample=True,
-            temperature=0.7,
+            temperature=temperature,
             top_p=0.9,
             top_k=0,
             num_return_sequences=n,
@@ -284,50 +286,61 @@ def _generate(lm: GeneratingModel, ids: list[int], n: int, max_new: int, cancel:
     return [lm.tokenizer.decode(row[len(ids) :], skip_special_tokens=True) for row in out]
 
 
-def _clean(reply: str) -> str:
-    t = reply.strip()
-    # Drop a short preamble such as "Here is the corrected text:" or "The rewritten version:".
-    m = re.match(r"^([^:\n]{0,60}):\s*", t)
-    if m and re.search(r"\b(text|version|rewrit\w*|correct\w*|revis\w*|here)\b", m.group(1), re.I):
-        t = t[m.end() :]
-    t = t.split("\n\n")[0].strip()
-    if len(t) >= 2 and t[0] == t[-1] and t[0] in "\"'":
-        t = t[1:-1].strip()
-    return t
+def _eos(lm: GeneratingModel) -> list[int]:
+    ids = (lm.tokenizer.eos_token_id, lm.tokenizer.convert_tokens_to_ids("<|im_end|>"))
+    return [i for i in ids if i is not None]
+
+
+def _mean_logprob(lm: GeneratingModel, prefix: list[int], continuation: list[int]) -> float:
+    """Return the model's mean log-probability per token of ``continuation`` after ``prefix``."""
+    import torch
+
+    if not continuation:
+        return float("-inf")
+    ids = torch.tensor([prefix + continuation], dtype=torch.long)
+    with torch.inference_mode():
+        logits = lm.model(ids).logits[0, len(prefix) - 1 : -1].float()
+    lm.tokens_forwarded += ids.shape[1]
+    logp = torch.log_softmax(logits, dim=-1)
+    return float(logp[torch.arange(len(continuation)), torch.tensor(continuation)].mean())
+
+
+def _chat_ids(lm: GeneratingModel, messages: list[dict[str, str]]) -> list[int]:
+    ids = lm.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+    if isinstance(ids, dict) or hasattr(ids, "keys"):
+        ids = ids["input_ids"]
+    return list(ids)
 
 
 def rewrites(
     lm: GeneratingModel, text: str, instruction: str, k: int, *, cancel: threading.Event | None = None
 ) -> list[Rewrite]:
-    """Return up to k rewrite candidates: rules first (presets that have them), then sampled model outputs."""
+    """Return up to k rewrite candidates, ranked by the model's own score (:mod:`._prompts`).
+
+    The model samples k + 1 replies to an instruction-specific few-shot prompt; each reply is cleaned of meta
+    text, and the rule-based candidate (presets that have rules) joins them. Every candidate is scored by the
+    model (mean log-probability per token of the candidate as the reply), filtered and ranked by
+    :func:`._prompts.rank`.
+    """
+    from ._prompts import clean_reply, continuation, rank, rewrite_messages
+
     if not text.strip():
         return []
-    cands: list[str] = [r.text for r in rule_candidates(text, instruction)]
+    rules = [r.text for r in rule_candidates(text, instruction)]
     n_tok = len(lm.encode(text))
+    end = _eos(lm)[-1:]
+    scored: list[tuple[str, float]] = []
     if instruction == "continue":
         ids = lm.context_ids(text.rstrip())
-        for cont in _generate(lm, ids, k, 40, cancel):
-            sentence = re.match(r"[^.?!\n]*[.?!]?", cont)
-            more = sentence.group(0).strip() if sentence else ""
-            if more:
-                cands.append(text.rstrip() + " " + more)
+        for reply in _generate(lm, ids, k + 1, 40, cancel):
+            cand = continuation(text, reply)
+            if cand and cand not in {c for c, _ in scored}:
+                more = cand[len(text.rstrip()):]
+                scored.append((cand, _mean_logprob(lm, ids, lm.encode(more))))
     else:
-        instr = REWRITE_PRESETS.get(instruction, instruction.strip())
-        messages = [
-            {"role": "system", "content": "You are a writing assistant. Reply with the rewritten text only."},
-            {"role": "user", "content": f"{instr}\n\nText: {text.strip()}"},
-        ]
-        ids = lm.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
-        if isinstance(ids, dict) or hasattr(ids, "keys"):
-            ids = ids["input_ids"]
-        for reply in _generate(lm, list(ids), k, min(160, int(1.5 * n_tok) + 16), cancel):
-            cleaned = _clean(reply)
-            if cleaned and len(cleaned) <= 3 * len(text) + 80:
-                cands.append(cleaned)
-    out: list[Rewrite] = []
-    seen = {text.strip()}
-    for c in cands:
-        if c not in seen:
-            seen.add(c)
-            out.append(Rewrite(c, word_diff(text, c)))
-    return out[:k]
+        ids = _chat_ids(lm, rewrite_messages(text, instruction))
+        cands = [clean_reply(r, text) for r in _generate(lm, ids, k + 1, min(160, int(1.5 * n_tok) + 16), cancel)]
+        for c in [*cands, *rules]:
+            if c and not _cancelled(cancel) and c not in {x for x, _ in scored}:
+                scored.append((c, _mean_logprob(lm, ids, lm.encode(c) + end)))
+    return rank(text, instruction, scored, k)

@@ -33,9 +33,10 @@ import numpy as np
 from .._errors import ConfigError, ModelLoadError
 from ..settings import LanguageSettings
 from ._case import case_phrase, cased, natural_form, prefix_case, sentence_start
+from ._openers import at_document_start, opener_phrases, opener_words
 from ._symbols import boost_names, full_distribution, natural_capitals
 from ._text import initials_of, split_context, words_of
-from ._types import ALPHABET, REWRITE_PRESETS, Answer, Rewrite, word_diff
+from ._types import ALPHABET, Answer, Rewrite
 from ._vocab import KeyTable, Vocabulary
 from ._wordfreq import BaseModel, WordFreqModel
 
@@ -49,7 +50,6 @@ _ABBREV_PROMPT = (
     "Abbreviation: iwbtl\nSentence: I will be there later\n"
     "Abbreviation: cycmb\nSentence: Could you call me back\n"
 )
-
 
 _ALPHABET_SET = frozenset(ALPHABET)
 
@@ -343,6 +343,8 @@ class HttpModel(BaseModel):
         scores = boost_names(vocab, before, prefix, lo, scores)
         start = sentence_start(before)
         value = [(cased(w, prefix, start, nxt.natural(w)), p) for w, p in vocab.top(scores, lo, k)]
+        if at_document_start(before):
+            value = opener_words(prefix, k, value)
         return self._answer(value, revision, t0, "complete_word", cancel)
 
     def _samples(self, prompt: str, n: int, max_tokens: int, stop: list[str], cancel: threading.Event | None) -> list[
@@ -372,6 +374,8 @@ class HttpModel(BaseModel):
         """Return up to k continuations (2-6 words) that replace the partial word at the end of ``context``."""
         t0 = time.perf_counter()
         before, prefix = split_context(context)
+        if at_document_start(before) and opener_phrases(prefix, k):
+            return self._answer(opener_phrases(prefix, k), revision, t0, "complete_phrase", cancel)
         typed = context[len(before) :]
         out: dict[str, float] = {}
         seen: set[str] = set()
@@ -417,31 +421,41 @@ class HttpModel(BaseModel):
     def rewrite(
         self, text: str, instruction: str, k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
     ) -> Answer[list[Rewrite]]:
-        """Rewrite with ``/chat/completions`` (k samples) plus the rule-based candidate for presets with rules."""
+        """Rewrite with ``/chat/completions``: the local backend's prompts, clean-up, filters and ranking.
+
+        k samples are asked for with ``n``; a server that ignores ``n`` gets one request per missing sample
+        (another seed each). Candidates are ranked by the server's mean token log-probability when it sends
+        ``logprobs``, else in the order they came (the first at temperature 0); the rule-based candidate of a
+        preset comes after the model's.
+        """
+        from ._prompts import clean_reply, continuation, rank, rewrite_messages
+
         t0 = time.perf_counter()
-        cands = [r.text for r in self._rule_candidates(text, instruction)]
-        instr = REWRITE_PRESETS.get(instruction, instruction.strip())
-        body = self._call(
-            "/chat/completions",
-            {
-                "messages": [
-                    {"role": "system", "content": "You are a writing assistant. Reply with the rewritten text only."},
-                    {"role": "user", "content": f"{instr}\n\nText: {text.strip()}"},
-                ],
-                "n": k,
-                "temperature": 0.7,
-                "max_tokens": 64 + 2 * len(text.split()) * 2,
-                "seed": 1234,
-            },
-            cancel,
-        )
-        for ch in (body or {}).get("choices", []):
-            content = str((ch.get("message") or {}).get("content") or "").strip()
-            if content:
-                cands.append(content if instruction != "continue" else text.rstrip() + " " + content)
-        out, seen = [], {text.strip()}
-        for c in cands:
-            if c not in seen:
-                seen.add(c)
-                out.append(Rewrite(c, word_diff(text, c)))
-        return self._answer(out[:k], revision, t0, "rewrite", cancel)
+        if not text.strip():
+            return self._answer([], revision, t0, "rewrite", cancel)
+        messages = rewrite_messages(text, instruction)
+        max_tokens = 64 + 4 * len(text.split()) if instruction != "continue" else 48
+        scored: list[tuple[str, float]] = []
+        asked = 0
+        for attempt in range(k + 1):
+            if asked >= k or (cancel is not None and cancel.is_set()):
+                break
+            n = k - asked if attempt == 0 else 1
+            body = self._call(
+                "/chat/completions",
+                {"messages": messages, "n": n, "temperature": 0.0 if attempt == 0 and n == 1 else 0.7,
+                 "max_tokens": max_tokens, "seed": 1234 + attempt, "logprobs": True},
+                cancel,
+            )
+            if body is None:
+                break
+            choices = body.get("choices") or []
+            asked += max(1, len(choices[:n]))
+            for ch in choices[:n]:
+                reply = str((ch.get("message") or {}).get("content") or "")
+                cand = continuation(text, reply) if instruction == "continue" else clean_reply(reply, text)
+                lps = [e.get("logprob") for e in ((ch.get("logprobs") or {}).get("content") or [])]
+                lps = [float(x) for x in lps if isinstance(x, int | float)]
+                scored.append((cand, float(np.mean(lps)) if lps else -1.0 - 0.01 * len(scored)))
+        scored += [(r.text, -1e9) for r in self._rule_candidates(text, instruction)]
+        return self._answer(rank(text, instruction, scored, k), revision, t0, "rewrite", cancel)

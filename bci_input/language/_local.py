@@ -23,6 +23,7 @@ import numpy as np
 from ..settings import LanguageSettings
 from ._case import cased, natural_form, prefix_case, sentence_start
 from ._loader import LoadedModel, load_transformers
+from ._openers import at_document_start, opener_phrases, opener_words
 from ._symbols import full_distribution
 from ._text import split_context
 from ._types import Answer, Rewrite
@@ -290,6 +291,8 @@ class LocalModel(BaseModel):
         lo, scores, kpc, _, _ = res
         start = sentence_start(before)
         value = [(cased(w, prefix, start, self._natural(w, kpc)), p) for w, p in self.vocab.top(scores, lo, k)]
+        if at_document_start(before):
+            value = opener_words(prefix, k, value)
         return self._answer(value, revision, t0, "complete_word", cancel)
 
     def complete_phrase(
@@ -299,7 +302,9 @@ class LocalModel(BaseModel):
         from ._generate import phrases
 
         t0 = time.perf_counter()
-        value = phrases(self, context, k, cancel=cancel)
+        before, prefix = split_context(context)
+        value = opener_phrases(prefix, k) if at_document_start(before) else []
+        value = value or phrases(self, context, k, cancel=cancel)
         return self._answer(value, revision, t0, "complete_phrase", cancel)
 
     def expand_abbreviation(

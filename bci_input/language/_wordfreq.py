@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from ._case import case_phrase, cased, sentence_start
+from ._openers import at_document_start, opener_phrases, opener_words
+from ._prompts import same_text
 from ._rules import rule_rewrite
 from ._symbols import boost_names, full_distribution, natural_capitals
 from ._text import split_context
@@ -34,7 +36,7 @@ def rule_candidates(text: str, instruction: str) -> list[Rewrite]:
         At most one rewrite.
     """
     new = rule_rewrite(text, instruction) if instruction in REWRITE_PRESETS else None
-    if new is None or new.strip() == text.strip():
+    if new is None or same_text(new, text):
         return []
     return [Rewrite(new, word_diff(text, new))]
 
@@ -94,14 +96,18 @@ class WordFreqModel(BaseModel):
         scores = boost_names(self.vocab, before, prefix, lo, scores)
         start = sentence_start(before)
         value = [(cased(w, prefix, start), p) for w, p in self.vocab.top(scores, lo, k)]
+        if at_document_start(before):
+            value = opener_words(prefix, k, value)
         return self._answer(value, revision, t0, "complete_word", cancel)
 
     def complete_phrase(
         self, context: str, k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
     ) -> Answer[list[tuple[str, float]]]:
-        """Return no phrases: word frequencies cannot continue a text (an empty list)."""
+        """Return document openers on an empty document, else no phrases (word frequencies cannot continue a text)."""
         t0 = time.perf_counter()
-        return self._answer([], revision, t0, "complete_phrase", cancel)
+        before, prefix = split_context(context)
+        value = opener_phrases(prefix, k) if at_document_start(before) else []
+        return self._answer(value, revision, t0, "complete_phrase", cancel)
 
     def expand_abbreviation(
         self, initials: str, context: str = "", k: int = 3, *, revision: int = 0, cancel: threading.Event | None = None
