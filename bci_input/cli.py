@@ -85,11 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
-        from ._cli._common import apply_acquisition_settings, load_cli_settings
+        from ._cli._common import cli_settings
 
-        # A bad --config file is a user error for every command, and its [acquisition] section fills the
-        # board options left out on the command line.
-        apply_acquisition_settings(args, load_cli_settings(args))
+        # A bad --config file is a user error for every command; the flags given override its settings.
+        args.settings = cli_settings(args)
         return int(args.func(args) or 0)
     except BciInputError as exc:
         if args.verbose:

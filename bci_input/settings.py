@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import logging
 import os
 import re
 import tomllib
@@ -33,6 +34,8 @@ from typing import Any, ClassVar
 from ._checks import check_number
 from ._errors import ConfigError, check_option
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "AcquisitionSettings",
     "LanguageSettings",
@@ -43,10 +46,28 @@ __all__ = [
     "load_settings",
     "settings_from_dict",
     "settings_to_dict",
+    "merge_settings",
+    "PROFILE_KEYS",
+    "RETIRED_KEYS",
     "user_data_dir",
     "user_cache_dir",
     "endpoint_host",
 ]
+
+
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+#: Keys that earlier versions accepted but that never did anything; a file holding one still loads (with a
+#: warning) so that nobody's settings file stops working.
+RETIRED_KEYS: dict[tuple[str, str], str] = {
+    ("speller", "n_suggestions"): "the keyboard always shows 4 word suggestions and 1 phrase suggestion",
+}
+
+#: The keys the app stores per profile (its accessibility dialog changes them): ``{section: keys}``.
+PROFILE_KEYS: dict[str, tuple[str, ...]] = {
+    "ui": ("font_size", "target_size", "high_contrast", "flicker_color", "background_color"),
+    "speller": ("scan_step_s", "dwell_s", "switch_preset"),
+}
 
 
 def user_data_dir() -> Path:
@@ -190,8 +211,7 @@ class SpellerSettings(_Section):
     stopping_threshold: float = _number(0.9, 0.0, 1.0, low_inclusive=False)
     max_window_s: float = _number(4.0, 0.0, 60.0, low_inclusive=False)
     scan_step_s: float = _number(1.0, 0.1, 30.0)
-    dwell_s: float = _number(1.0, 0.0, 30.0)
-    n_suggestions: int = _number(5, 0, 20, integer=True)
+    dwell_s: float = _number(0.8, 0.0, 30.0)
     confirm: str = "none"
 
     def validate(self) -> None:
@@ -208,20 +228,24 @@ class SpellerSettings(_Section):
 
 @dataclass(frozen=True)
 class UiSettings(_Section):
-    """Accessibility and display preferences (persisted per profile)."""
+    """Accessibility and display preferences (the app stores them per profile, see :data:`PROFILE_KEYS`)."""
 
     SECTION: ClassVar[str] = "ui"
 
-    font_size: int = _number(22, 8, 96, integer=True)
-    target_size: int = _number(96, 32, 400, integer=True)
+    font_size: int = _number(26, 12, 72, integer=True)
+    target_size: int = _number(84, 48, 300, integer=True)
     high_contrast: bool = False
     flicker_color: str = "#ffffff"
-    background_color: str = "#101418"
+    background_color: str = "#15191f"
     show_scope: bool = False
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on invalid values."""
         self.check_numbers()
+        for name in ("flicker_color", "background_color"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not _COLOR.fullmatch(value):
+                raise ConfigError(f"Invalid value for 'ui.{name}': {value!r}. Use a colour like '#ffffff'.")
 
 
 @dataclass(frozen=True)
@@ -309,6 +333,10 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         values: dict[str, Any] = {}
         for key, value in sec_value.items():
+            if (sec_name, key) in RETIRED_KEYS:
+                log.warning("Setting %s.%s is no longer used (%s); it is ignored.", sec_name, key,
+                            RETIRED_KEYS[sec_name, key])
+                continue
             if key not in fields:
                 raise ConfigError(
                     f"Unknown setting {sec_name}.{key}. Allowed keys are: {', '.join(sorted(fields))}."
@@ -320,6 +348,24 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     settings = Settings(**kwargs)
     settings.validate()
     return settings
+
+
+def merge_settings(settings: Settings, changes: dict[str, dict[str, Any]]) -> Settings:
+    """Return ``settings`` with the keys in ``changes`` (``{section: {key: value}}``) replaced, validated.
+
+    Each value is checked and converted as if read from a settings file.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown section or key, a wrong type, or an invalid value.
+    """
+    data = settings_to_dict(settings)
+    for section, values in changes.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"Settings section {section!r} must be a table.")
+        data.setdefault(section, {}).update(values)
+    return settings_from_dict(data)
 
 
 def settings_to_dict(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -52,7 +52,7 @@ def _profile() -> Profile:
     rng = np.random.default_rng(3)
     X = rng.standard_normal((40, 5))
     lda = LinearDiscriminantAnalysis().fit(X, (X[:, 0] > 0).astype(int))
-    p = Profile.new("patient-01", INFO, board="cyton", ui={"font_size": 30})
+    p = Profile.new("patient-01", INFO, board="cyton")
     p.set_paradigm("ssvep", settings={"freqs": [8.0, 11.0]}, stopping_threshold=0.9, window_s=1.5, n_trials=40,
                    decoder=lda, arrays={"X": rng.standard_normal((2, 5, 4)).astype(np.float32), "y": np.arange(2)})
     p.set_paradigm("emg", settings={}, thresholds={"on_uv": 41.5, "off_uv": 20.0}, n_trials=10)

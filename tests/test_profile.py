@@ -29,7 +29,7 @@ def _profile() -> Profile:
     X = rng.standard_normal((40, 5))
     y = (X[:, 0] > 0).astype(int)
     lda = LinearDiscriminantAnalysis().fit(X, y)
-    p = Profile.new("patient-01", INFO, board="cyton", ui={"font_size": 30, "high_contrast": True})
+    p = Profile.new("patient-01", INFO, board="cyton")
     p.set_paradigm(
         "ssvep",
         settings={"freqs": [8.0, 11.0], "window": [0.0, 2.0]},

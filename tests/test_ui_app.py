@@ -8,11 +8,10 @@ import threading
 
 import pytest
 from bci_input.ui._app import AppOptions, build_app, has_display
-from bci_input.ui._prefs import AccessibilityPrefs, load_prefs, prefs_path, save_prefs
 from bci_input.ui.bridge import EngineBridge, connect_queued
 from PyQt6.QtCore import QCoreApplication, QObject, QThread
 
-from bci_input._errors import ConfigError, ProfileError
+from bci_input._errors import ConfigError
 from bci_input._types import Intent, IntentKind
 
 
@@ -101,26 +100,6 @@ def test_bundled_model_loads_on_a_worker_thread(qtbot) -> None:
     assert loaded_on == ["model-loader"]
     assert "wordfreq" in window.status.llm.text()
     window.close()
-
-
-def test_prefs_round_trip_and_validation() -> None:
-    prefs = AccessibilityPrefs().replace(font_size=40, high_contrast=True, switch_preset="two-switch")
-    path = save_prefs("alice", prefs)
-    assert path == prefs_path("alice") and path.exists()
-    assert load_prefs("alice") == prefs
-    assert load_prefs("bob") == AccessibilityPrefs()
-    with pytest.raises(ConfigError, match="font_size"):
-        AccessibilityPrefs(font_size=4).validate()
-    with pytest.raises(ConfigError, match="colour"):
-        AccessibilityPrefs(flicker_color="red").validate()
-    path.write_text('{"font_size": "big"}', encoding="utf-8")
-    with pytest.raises(ProfileError, match="font_size"):
-        load_prefs("alice")
-    path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ProfileError, match="not valid JSON"):
-        load_prefs("alice")
-    with pytest.raises(ProfileError):
-        prefs_path("../etc")
 
 
 def test_has_display() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from bci_input.ui._app import AppOptions, build_app
 from bci_input.ui._dialogs import AccessibilityDialog, SessionSetupDialog, available_boards
-from bci_input.ui._prefs import AccessibilityPrefs, load_prefs
 from bci_input.ui._rewrite import RewritePanel, diff_html
 from bci_input.ui._theme import theme_for
 from bci_input.ui._window import MainWindow
 
+from bci_input.calibration import load_profile_settings
 from bci_input.document import Document
-from bci_input.settings import Settings
+from bci_input.settings import PROFILE_KEYS, Settings, UiSettings
 from bci_input.speller import Speller
 
 
@@ -37,25 +37,30 @@ def test_session_setup_dialog_validates(qtbot) -> None:
 def test_accessibility_dialog_persists_per_profile(qtbot) -> None:
     window, ctrl = build_app(AppOptions(board="none", lm="none", profile="bob"))
     qtbot.addWidget(window)
-    dlg = AccessibilityDialog(ctrl.prefs)
+    dlg = AccessibilityDialog(ctrl.settings)
     qtbot.addWidget(dlg)
     dlg.flicker_color.setText("white")
     dlg.accept()
-    assert "colour" in dlg.error.text() and dlg.result_prefs is None
+    assert "colour" in dlg.error.text() and dlg.result_settings is None
     dlg.flicker_color.setText("#ffee00")
     dlg.font_size.setValue(40)
     dlg.high_contrast.setChecked(True)
     dlg.switch_preset.setCurrentText("two-switch")
     dlg.accept()
-    ctrl.shell.apply_prefs(dlg.result_prefs)
-    assert load_prefs("bob") == dlg.result_prefs and load_prefs("default") == AccessibilityPrefs()
+    ctrl.shell.apply_settings(dlg.result_settings)
+    stored = load_profile_settings("bob")
+    chosen = dlg.result_settings
+    assert stored == {sec: {k: getattr(getattr(chosen, sec), k) for k in keys} for sec, keys in PROFILE_KEYS.items()}
+    assert stored["ui"]["font_size"] == 40 and stored["speller"]["switch_preset"] == "two-switch"
+    assert load_profile_settings("default") == {}
+    assert ctrl.settings.speller.switch_preset == "two-switch"
     assert window.editor.font().pointSize() == 40
     assert window.flicker.theme.stim_on.name() == "#ffee00" and window.flicker.theme.window.name() == "#000000"
     window.close()
 
 
 def test_rewrite_panel_shows_the_diff(qtbot) -> None:
-    theme = theme_for(AccessibilityPrefs())
+    theme = theme_for(UiSettings())
     html = diff_html("i has a question", "I have a question", theme)
     assert "<s" in html and "has" in html and "have" in html and "question" in html
     panel = RewritePanel(theme)
@@ -68,7 +73,7 @@ def test_rewrite_panel_shows_the_diff(qtbot) -> None:
 
 
 def test_window_shows_each_paradigm(qtbot) -> None:
-    window = MainWindow(AccessibilityPrefs(), "ssvep")
+    window = MainWindow(Settings(), "ssvep")
     qtbot.addWidget(window)
     for paradigm in ("p300", "scan", "ssvep"):
         window.set_paradigm(paradigm)
@@ -134,7 +139,7 @@ def test_autosave_failure_is_visible_and_text_stays(qtbot, tmp_path) -> None:
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")  # the autosave folder cannot be created: writes fail
-    window = MainWindow(AccessibilityPrefs(), "ssvep")
+    window = MainWindow(Settings(), "ssvep")
     qtbot.addWidget(window)
     ctrl = AppController(window, documents_dir=tmp_path / "docs", autosave_dir=blocker / "autosave")
     ctrl.speller.select("char:A")

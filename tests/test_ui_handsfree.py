@@ -16,14 +16,13 @@ import pytest
 from _intents import HandsFreeGuard, menu
 from bci_input.ui._controller import AppController
 from bci_input.ui._dialogs import SessionSetupDialog
-from bci_input.ui._prefs import AccessibilityPrefs
 from bci_input.ui._recovery import open_with_recovery, recoverable_texts
 from bci_input.ui._window import MainWindow
 
 from bci_input._types import Intent, IntentKind, Modality
 from bci_input.document import Autosaver, Document, InsertText
 from bci_input.language import WordFreqModel
-from bci_input.settings import Settings
+from bci_input.settings import Settings, merge_settings
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -35,7 +34,7 @@ def app_session(qtbot, tmp_path):
     crashed.attach(doc)
     doc.apply(InsertText("a draft from before the crash"))
     document, offers = open_with_recovery(recoverable_texts(tmp_path / "autosave"), None)
-    window = MainWindow(AccessibilityPrefs(dwell_s=0.0), "ssvep")
+    window = MainWindow(merge_settings(Settings(), {"speller": {"dwell_s": 0.0}}), "ssvep")
     qtbot.addWidget(window)
     ctrl = AppController(window, document=document, language_model=WordFreqModel(), paradigm="ssvep",
                          documents_dir=tmp_path / "docs", autosave_dir=tmp_path / "autosave", board_name="test",

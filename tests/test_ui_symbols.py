@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from _intents import HandsFreeGuard, send
 from bci_input.ui._app import AppOptions, build_app
-from bci_input.ui._prefs import AccessibilityPrefs
 
 from bci_input._types import Intent, IntentKind, Modality
 from bci_input.document import InsertText
+from bci_input.settings import merge_settings
 
 
 def _choose(qtbot, ctrl, target_id: str) -> None:
@@ -66,7 +66,7 @@ def test_every_typing_page_fits_its_labels_in_the_high_contrast_theme(qtbot, mod
     window, ctrl = build_app(AppOptions(board="none", lm="none", mode=mode))
     qtbot.addWidget(window)
     window.resize(1280, 860)
-    window.apply_prefs(AccessibilityPrefs(high_contrast=True, font_size=30))
+    window.apply_settings(merge_settings(window.settings, {"ui": {"high_contrast": True, "font_size": 30}}))
     window.show()
     ctrl.document.apply(InsertText("Yes. "))
     seen = []

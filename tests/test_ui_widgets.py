@@ -9,12 +9,12 @@ import pytest
 from bci_input.ui._editor import DocumentView
 from bci_input.ui._flicker import FlickerGrid, FrameClock, frame_stats, luminance
 from bci_input.ui._keyboards import P300Grid, ScanKeyboard
-from bci_input.ui._prefs import AccessibilityPrefs
 from bci_input.ui._scope import ScopeWindow
 from bci_input.ui._status import StatusPanel
 from bci_input.ui._theme import theme_for
 from PyQt6.QtCore import QPointF, Qt
 
+from bci_input.settings import UiSettings
 from bci_input.speller import Target, jfpm_code
 
 
@@ -64,7 +64,7 @@ def test_frame_clock_counts_dropped_frames(qtbot) -> None:
 
 
 def test_flicker_grid_renders_sampled_luminance(qtbot) -> None:
-    grid = FlickerGrid(AccessibilityPrefs())
+    grid = FlickerGrid(UiSettings())
     qtbot.addWidget(grid)
     grid.resize(800, 500)
     grid.show()
@@ -95,7 +95,7 @@ def test_flicker_grid_renders_sampled_luminance(qtbot) -> None:
 
 
 def test_grid_click_and_key_name_targets(qtbot) -> None:
-    grid = FlickerGrid(AccessibilityPrefs())
+    grid = FlickerGrid(UiSettings())
     qtbot.addWidget(grid)
     grid.resize(800, 500)
     grid.show()
@@ -114,7 +114,7 @@ def test_grid_click_and_key_name_targets(qtbot) -> None:
 
 
 def test_grid_layout_does_not_overlap(qtbot) -> None:
-    grid = FlickerGrid(AccessibilityPrefs())
+    grid = FlickerGrid(UiSettings())
     qtbot.addWidget(grid)
     grid.resize(1000, 520)
     grid.set_targets(_targets(26))
@@ -126,7 +126,7 @@ def test_grid_layout_does_not_overlap(qtbot) -> None:
 
 
 def test_p300_grid_flashes_groups(qtbot) -> None:
-    grid = P300Grid(AccessibilityPrefs())
+    grid = P300Grid(UiSettings())
     grid.grid_columns = 4
     qtbot.addWidget(grid)
     grid.resize(600, 400)
@@ -147,7 +147,7 @@ def test_p300_grid_flashes_groups(qtbot) -> None:
 
 
 def test_scan_keyboard_highlights_group(qtbot) -> None:
-    kb = ScanKeyboard(AccessibilityPrefs())
+    kb = ScanKeyboard(UiSettings())
     qtbot.addWidget(kb)
     kb.resize(600, 400)
     kb.show()
@@ -164,7 +164,7 @@ def test_scan_keyboard_highlights_group(qtbot) -> None:
 
 
 def test_document_view_shows_cursor_selection_and_ghost(qtbot) -> None:
-    view = DocumentView(theme_for(AccessibilityPrefs()))
+    view = DocumentView(theme_for(UiSettings()))
     qtbot.addWidget(view)
     view.resize(600, 300)
     view.show()
@@ -178,7 +178,7 @@ def test_document_view_shows_cursor_selection_and_ghost(qtbot) -> None:
 
 
 def test_status_panel(qtbot) -> None:
-    panel = StatusPanel(theme_for(AccessibilityPrefs()))
+    panel = StatusPanel(theme_for(UiSettings()))
     qtbot.addWidget(panel)
     panel.set_board("synthetic", "streaming")
     panel.set_quality([("Fz", "ok"), ("Cz", "bad")])

@@ -15,7 +15,6 @@ from ._export import export_pdf
 from ._flicker import FlickerGrid, FrameClock, frame_stats, luminance
 from ._grid import TargetGrid
 from ._keyboards import P300Grid, ScanKeyboard
-from ._prefs import AccessibilityPrefs, load_prefs, save_prefs
 from ._scope import ScopeWindow
 from ._scope_process import ScopeProcess
 from ._status import StatusPanel
@@ -42,9 +41,6 @@ __all__ = [
     "StatusPanel",
     "ScopeWindow",
     "ScopeProcess",
-    "AccessibilityPrefs",
-    "load_prefs",
-    "save_prefs",
     "export_pdf",
     "EngineBridge",
     "connect_queued",

@@ -34,9 +34,15 @@ def has_display(environ: dict[str, str] | None = None, platform: str | None = No
 
 @dataclass
 class AppOptions:
-    """What ``bci-input app`` was asked to do."""
+    """What ``bci-input app`` was asked to do.
 
-    board: str = "synthetic"
+    ``settings`` are the session's settings (default: the defaults); the profile's stored settings apply over
+    them (:func:`bci_input.calibration.with_profile_settings`), and ``board``, ``mode`` and ``scope``, when
+    given, override ``acquisition.board``, ``speller.paradigm`` and ``ui.show_scope`` (the command line applies
+    its flags to ``settings`` before, in :func:`bci_input._cli._common.cli_settings`).
+    """
+
+    board: str | None = None
     profile: str = "default"
     mode: str | None = None
     lm: str | None = None
@@ -46,6 +52,21 @@ class AppOptions:
     developer: bool | None = None
     scope: bool = False
     settings: Any = None
+
+    def resolved_settings(self) -> Any:
+        """Return the settings of the session: ``settings``, then the profile's stored keys, then the overrides."""
+        from bci_input.calibration import with_profile_settings
+        from bci_input.settings import Settings, merge_settings
+
+        settings = with_profile_settings(self.settings or Settings(), self.profile)
+        overrides: dict[str, dict[str, Any]] = {}
+        if self.board is not None:
+            overrides["acquisition"] = {"board": self.board}
+        if self.mode is not None:
+            overrides["speller"] = {"paradigm": self.mode}
+        if self.scope:
+            overrides["ui"] = {"show_scope": True}
+        return merge_settings(settings, overrides) if overrides else settings
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on an invalid combination."""
@@ -79,18 +100,16 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
     tuple
         ``(MainWindow, AppController)``.
     """
-    from bci_input.settings import Settings, user_data_dir
+    from bci_input.settings import user_data_dir
 
     from ._controller import AppController
-    from ._prefs import load_prefs
     from ._recovery import open_with_recovery, recoverable_texts
     from ._session import build_engine_factory, language_loader
     from ._window import MainWindow
 
     sys.setswitchinterval(0.0005)  # the GUI thread gets the GIL back quickly at each frame deadline
-    settings = opts.settings or Settings()
-    paradigm = opts.mode or settings.speller.paradigm
-    prefs = load_prefs(opts.profile)
+    settings = opts.resolved_settings()
+    paradigm = settings.speller.paradigm
     docs = Path(settings.storage.documents_dir) if settings.storage.documents_dir else user_data_dir() / "documents"
     autosave_dir = user_data_dir() / "autosave"
     # Recovered text opens by itself and a line says where it came from; nothing modal waits for a mouse.
@@ -100,11 +119,12 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
         log.info("recovered text (%d characters, autosaved %s) %s", len(v.text), v.path,
                  "opened" if opened else "offered on the recovery line")
     # Everything that can refuse (bad board, missing calibration) is checked before a window exists.
-    factory, participant, board_name = build_engine_factory(settings, opts.board, paradigm, opts.profile, prefs=prefs)
-    window = MainWindow(prefs, paradigm)
+    factory, participant, board_name = build_engine_factory(settings, settings.acquisition.board, paradigm,
+                                                            opts.profile)
+    window = MainWindow(settings, paradigm)
     controller = AppController(
         window, document=document, paradigm=paradigm, documents_dir=docs,
-        autosave_dir=autosave_dir, prefs=prefs, engine_factory=factory, participant=participant,
+        autosave_dir=autosave_dir, settings=settings, engine_factory=factory, participant=participant,
         board_name=board_name, autosave_keep=settings.storage.autosave_versions, confirm=settings.speller.confirm,
         recovery=offers, open_path=opts.open_path,
     )
@@ -158,15 +178,16 @@ class AppShell:
         return self.controller.show_dialog(SessionSetupDialog(self.settings, self.profile, self.window), accepted)
 
     def apply_setup(self, settings: Any, profile: str) -> None:
-        """Rebuild the session for ``settings`` and ``profile``."""
-        from ._prefs import load_prefs
+        """Rebuild the session for ``settings`` and ``profile`` (the profile's stored settings apply over them)."""
+        from bci_input.calibration import with_profile_settings
+
         from ._session import build_engine_factory
 
-        self.settings, self.profile = settings, profile
-        self.apply_prefs(load_prefs(profile), save=False)
+        settings = with_profile_settings(settings, profile)
+        self.profile = profile
+        self.apply_settings(settings, save=False)
         paradigm = settings.speller.paradigm
-        factory, participant, name = build_engine_factory(settings, settings.acquisition.board, paradigm, profile,
-                                                          prefs=self.controller.prefs)
+        factory, participant, name = build_engine_factory(settings, settings.acquisition.board, paradigm, profile)
         self.controller.reconfigure(paradigm, factory, participant, name)
 
     def open_calibration(self) -> Any:
@@ -201,23 +222,24 @@ class AppShell:
         from ._dialogs import AccessibilityDialog
 
         def accepted(dlg: Any) -> None:
-            if dlg.result_prefs is not None:
-                self.apply_prefs(dlg.result_prefs)
+            if dlg.result_settings is not None:
+                self.apply_settings(dlg.result_settings)
 
-        return self.controller.show_dialog(AccessibilityDialog(self.controller.prefs, self.window), accepted)
+        return self.controller.show_dialog(AccessibilityDialog(self.settings, self.window), accepted)
 
-    def apply_prefs(self, prefs: Any, save: bool = True) -> None:
-        """Apply (and by default persist) accessibility preferences."""
-        from ._prefs import save_prefs
+    def apply_settings(self, settings: Any, save: bool = True) -> None:
+        """Apply new settings to the window and the controller; ``save`` stores the profile's keys first."""
+        from bci_input.calibration import save_profile_settings
 
         if save:
-            save_prefs(self.profile, prefs)
-        old = self.controller.prefs
-        self.controller.prefs = prefs
-        self.window.apply_prefs(prefs)
+            save_profile_settings(self.profile, settings)
+        old = self.settings.speller
+        self.settings = self.controller.settings = settings
+        self.window.apply_settings(settings)
         timing = ("scan_step_s", "switch_preset", "dwell_s")
-        if save and any(getattr(old, k) != getattr(prefs, k) for k in timing) and self.controller.engine is not None:
-            self.apply_setup(self.settings, self.profile)  # the engine's timing comes from these
+        changed = any(getattr(old, k) != getattr(settings.speller, k) for k in timing)
+        if save and changed and self.controller.engine is not None:
+            self.apply_setup(settings, self.profile)  # the engine's timing comes from these
 
     def toggle_scope(self, on: bool) -> None:
         """Open or close the scope (its own window, in its own process: it cannot delay a flicker frame)."""
@@ -253,7 +275,7 @@ def run_app(opts: AppOptions) -> int:
     window, controller = build_app(opts)
     window.show()
     controller.start()
-    if opts.scope:
+    if window.settings.ui.show_scope:
         window.scope_action.setChecked(True)
     if opts.quit_after is not None:
         def finish() -> None:

@@ -36,12 +36,12 @@ def _app() -> Any:
 def _window() -> Any:
     from bci_input.document import Document
     from bci_input.language import WordFreqModel
+    from bci_input.settings import Settings
     from bci_input.speller import Speller
 
-    from ._prefs import AccessibilityPrefs
     from ._window import MainWindow
 
-    window = MainWindow(AccessibilityPrefs(), "ssvep")
+    window = MainWindow(Settings(), "ssvep")
     speller = Speller(Document("Dear Sarah, thank you for the lovely flowers. I hope to see you very so"),
                       WordFreqModel(), "ssvep")
     window.show_layout(speller.layout)

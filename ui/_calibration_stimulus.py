@@ -24,11 +24,11 @@ from typing import Any
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
+from bci_input.settings import UiSettings
 from bci_input.speller import Target
 
 from ._flicker import FlickerGrid
 from ._keyboards import P300Grid
-from ._prefs import AccessibilityPrefs
 
 __all__ = ["CalibrationStimulus", "FLASH_S"]
 
@@ -41,15 +41,15 @@ class CalibrationStimulus(QWidget):
 
     Parameters
     ----------
-    prefs : AccessibilityPrefs | None
-        Colours and target size.
+    ui : UiSettings | None
+        Colours and target size (the ``[ui]`` settings).
     parent : QWidget | None
         Parent widget.
     """
 
-    def __init__(self, prefs: AccessibilityPrefs | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, ui: UiSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.prefs = prefs or AccessibilityPrefs()
+        self.ui = ui or UiSettings()
         self.paradigm = ""
         self.grid: FlickerGrid | P300Grid | None = None
         self._layout = QVBoxLayout(self)
@@ -75,10 +75,10 @@ class CalibrationStimulus(QWidget):
             # for 40 targets; the cued one is also outlined.
             targets = [Target(f"cal:{i}", f"{f:g}", "char", str(name), float(f), float(ph))
                        for i, (name, f, ph) in enumerate(zip(spec.classes, spec.freqs, phases, strict=True))]
-            grid: FlickerGrid | P300Grid = FlickerGrid(self.prefs, parent=self)
+            grid: FlickerGrid | P300Grid = FlickerGrid(self.ui, parent=self)
         elif self.paradigm == "p300":
             targets = [Target(f"cal:{i}", str(i + 1), "char", str(i + 1)) for i in range(int(spec.n_items))]
-            grid = P300Grid(self.prefs, parent=self)
+            grid = P300Grid(self.ui, parent=self)
         else:
             self.setVisible(False)
             return

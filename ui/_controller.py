@@ -19,11 +19,11 @@ from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from bci_input._errors import BciInputError
 from bci_input._types import Intent, IntentKind, Modality
 from bci_input.document import Autosaver, Document
+from bci_input.settings import Settings
 from bci_input.speller import Speller, SpellerLM
 
 from ._commands import AppCommands
 from ._dialog_host import DIALOG_COMMANDS, DialogHost
-from ._prefs import AccessibilityPrefs
 from ._recovery import RECOVERY_COMMANDS, RecoveryOffer
 from ._stimulus import StimulusPresenter
 from .bridge import EngineBridge, connect_queued
@@ -53,8 +53,8 @@ class AppController(QObject, AppCommands):
         Where save and export write.
     autosave_dir : Path | None
         Folder of the autosaver (``None``: no autosave).
-    prefs : AccessibilityPrefs | None
-        Accessibility preferences (dwell time).
+    settings : Settings | None
+        The session settings (the dwell after a selection is ``speller.dwell_s``).
     engine_factory : callable(EngineBridge) -> Engine | None
         Builds the engine with the bridge's callbacks (``None``: intents are injected, e.g. by tests).
     participant : SimulatedParticipant | None
@@ -78,13 +78,13 @@ class AppController(QObject, AppCommands):
 
     def __init__(self, window: Any, *, document: Document | None = None, language_model: Any = None,
                  paradigm: str = "ssvep", documents_dir: Path, autosave_dir: Path | None = None,
-                 prefs: AccessibilityPrefs | None = None,
+                 settings: Settings | None = None,
                  engine_factory: Callable[[EngineBridge], Any] | None = None,
                  participant: Any = None, board_name: str = "none", autosave_keep: int = 10,
                  confirm: str = "none", recovery: list[Any] | None = None, open_path: str | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self.prefs = prefs or AccessibilityPrefs()
+        self.settings = settings or Settings()
         self.paradigm = paradigm
         self.confirm = confirm
         self.documents_dir = Path(documents_dir)
@@ -316,7 +316,7 @@ class AppController(QObject, AppCommands):
         if intent.kind == IntentKind.SELECT and not isinstance(intent.payload, (tuple, list)):
             self.window.keyboard.selected_id = intent.payload
             self.window.keyboard.invalidate()
-            self._dwell.start(int(self.prefs.dwell_s * 1000) or 1)
+            self._dwell.start(int(self.settings.speller.dwell_s * 1000) or 1)
         self._show_messages()
         self._refresh()
         self.window.status.set_state("paused — wake gesture resumes" if self.speller.paused else "", warn=True)

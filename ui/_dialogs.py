@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,9 +17,7 @@ from PyQt6.QtWidgets import (
 )
 
 from bci_input._errors import BciInputError
-from bci_input.settings import Settings, settings_from_dict, settings_to_dict
-
-from ._prefs import AccessibilityPrefs
+from bci_input.settings import Settings, merge_settings, settings_from_dict, settings_to_dict
 
 __all__ = ["SessionSetupDialog", "AccessibilityDialog", "available_boards"]
 
@@ -126,10 +122,10 @@ class SessionSetupDialog(QDialog):
         data["language"].update(backend=self.backend.currentText(), endpoint_url=self.endpoint.text().strip(),
                                 api_key_env=self.api_key_env.text().strip())
         settings = settings_from_dict(data)
-        from ._prefs import prefs_path
+        from bci_input.calibration import profile_settings_path
 
         profile = self.profile.currentText().strip()
-        prefs_path(profile)  # validates the name
+        profile_settings_path(profile)  # validates the name
         return settings, profile
 
     def accept(self) -> None:
@@ -143,12 +139,17 @@ class SessionSetupDialog(QDialog):
 
 
 class AccessibilityDialog(QDialog):
-    """Font and target size, contrast, flicker colours, scan speed, dwell time and switch preset."""
+    """Font and target size, contrast, flicker colours, scan speed, dwell time and switch preset.
 
-    def __init__(self, prefs: AccessibilityPrefs, parent: QWidget | None = None) -> None:
+    It edits the keys of :data:`bci_input.settings.PROFILE_KEYS` of ``settings``; ``result_settings`` is the
+    whole validated settings object after OK.
+    """
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Accessibility")
-        self.base = prefs
+        self.base = settings
+        prefs, speller = settings.ui, settings.speller
         self.font_size = QSpinBox()
         self.font_size.setRange(12, 72)
         self.font_size.setValue(prefs.font_size)
@@ -163,13 +164,13 @@ class AccessibilityDialog(QDialog):
         self.scan_step.setRange(0.3, 5.0)
         self.scan_step.setSingleStep(0.1)
         self.scan_step.setSuffix(" s")
-        self.scan_step.setValue(prefs.scan_step_s)
+        self.scan_step.setValue(speller.scan_step_s)
         self.dwell = QDoubleSpinBox()
         self.dwell.setRange(0.0, 5.0)
         self.dwell.setSingleStep(0.1)
         self.dwell.setSuffix(" s")
-        self.dwell.setValue(prefs.dwell_s)
-        self.switch_preset = _combo(["one-switch", "two-switch"], prefs.switch_preset)
+        self.dwell.setValue(speller.dwell_s)
+        self.switch_preset = _combo(["one-switch", "two-switch"], speller.switch_preset)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #ef5350;")
         form = QFormLayout()
@@ -185,21 +186,23 @@ class AccessibilityDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
-        self.result_prefs: AccessibilityPrefs | None = None
+        self.result_settings: Settings | None = None
 
-    def values(self) -> AccessibilityPrefs:
-        """Return the validated preferences (raises :class:`ConfigError` on a bad colour)."""
-        return dataclasses.replace(
-            self.base, font_size=self.font_size.value(), target_size=self.target_size.value(),
-            high_contrast=self.high_contrast.isChecked(), flicker_color=self.flicker_color.text().strip(),
-            background_color=self.background_color.text().strip(), scan_step_s=round(self.scan_step.value(), 2),
-            dwell_s=round(self.dwell.value(), 2), switch_preset=self.switch_preset.currentText(),
-        ).validate()
+    def values(self) -> Settings:
+        """Return the validated settings (raises :class:`ConfigError` on a bad colour)."""
+        return merge_settings(self.base, {
+            "ui": {"font_size": self.font_size.value(), "target_size": self.target_size.value(),
+                   "high_contrast": self.high_contrast.isChecked(),
+                   "flicker_color": self.flicker_color.text().strip(),
+                   "background_color": self.background_color.text().strip()},
+            "speller": {"scan_step_s": round(self.scan_step.value(), 2), "dwell_s": round(self.dwell.value(), 2),
+                        "switch_preset": self.switch_preset.currentText()},
+        })
 
     def accept(self) -> None:
         """Close only if the values are valid."""
         try:
-            self.result_prefs = self.values()
+            self.result_settings = self.values()
         except BciInputError as exc:
             self.error.setText(str(exc))
             return

@@ -20,8 +20,9 @@ from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QWidget
 
+from bci_input.settings import UiSettings
+
 from ._grid import TargetGrid
-from ._prefs import AccessibilityPrefs
 
 log = logging.getLogger(__name__)
 
@@ -189,17 +190,17 @@ class FlickerGrid(TargetGrid):
 
     Parameters
     ----------
-    prefs : AccessibilityPrefs | None
-        Colours and sizes.
+    ui : UiSettings | None
+        Colours and sizes (the ``[ui]`` settings).
     rate : float
         Display refresh rate in Hz.
     parent : QWidget | None
         Parent widget.
     """
 
-    def __init__(self, prefs: AccessibilityPrefs | None = None, rate: float = 60.0,
+    def __init__(self, ui: UiSettings | None = None, rate: float = 60.0,
                  parent: QWidget | None = None) -> None:
-        super().__init__(prefs, parent)
+        super().__init__(ui, parent)
         self.clock = FrameClock(rate, parent=self)
         self.clock.frame.connect(self._present)
         self._freqs = np.zeros(0)

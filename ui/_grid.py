@@ -27,7 +27,8 @@ from PyQt6.QtGui import (
 )
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from ._prefs import AccessibilityPrefs
+from bci_input.settings import UiSettings
+
 from ._theme import Theme, theme_for
 
 __all__ = ["TargetGrid", "display_label"]
@@ -56,7 +57,7 @@ class TargetGrid(QWidget):
 
     Parameters
     ----------
-    prefs : AccessibilityPrefs
+    ui : UiSettings | None
         Colours and target size.
     parent : QWidget | None
         Parent widget.
@@ -64,10 +65,10 @@ class TargetGrid(QWidget):
 
     target_clicked = pyqtSignal(object)
 
-    def __init__(self, prefs: AccessibilityPrefs | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, ui: UiSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.prefs = prefs or AccessibilityPrefs()
-        self.theme: Theme = theme_for(self.prefs)
+        self.ui = ui or UiSettings()
+        self.theme: Theme = theme_for(self.ui)
         self.targets: list[Any] = []
         self._rects: list[QRectF] = []
         self._irects: list[QRect] = []
@@ -88,10 +89,10 @@ class TargetGrid(QWidget):
         self._relayout()
         self.update()
 
-    def set_prefs(self, prefs: AccessibilityPrefs) -> None:
-        """Apply new accessibility preferences."""
-        self.prefs = prefs
-        self.theme = theme_for(prefs)
+    def set_ui(self, ui: UiSettings) -> None:
+        """Apply new ``[ui]`` settings (sizes and colours)."""
+        self.ui = ui
+        self.theme = theme_for(ui)
         self._relayout()
         self.update()
 
@@ -170,7 +171,7 @@ class TargetGrid(QWidget):
         if not rows:
             return
         w, h = float(self.width()), float(self.height())
-        row_h = min((h - _GAP * (len(rows) + 1)) / len(rows), self.prefs.target_size * 1.6)
+        row_h = min((h - _GAP * (len(rows) + 1)) / len(rows), self.ui.target_size * 1.6)
         total_h = row_h * len(rows) + _GAP * (len(rows) - 1)
         y = max(_GAP, (h - total_h) / 2)
         n_cols = self.grid_columns or self.char_columns(sum(1 for t in self.targets if t.kind == "char"))
@@ -237,7 +238,7 @@ class TargetGrid(QWidget):
 
     def _label_font(self, font: QFont, target: Any) -> None:
         """Set ``font`` to the size and weight of ``target``'s label (characters large and bold)."""
-        base_pt = max(11.0, min(28.0, self.prefs.target_size / 3.6))
+        base_pt = max(11.0, min(28.0, self.ui.target_size / 3.6))
         font.setPointSizeF(base_pt if target.kind == "char" else base_pt * 0.72)
         font.setBold(target.kind == "char")
 

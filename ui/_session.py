@@ -66,14 +66,11 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
     return (lambda: ProcessLanguageModel(lang)), name, False
 
 
-def _engine_config(settings: Any, prefs: Any) -> Any:
+def _engine_config(settings: Any) -> Any:
     from bci_input.engine import EngineConfig
 
-    overrides: dict[str, Any] = {}
-    if prefs is not None:
-        overrides = {"scan_step_s": prefs.scan_step_s, "switch_preset": prefs.switch_preset,
-                     "gaze_s": max(0.3, prefs.dwell_s)}
-    return EngineConfig.from_settings(settings.speller, **overrides)
+    # The pause after a selection is the dwell the person sees, and never shorter than 0.3 s.
+    return EngineConfig.from_settings(settings.speller, gaze_s=max(0.3, settings.speller.dwell_s))
 
 
 def _processors(paradigm: str, sfreq: float) -> list[Any]:
@@ -119,8 +116,7 @@ class _DeveloperCallbacks:
         self.bridge.on_intent(intent)
 
 
-def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str,
-                         prefs: Any = None) -> tuple[Any, Any, str]:
+def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str) -> tuple[Any, Any, str]:
     """Return ``(engine_factory | None, participant | None, board label)``.
 
     ``engine_factory(bridge)`` builds the :class:`~bci_input.engine.Engine` with the bridge's callbacks.
@@ -130,7 +126,7 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str,
         return None, None, "no device"
     from bci_input.engine import Engine, EngineCallbacks
 
-    cfg = _engine_config(settings, prefs)
+    cfg = _engine_config(settings)
     if board in SIMULATED_BOARDS:
         from bci_input.simulation import SimulatedParticipant
 

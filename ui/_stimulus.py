@@ -97,7 +97,7 @@ class StimulusPresenter(QObject):
             self.window.flicker.start()
         self.preview = preview
         if preview and paradigm in ("p300", "scan"):
-            step = 0.175 if paradigm == "p300" else self.window.prefs.scan_step_s
+            step = 0.175 if paradigm == "p300" else self.window.settings.speller.scan_step_s
             self._timer.start(int(step * 1000))
             self._preview_step()
 

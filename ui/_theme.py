@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from PyQt6.QtGui import QColor
 
-from ._prefs import AccessibilityPrefs
+from bci_input.settings import UiSettings
 
 __all__ = ["Theme", "theme_for", "stylesheet"]
 
@@ -39,8 +39,8 @@ class Theme:
     target_size: int
 
 
-def theme_for(prefs: AccessibilityPrefs) -> Theme:
-    """Return the theme for ``prefs`` (a dark theme, or black/white/yellow in high contrast)."""
+def theme_for(prefs: UiSettings) -> Theme:
+    """Return the theme for the ``[ui]`` settings ``prefs`` (dark, or black/white/yellow in high contrast)."""
     if prefs.high_contrast:
         return Theme(
             window=QColor("#000000"), panel=QColor("#000000"), text=QColor("#ffffff"), muted=QColor("#e0e0e0"),

@@ -12,11 +12,12 @@ from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from bci_input.settings import Settings
+
 from ._editor import DocumentView
 from ._flicker import FlickerGrid
 from ._grid import TargetGrid
 from ._keyboards import P300Grid, ScanKeyboard
-from ._prefs import AccessibilityPrefs
 from ._rewrite import RewritePanel
 from ._status import StatusPanel
 from ._theme import stylesheet, theme_for
@@ -47,8 +48,8 @@ class MainWindow(QMainWindow):
 
     Parameters
     ----------
-    prefs : AccessibilityPrefs
-        Sizes and colours.
+    settings : Settings
+        The session settings (sizes and colours come from ``settings.ui``).
     paradigm : str
         ``'ssvep'``, ``'p300'`` or ``'scan'``.
     """
@@ -60,12 +61,12 @@ class MainWindow(QMainWindow):
     scope_toggled = pyqtSignal(bool)
     developer_toggled = pyqtSignal(bool)
 
-    def __init__(self, prefs: AccessibilityPrefs, paradigm: str = "ssvep") -> None:
+    def __init__(self, settings: Settings, paradigm: str = "ssvep") -> None:
         super().__init__()
         self.setWindowTitle("bci-input")
         self.resize(1280, 860)
-        self.prefs = prefs
-        self.theme = theme_for(prefs)
+        self.settings = settings
+        self.theme = theme_for(settings.ui)
         central = QWidget()
         central.setObjectName("central")
         self.setCentralWidget(central)
@@ -107,10 +108,10 @@ class MainWindow(QMainWindow):
         self.message.setVisible(False)
         outer.addWidget(self.message)
 
-        self.flicker = FlickerGrid(prefs)
-        self.p300 = P300Grid(prefs)
+        self.flicker = FlickerGrid(settings.ui)
+        self.p300 = P300Grid(settings.ui)
         self.p300.grid_columns = 8
-        self.scan = ScanKeyboard(prefs)
+        self.scan = ScanKeyboard(settings.ui)
         self.stack = QStackedWidget()
         for w in (self.flicker, self.p300, self.scan):
             self.stack.addWidget(w)
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
         self._dropped_timer.start(500)
         self.paradigm = ""
         self.set_paradigm(paradigm)
-        self.apply_prefs(prefs)
+        self.apply_settings(settings)
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&Session")
@@ -167,10 +168,10 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.keyboard)
         self.mode_badge.setText(_MODE_NAMES.get(paradigm, paradigm.upper()))
 
-    def apply_prefs(self, prefs: AccessibilityPrefs) -> None:
-        """Apply accessibility preferences to every widget."""
-        self.prefs = prefs
-        self.theme = theme_for(prefs)
+    def apply_settings(self, settings: Settings) -> None:
+        """Apply the ``[ui]`` settings (sizes, contrast, colours) to every widget."""
+        self.settings = settings
+        self.theme = theme_for(settings.ui)
         self.setStyleSheet(stylesheet(self.theme))
         # Room for the longest page title in the style's font, so a page change never clips it.
         self.page_label.ensurePolished()
@@ -181,7 +182,7 @@ class MainWindow(QMainWindow):
         self.status.theme = self.theme
         self.status.quality.theme = self.theme
         for k in self.keyboards():
-            k.set_prefs(prefs)
+            k.set_ui(settings.ui)
 
     def show_layout(self, layout: Any, selected_text: str = "") -> None:
         """Show the speller's layout (targets, page) on the keyboard and the rewrite panel."""

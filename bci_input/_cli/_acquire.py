@@ -9,8 +9,7 @@ from collections.abc import Callable
 
 from .._errors import DeviceError
 from .._types import Chunk, Source
-
-BOARD_KEYS = ("serial_port", "mac_address", "ip_address", "ip_port", "serial_number", "timeout", "other_info")
+from ._common import BOARD_FLAGS as BOARD_KEYS
 
 
 def open_board(args: argparse.Namespace) -> Source:
@@ -18,7 +17,8 @@ def open_board(args: argparse.Namespace) -> Source:
     from ..hardware import open_source, set_brainflow_logging
 
     set_brainflow_logging(bool(getattr(args, "verbose", False)))
-    return open_source(board=args.board, **{k: getattr(args, k) for k in BOARD_KEYS})
+    acq = args.settings.acquisition
+    return open_source(board=acq.board, **{k: getattr(acq, k) for k in BOARD_KEYS})
 
 
 def pump(

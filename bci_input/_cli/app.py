@@ -32,27 +32,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     """Run the app."""
-    import dataclasses
-
-    from ..settings import AcquisitionSettings
-
-    settings = load_cli_settings(args)
-    acq = dataclasses.replace(
-        settings.acquisition if isinstance(settings.acquisition, AcquisitionSettings) else AcquisitionSettings(),
-        board=args.board, serial_port=args.serial_port or settings.acquisition.serial_port,
-        mac_address=args.mac_address or settings.acquisition.mac_address,
-        ip_address=args.ip_address or settings.acquisition.ip_address,
-        ip_port=args.ip_port or settings.acquisition.ip_port,
-        serial_number=args.serial_number or settings.acquisition.serial_number,
-        timeout=args.timeout or settings.acquisition.timeout,
-        other_info=args.other_info or settings.acquisition.other_info,
-    )
-    settings = dataclasses.replace(settings, acquisition=acq)
     quit_after = args.quit_after if args.quit_after is not None else (3.0 if args.screenshot else None)
     from ..ui._app import AppOptions, run_app
 
     return run_app(AppOptions(
-        board=args.board, profile=args.profile, mode=args.mode, lm=args.lm, open_path=args.open_path,
-        screenshot=args.screenshot, quit_after=quit_after, developer=args.developer, scope=args.scope,
-        settings=settings,
+        profile=args.profile, lm=args.lm, open_path=args.open_path, screenshot=args.screenshot,
+        quit_after=quit_after, developer=args.developer, settings=load_cli_settings(args),
     ))

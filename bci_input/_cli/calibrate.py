@@ -88,10 +88,8 @@ def _make_source(args: argparse.Namespace, spec: Any) -> tuple[Any, Any, str]:
 
     check_live_stimuli(spec.name, simulated=False)
     settings = load_cli_settings(args)
-    fields = ("board", "serial_port", "mac_address", "ip_address", "ip_port", "serial_number", "timeout",
-              "other_info")
-    src = open_source(settings.acquisition, **{f: getattr(args, f) for f in fields})
-    return src, _print_cue, args.board
+    src = open_source(settings.acquisition)
+    return src, _print_cue, settings.acquisition.board
 
 
 def _print_cue(cue: Any) -> None:

@@ -3,6 +3,13 @@
 from ._archive import export_profile, import_profile
 from ._epochs import DataCheck, Epochs, check_minimum_data, extract_epochs, reject_artifacts
 from ._from_recording import load_calibration_recording
+from ._preferences import (
+    load_profile_settings,
+    profile_settings_path,
+    resolve_settings,
+    save_profile_settings,
+    with_profile_settings,
+)
 from ._profile import Profile
 from ._profile_io import (
     delete_profile,
@@ -42,6 +49,12 @@ __all__ = [
     "recordings_dir",
     "PARADIGMS",
     "SCHEMA_VERSION",
+    # a person's settings
+    "resolve_settings",
+    "profile_settings_path",
+    "load_profile_settings",
+    "save_profile_settings",
+    "with_profile_settings",
     # protocol
     "ParadigmSpec",
     "PARADIGM_SPECS",

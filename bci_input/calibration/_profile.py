@@ -93,7 +93,7 @@ class Profile:
     path: Path | None = None
 
     @classmethod
-    def new(cls, name: str, info: StreamInfo, board: str = "unknown", ui: dict[str, Any] | None = None) -> Profile:
+    def new(cls, name: str, info: StreamInfo, board: str = "unknown") -> Profile:
         """Create an empty profile for one board and channel layout.
 
         Parameters
@@ -104,8 +104,6 @@ class Profile:
             Channel names, types and sampling rate of the headset.
         board : str
             Board name, as in ``--board``.
-        ui : dict | None
-            Accessibility/UI settings to remember (font size, colours...).
 
         Returns
         -------
@@ -120,7 +118,9 @@ class Profile:
             "board": str(board),
             "channels": {"names": list(info.ch_names), "types": list(info.ch_types), "sfreq": float(info.sfreq)},
             "paradigms": {},
-            "ui": to_jsonable(dict(ui or {})),
+            # Kept empty, so older versions still read the file: a person's display settings live in the
+            # profile's settings file (bci_input.calibration._preferences), which migrates an old "ui" here.
+            "ui": {},
         }
         from .. import __version__
 

@@ -23,16 +23,16 @@ def main() -> None:
     """Render every shot; fail if a label does not fit its cell."""
     app = QApplication(sys.argv[:1])
     from bci_input.ui._app import AppOptions, build_app
-    from bci_input.ui._prefs import AccessibilityPrefs
 
     from bci_input.document import InsertText
+    from bci_input.settings import merge_settings
 
     for mode, text, targets, high_contrast, out in SHOTS:
         os.environ["BCI_INPUT_HOME"] = tempfile.mkdtemp()
         window, ctrl = build_app(AppOptions(board="none", lm="wordfreq", mode=mode))
         window.resize(1280, 860)
         if high_contrast:
-            window.apply_prefs(AccessibilityPrefs(high_contrast=True, font_size=30))
+            window.apply_settings(merge_settings(window.settings, {"ui": {"high_contrast": True, "font_size": 30}}))
         window.show()
         ctrl.document.apply(InsertText(text))
         for tid in targets:

@@ -10,19 +10,19 @@ import tempfile
 from pathlib import Path
 
 from bci_input.ui._controller import AppController
-from bci_input.ui._prefs import AccessibilityPrefs
 from bci_input.ui._window import MainWindow
 from PyQt6.QtWidgets import QApplication
 
 from bci_input._types import Intent, IntentKind
 from bci_input.document import Document
 from bci_input.language import WordFreqModel
+from bci_input.settings import Settings
 
 
 def main(out: str = "docs/img/app-rewrite.png") -> None:
     """Drive the rewrite flow with intents and save a PNG of the window to ``out``."""
     app = QApplication(sys.argv[:1])
-    window = MainWindow(AccessibilityPrefs(), "ssvep")
+    window = MainWindow(Settings(), "ssvep")
     tmp = Path(tempfile.mkdtemp())
     doc = Document("Dear Sarah,\n\ni has a question about the bill. please help me")
     ctrl = AppController(window, document=doc, language_model=WordFreqModel(), documents_dir=tmp)
