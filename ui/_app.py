@@ -212,7 +212,8 @@ class AppShell:
                 return open_source(self.settings.acquisition)
 
             on_cue = None
-        self.wizard = CalibrationWizard(factory, board=board, on_cue=on_cue)
+        self.wizard = CalibrationWizard(factory, board=board, on_cue=on_cue,
+                                        line_freq=self.settings.acquisition.line_freq)
         self.wizard.finished.connect(lambda _result: self.apply_setup(self.settings, self.profile))
         self.wizard.show()
         return self.wizard

@@ -73,14 +73,21 @@ def _engine_config(settings: Any) -> Any:
     return EngineConfig.from_settings(settings.speller, gaze_s=max(0.3, settings.speller.dwell_s))
 
 
-def _processors(paradigm: str, sfreq: float) -> list[Any]:
-    from bci_input.stream import BandPass
+def _processors(settings: Any, paradigm: str, sfreq: float, prof: Any = None) -> list[Any]:
+    """Return the live chain: a notch at ``acquisition.line_freq``, then the band the profile was calibrated on."""
+    from bci_input.stream import live_processors
 
-    if paradigm == "ssvep":
-        return [BandPass(sfreq, 6.0, 45.0)]
-    if paradigm == "p300":
-        return [BandPass(sfreq, 1.0, 20.0)]
-    return []
+    return live_processors(paradigm, sfreq, settings.acquisition.line_freq, band=_profile_band(prof, paradigm))
+
+
+def _profile_band(prof: Any, paradigm: str) -> tuple[float | None, float | None] | None:
+    """Return the ``(l_freq, h_freq)`` the profile's ``paradigm`` calibration filtered with (None: the default)."""
+    if prof is None or paradigm not in prof.paradigms:
+        return None
+    spec = prof.paradigm(paradigm).get("settings", {})
+    if "l_freq" not in spec or "h_freq" not in spec:
+        return None
+    return spec["l_freq"], spec["h_freq"]
 
 
 class _DeveloperCallbacks:
@@ -150,13 +157,13 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str)
             if twin is not None:
                 twin.start()
                 if paradigm == "p300":
-                    decoder = calibrate_p300(twin, cfg)
+                    decoder = calibrate_p300(twin, cfg, line_freq=settings.acquisition.line_freq)
                 switches = calibrate_switches(twin)
                 twin.stop()
             cb = _DeveloperCallbacks(bridge, participant, cfg.switch_preset)
             callbacks = EngineCallbacks(cb.on_intent, cb.on_stimulus, bridge.on_status, bridge.on_error)
             engine = Engine(participant, decoder, paradigm, callbacks, config=cfg,
-                            processors=_processors(paradigm, participant.sfreq), switches=switches,
+                            processors=_processors(settings, paradigm, participant.sfreq), switches=switches,
                             eeg_picks=participant.eeg_picks)
             cb.engine = engine
             engine.pause()  # developer mode: decide only while the participant attends a clicked target
@@ -181,7 +188,7 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str)
         for sw in switches:  # a rebuilt session must not inherit a burst in progress from the last engine
             sw.reset()
         return Engine(source, decoder, paradigm, callbacks, config=cfg,
-                      processors=_processors(paradigm, source.info.sfreq), switches=switches)
+                      processors=_processors(settings, paradigm, source.info.sfreq, prof), switches=switches)
 
     return hw_factory, None, board + lsl_label(settings.acquisition)
 

@@ -43,6 +43,7 @@ from bci_input.calibration import (
     SessionCallbacks,
     build_report,
     get_spec,
+    live_spec,
     open_or_create_profile,
     store_result,
 )
@@ -78,6 +79,9 @@ class CalibrationWizard(QWidget):
         called with the source and the protocol when a session starts.
     record_dir : Path | None
         Where sessions are recorded (``None``: not recorded).
+    line_freq : float | None
+        Mains frequency (``acquisition.line_freq``): SSVEP and P300 epochs are notched there, like the live
+        chain (:func:`bci_input.calibration.live_spec`); ``None``: no notch.
     parent : QWidget | None
         Parent widget.
     """
@@ -86,9 +90,11 @@ class CalibrationWizard(QWidget):
 
     def __init__(self, source_factory: Callable[[], Source], *, board: str = "unknown",
                  on_cue: Callable[[Source, Any], Callable[[Cue], None]] | None = None,
-                 record_dir: Path | None = None, parent: QWidget | None = None) -> None:
+                 record_dir: Path | None = None, line_freq: float | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("bci-input calibration")
+        self.line_freq = line_freq
         self._source_factory = source_factory
         self._board = board
         self._cue_factory = on_cue
@@ -176,7 +182,7 @@ class CalibrationWizard(QWidget):
         """Build the session from the setup page and run it on its worker thread."""
         paradigm = self.paradigm_combo.currentText()
         try:
-            spec = get_spec(paradigm)
+            spec = live_spec(paradigm, self.line_freq)
             source = self._source_factory()
             extra = self._cue_factory(source, spec) if self._cue_factory else None
         except BciInputError as exc:

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from ..calibration import _from_recording as fr
     from ..calibration._epochs import extract_epochs, reject_artifacts
     from ..calibration._profile_io import recordings_dir
-    from ..calibration._protocol import get_spec
+    from ..calibration._protocol import live_spec
     from ..calibration._schema import check_name
     from ..calibration._session import CalibrationSession, SessionCallbacks
     from ..calibration._train import train_calibration
@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
                                    rejected=rejected, window_s=args.window,
                                    progress=lambda s, f: bar(s, 0.1 + 0.9 * f), info=recording.info)
     else:
-        spec = get_spec(args.paradigm, n_targets=args.targets) if args.paradigm == "ssvep" else get_spec(args.paradigm)
+        line_freq = load_cli_settings(args).acquisition.line_freq
+        spec = live_spec(args.paradigm, line_freq, **({"n_targets": args.targets} if args.paradigm == "ssvep" else {}))
         source, on_cue, board = _make_source(args, spec)
         profile = open_or_create_profile(args.profile, source.info, board)
         prev = previous_epochs(profile, spec) if args.top_up else None

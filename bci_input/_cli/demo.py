@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from .._errors import BciInputError, ConfigError, check_option
+from ._common import load_cli_settings
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             on_text=show,
             ssvep_decoder="cca",
             document=document,
+            line_freq=load_cli_settings(args).acquisition.line_freq,
             **({"snr": 0.8} if args.paradigm == "ssvep" else {}),
         )
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ConfigError, DataFormatError, check_option
+from ._common import load_cli_settings
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         base_source=base,
         realtime=base is not None,
         ssvep_decoder=args.ssvep_decoder,
+        line_freq=load_cli_settings(args).acquisition.line_freq,
     )
     print(format_result(result), flush=True)
     if args.json_out:

@@ -26,6 +26,7 @@ from ._protocol import (
     check_live_stimuli,
     get_spec,
     jfpm_codes,
+    live_spec,
     make_cue_plan,
 )
 from ._report import SECTIONS, build_report, html_to_pdf
@@ -59,6 +60,7 @@ __all__ = [
     "ParadigmSpec",
     "PARADIGM_SPECS",
     "get_spec",
+    "live_spec",
     "Cue",
     "make_cue_plan",
     "Epochs",

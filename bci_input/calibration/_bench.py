@@ -62,7 +62,7 @@ def closed_loop_selections(
         ``n`` and ``mean_window_s``.
     """
     from ..engine import Engine, EngineCallbacks, EngineConfig
-    from ..stream import BandPass
+    from ..stream import live_processors
     from ._stats import itr_bits_per_trial
 
     cfg = config or EngineConfig()
@@ -79,7 +79,8 @@ def closed_loop_selections(
         participant.attend(layout.targets[want[state["i"]]].id if state["i"] < n_selections else None)
 
     engine = Engine(participant, decoder, "ssvep", EngineCallbacks(on_intent, participant.on_stimulus), config=cfg,
-                    processors=[BandPass(participant.sfreq, *band)], eeg_picks=participant.eeg_picks, seed=seed)
+                    processors=live_processors("ssvep", participant.sfreq, None, band=band),
+                    eeg_picks=participant.eeg_picks, seed=seed)
     participant.start()
     try:
         t0 = participant.now

@@ -99,24 +99,15 @@ def filter_continuous(data: NDArray[Any], sfreq: float, l_freq: float | None, h_
     -------
     ndarray, shape (n_times, n_channels)
     """
-    from ..stream import BandPass, HighPass, LowPass, Notch
+    from ..stream import signal_chain
 
     x = np.asarray(data, np.float64)
     nan = ~np.isfinite(x)
     x = np.where(nan, 0.0, x)
     x = x - x.mean(axis=0, keepdims=True) if x.shape[0] else x
-    if line_freq is not None and line_freq < sfreq / 2:
-        x = Notch(sfreq, line_freq).process_array(x)
-    hi = h_freq if h_freq is not None and h_freq < sfreq / 2 * 0.95 else None
-    if l_freq is not None and hi is not None:
-        filt: Any = BandPass(sfreq, l_freq, hi)
-    elif l_freq is not None:
-        filt = HighPass(sfreq, l_freq)
-    elif hi is not None:
-        filt = LowPass(sfreq, hi)
-    else:
-        return np.where(nan, np.nan, x)
-    return np.where(nan, np.nan, filt.process_array(x))
+    for filt in signal_chain(sfreq, l_freq, h_freq, line_freq):  # the live chain, run on the recording
+        x = filt.process_array(x)
+    return np.where(nan, np.nan, x)
 
 
 def extract_epochs(

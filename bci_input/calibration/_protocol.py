@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError, check_option
+from ..stream import LIVE_BANDS
 
 __all__ = [
     "ParadigmSpec",
@@ -22,6 +23,7 @@ __all__ = [
     "Cue",
     "PARADIGM_SPECS",
     "get_spec",
+    "live_spec",
     "jfpm_codes",
     "make_cue_plan",
     "P300_CUE_OFFSET",
@@ -142,13 +144,14 @@ _SSVEP_PLACEHOLDER = (8.0, 11.0, 13.0, 15.0)
 PARADIGM_SPECS: dict[str, ParadigmSpec] = {
     "ssvep": ParadigmSpec(
         "ssvep", tuple(f"{f:g} Hz" for f in _SSVEP_PLACEHOLDER), (1, 2, 3, 4), cue_s=1.0, stim_s=3.0, rest_s=0.5,
-        tmin=0.0, tmax=3.0, win_start_s=0.14, l_freq=6.0, h_freq=45.0, reject_ptp_uv=250.0, min_trials_per_class=4,
-        default_trials_per_class=5, freqs=_SSVEP_PLACEHOLDER, phases=tuple(0.5 * np.pi * i for i in range(4)),
+        tmin=0.0, tmax=3.0, win_start_s=0.14, l_freq=LIVE_BANDS["ssvep"][0], h_freq=LIVE_BANDS["ssvep"][1],
+        reject_ptp_uv=250.0, min_trials_per_class=4, default_trials_per_class=5, freqs=_SSVEP_PLACEHOLDER,
+        phases=tuple(0.5 * np.pi * i for i in range(4)),
     ),
     "p300": ParadigmSpec(
         "p300", ("non-target", "target"), (1, 2), cue_s=1.0, stim_s=0.8, rest_s=1.0, tmin=0.0, tmax=0.8,
-        l_freq=1.0, h_freq=20.0, reject_ptp_uv=150.0, min_trials_per_class=30, default_trials_per_class=10,
-        n_items=6, n_repetitions=8, soa_s=0.25,
+        l_freq=LIVE_BANDS["p300"][0], h_freq=LIVE_BANDS["p300"][1], reject_ptp_uv=150.0, min_trials_per_class=30,
+        default_trials_per_class=10, n_items=6, n_repetitions=8, soa_s=0.25,
     ),
     "emg": ParadigmSpec(
         "emg", ("rest", "clench"), (1, 2), cue_s=1.0, stim_s=2.0, rest_s=1.0, tmin=0.0, tmax=2.0,
@@ -180,6 +183,17 @@ def jfpm_codes(n_targets: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
         raise ConfigError(f"Invalid number of SSVEP targets: {n_targets}. Allowed values are 2-{MAX_SSVEP_TARGETS}.")
     codes = [jfpm_code(i) for i in range(n_targets)]
     return tuple(c[0] for c in codes), tuple(c[1] for c in codes)
+
+
+def live_spec(paradigm: str, line_freq: float | None, **kwargs: Any) -> ParadigmSpec:
+    """Return :func:`get_spec` for a calibration on a live headset with mains at ``line_freq``.
+
+    The EEG paradigms the engine filters (:data:`~bci_input.stream.LIVE_BANDS`) are notched at ``line_freq``
+    like the live chain; the switches (EMG, blink) and motor imagery keep their raw signal.
+    """
+    if paradigm in LIVE_BANDS:
+        kwargs["line_freq"] = line_freq
+    return get_spec(paradigm, **kwargs)
 
 
 def get_spec(paradigm: str, *, n_targets: int = 40, **changes: Any) -> ParadigmSpec:

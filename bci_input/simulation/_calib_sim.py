@@ -31,7 +31,7 @@ def record(part: Any, seconds: float) -> Chunk:
 
 
 def calibrate_p300(part: Any, cfg: Any, *, n_targets: int = 10, n_reps: int = 5, n_candidates: int = 40,
-                   columns: int = 8) -> Any:
+                   columns: int = 8, line_freq: float | None = 50.0) -> Any:
     """Run a simulated P300 calibration (attend a cued target while rows and columns flash); fit a decoder.
 
     Parameters
@@ -49,11 +49,11 @@ def calibrate_p300(part: Any, cfg: Any, *, n_targets: int = 10, n_reps: int = 5,
         Fitted, with ``score_stats_`` for :func:`~bci_input.decoding.flash_log_likelihoods`.
     """
     from ..decoding import P300Decoder
-    from ..stream import BandPass
+    from ..stream import Pipeline, live_processors
 
     rng = np.random.default_rng(12345)
     groups = grid_groups(n_candidates, columns)
-    filt = BandPass(part.sfreq, 1.0, 20.0)
+    filt = Pipeline(live_processors("p300", part.sfreq, line_freq))  # the live chain
     soa = int(round(cfg.soa_s * part.sfreq))
     n_ep = int(round(cfg.epoch_s * part.sfreq))
     data: list[NDArray[np.float32]] = []
@@ -100,7 +100,8 @@ def calibrate_switches(part: Any) -> list[Any]:
     return out
 
 
-def calibrate_ssvep(part: Any, cfg: Any, *, n_blocks: int = 4, n_targets: int = 40) -> GrowingWindowTRCA:
+def calibrate_ssvep(part: Any, cfg: Any, *, n_blocks: int = 4, n_targets: int = 40,
+                    line_freq: float | None = 50.0) -> GrowingWindowTRCA:
     """Run a simulated SSVEP calibration (each JFPM target cued ``n_blocks`` times) and fit ensemble TRCA.
 
     Parameters
@@ -116,12 +117,12 @@ def calibrate_ssvep(part: Any, cfg: Any, *, n_blocks: int = 4, n_targets: int = 
         Ensemble-TRCA decoder over the 40 JFPM codes, calibrated for every window length the engine uses.
     """
     from ..speller import Layout, Target, jfpm_code
-    from ..stream import BandPass
+    from ..stream import Pipeline, live_processors
 
     codes = [jfpm_code(i) for i in range(n_targets)]
     layout = Layout("ssvep", tuple(Target(f"cal:{i}", str(i), "char", str(i), f, ph) for i, (f, ph) in
                                    enumerate(codes)), np.ones(n_targets))
-    filt = BandPass(part.sfreq, 6.0, 45.0)
+    filt = Pipeline(live_processors("ssvep", part.sfreq, line_freq))  # the live chain
     n_win = int(round((cfg.latency_s + cfg.max_window_s) * part.sfreq))
     a = int(round(cfg.latency_s * part.sfreq))
     rng = np.random.default_rng(4321)

@@ -15,6 +15,7 @@ from .._types import Intent, IntentKind, Source
 from ..document import Document
 from ..engine import Engine, EngineCallbacks, EngineConfig
 from ..speller import Speller, SpellerLM
+from ..stream import live_processors
 from ._calib_sim import calibrate_p300, calibrate_ssvep, calibrate_switches
 from ._participant import DEFAULT_SNR, SimulatedParticipant, SubjectParams
 from ._typist import Typist
@@ -121,11 +122,12 @@ def lm_charge(latencies: dict[str, float], cfg: EngineConfig) -> float:
     return max(0.0, visible - cfg.gaze_s, total - (cfg.gaze_s + cfg.latency_s + cfg.min_window_s))
 
 
-def _calibrate(part: Any, paradigm: str, cfg: EngineConfig, ssvep_decoder: str, blocks: int) -> Any:
+def _calibrate(part: Any, paradigm: str, cfg: EngineConfig, ssvep_decoder: str, blocks: int,
+               line_freq: float | None) -> Any:
     if paradigm == "p300":
-        return calibrate_p300(part, cfg)
+        return calibrate_p300(part, cfg, line_freq=line_freq)
     if paradigm == "ssvep" and ssvep_decoder == "trca":
-        return calibrate_ssvep(part, cfg, n_blocks=blocks)
+        return calibrate_ssvep(part, cfg, n_blocks=blocks, line_freq=line_freq)
     if paradigm == "ssvep" and ssvep_decoder == "cca":
         return _fundamental_cca(part.sfreq, len(part.decoder_picks))
     return None
@@ -143,8 +145,10 @@ def _fundamental_cca(sfreq: float, n_channels: int) -> Any:
 
 
 def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0, config: EngineConfig | None = None,
-                      calibration_blocks: int = 4) -> Any:
+                      calibration_blocks: int = 4, line_freq: float | None = 50.0) -> Any:
     """Run the simulated calibration of participant ``seed`` once; pass the result to :func:`run_closed_loop`.
+
+    ``line_freq`` is the mains frequency the live chain notches (as ``acquisition.line_freq``; ``None``: none).
 
     Returns
     -------
@@ -157,17 +161,7 @@ def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0,
     part.subject = SubjectParams.draw(np.random.default_rng(seed + 1000))  # same person, another session's noise
     part.start()
     with threadpool_limits(limits=1):
-        return _calibrate(part, paradigm, config or EngineConfig(), "trca", calibration_blocks)
-
-
-def _eeg_processors(paradigm: str, sfreq: float) -> list[Any]:
-    from ..stream import BandPass
-
-    if paradigm == "ssvep":
-        return [BandPass(sfreq, 6.0, 45.0)]
-    if paradigm == "p300":
-        return [BandPass(sfreq, 1.0, 20.0)]
-    return []
+        return _calibrate(part, paradigm, config or EngineConfig(), "trca", calibration_blocks, line_freq)
 
 
 def run_closed_loop(*args: Any, **kwargs: Any) -> ClosedLoopResult:
@@ -203,6 +197,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     decoder: Any = None,
     document: Document | None = None,
     subject_seed: int | None = None,
+    line_freq: float | None = 50.0,
 ) -> ClosedLoopResult:
     """Let a simulated participant write ``text`` with the real engine, speller and document.
 
@@ -250,6 +245,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     subject_seed : int | None
         Draw the subject (SSVEP phases and amplitudes, P300) from this seed instead of ``seed``,
         so several runs with different noise share one person and one calibration.
+    line_freq : float | None
+        Mains frequency the live chain notches (``acquisition.line_freq``; the participant's mains is 50 Hz);
+        ``None``: no notch.
 
     Returns
     -------
@@ -268,9 +266,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     part.start()
     try:
         if decoder is None:
-            decoder = _calibrate(part, paradigm, cfg, ssvep_decoder, calibration_blocks)
+            decoder = _calibrate(part, paradigm, cfg, ssvep_decoder, calibration_blocks, line_freq)
         switches = calibrate_switches(part)
-        processors = _eeg_processors(paradigm, part.sfreq)
+        processors = live_processors(paradigm, part.sfreq, line_freq)
         spl_lm = lm if lm is not None else SpellerLM(language_model)
         doc = document if document is not None else Document()
         typist = Typist(text, part, rng, use_suggestions=spl_lm.model is not None,

@@ -15,6 +15,7 @@ from ._filters import (
     SosFilter,
     default_eeg_pipeline,
 )
+from ._live import LIVE_BANDS, live_processors, signal_chain
 from ._windows import EpochExtractor, Epochs, SlidingWindow, Windows
 
 __all__ = [
@@ -27,6 +28,9 @@ __all__ = [
     "CommonAverageReference",
     "Pipeline",
     "default_eeg_pipeline",
+    "LIVE_BANDS",
+    "live_processors",
+    "signal_chain",
     "SlidingWindow",
     "EpochExtractor",
     "Windows",
