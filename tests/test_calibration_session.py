@@ -71,7 +71,7 @@ def test_ssvep_session_records_markers_trains_and_beats_chance(tmp_path: Path) -
 
     prof = store_result(open_or_create_profile("ssvep-1", info, "simulated"), result)
     cfg = EngineConfig(**engine_settings(load_profile("ssvep-1"), "ssvep"))
-    assert cfg.max_window_s == result.window_s and cfg.threshold == result.stopping_threshold
+    assert cfg.max_window_s == result.window_s and cfg.stopping_threshold == result.stopping_threshold
     assert prof.decoder("ssvep") is result.decoder
 
 

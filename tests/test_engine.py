@@ -58,7 +58,7 @@ def test_prior_times_likelihood_decides_earlier_with_a_confident_prior():
     def run(prior):
         part = SimulatedParticipant(seed=12)
         intents = []
-        cfg = EngineConfig(threshold=0.9, max_window_s=3.0)
+        cfg = EngineConfig(stopping_threshold=0.9, max_window_s=3.0)
         eng = Engine(part, _FixedLikelihood(), "ssvep", EngineCallbacks(intents.append, part.on_stimulus),
                      config=cfg, eeg_picks=part.eeg_picks)
         eng.set_layout(Layout("ssvep", _layout().targets, prior))

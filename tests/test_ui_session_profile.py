@@ -79,8 +79,14 @@ def test_headset_session_uses_the_profiles_emg_switch_and_recommended_settings(t
     assert participant is None
     assert len(engine.switches) == 1 and isinstance(engine.switches[0], EmgSwitch)
     assert engine.switches[0].threshold_ == pytest.approx(emg["thresholds"]["on_uv"])
-    assert engine.config.threshold == pytest.approx(ssvep["stopping_threshold"])
+    assert engine.config.stopping_threshold == pytest.approx(ssvep["stopping_threshold"])
     assert engine.config.max_window_s == pytest.approx(ssvep["window_s"])
+    # Live decoding uses the timing and the filters the calibration trained with (notched at line_freq).
+    spec = ssvep["settings"]
+    assert (engine.config.latency_s, engine.config.step_s) == (spec["win_start_s"], spec["step_s"])
+    notch, band = engine.processors
+    assert notch.freq == spec["line_freq"] == settings.acquisition.line_freq
+    assert (band.low, band.high) == (spec["l_freq"], spec["h_freq"])
     # The stored switch works on the headset's signal: a double clench undoes.
     for c in chunks:
         engine.feed(c)

@@ -17,7 +17,7 @@ SWITCH_PRESETS = ("one-switch", "two-switch")
 
 #: Physical bounds of every numeric field: (low, high, integer, low_inclusive).
 _BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
-    "threshold": (0.0, 1.0, False, False),
+    "stopping_threshold": (0.0, 1.0, False, False),
     "step_s": (0.0, 60.0, False, False),
     "min_window_s": (0.0, 60.0, False, False),
     "max_window_s": (0.0, 60.0, False, False),
@@ -39,20 +39,22 @@ class EngineConfig:
 
     Parameters
     ----------
-    threshold : float
-        Posterior probability at which a target is selected (dynamic stopping).
+    stopping_threshold : float
+        Posterior probability at which a target is selected (dynamic stopping); the same name as
+        ``speller.stopping_threshold`` in the settings and ``stopping_threshold`` in a profile.
     step_s : float
-        SSVEP: seconds between decisions while a trial grows.
+        SSVEP: seconds between decisions while a trial grows (a profile's SSVEP calibration carries its own).
     min_window_s, max_window_s : float
         SSVEP: shortest window decided on, and the window at which the best target is taken anyway.
     gaze_s : float
         Pause between a selection and the next trial (the user finds the next target).
     latency_s : float
-        Visual pathway delay skipped at the start of each SSVEP window.
+        Visual pathway delay skipped at the start of each SSVEP window (a profile's SSVEP calibration
+        carries the one it trained with, its ``win_start_s``).
     soa_s : float
         P300: stimulus onset asynchrony between flashes.
     epoch_s : float
-        P300: epoch length after each flash.
+        P300: epoch length after each flash (a profile's P300 calibration carries the one it trained with).
     max_repetitions : int
         P300: repetitions (every group flashed once) after which the best target is taken.
     min_repetitions : int
@@ -67,7 +69,7 @@ class EngineConfig:
         Scanning: full cycles of a sub-level without a selection before returning to the top level.
     """
 
-    threshold: float = 0.9
+    stopping_threshold: float = 0.9
     step_s: float = 0.5
     min_window_s: float = 0.5
     max_window_s: float = 4.0
@@ -92,11 +94,16 @@ class EngineConfig:
         if self.max_repetitions < max(1, self.min_repetitions):
             raise ConfigError("max_repetitions must be at least min_repetitions (and at least 1).")
 
+    @property
+    def threshold(self) -> float:
+        """The stopping threshold (read-only alias of :attr:`stopping_threshold`)."""
+        return self.stopping_threshold
+
     @classmethod
     def from_settings(cls, speller: Any, **overrides: Any) -> EngineConfig:
         """Build from :class:`bci_input.settings.SpellerSettings` (threshold, window, scan step, preset)."""
         kw: dict[str, Any] = {
-            "threshold": speller.stopping_threshold,
+            "stopping_threshold": speller.stopping_threshold,
             "max_window_s": speller.max_window_s,
             "scan_step_s": speller.scan_step_s,
             "switch_preset": speller.switch_preset,

@@ -137,6 +137,7 @@ def _bench_case(snr: float, seed: int, n_selections: int, trials: int) -> tuple[
     from ..decoding import CCA, FBCCA
     from ..engine import EngineConfig
     from ..simulation import SimulatedParticipant
+    from ._workflow import engine_settings
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,8 +153,7 @@ def _bench_case(snr: float, seed: int, n_selections: int, trials: int) -> tuple[
         part.subject = cal_part.subject  # the same person, fresh noise
         if name.startswith("profile"):
             dec = profile_decoder
-            cfg = EngineConfig(threshold=float(entry["stopping_threshold"] or 0.9),
-                               max_window_s=float(entry["window_s"]))
+            cfg = EngineConfig(**engine_settings(profile, "ssvep"))
         else:
             cls = CCA if name == "CCA" else FBCCA
             dec = cls(sfreq=part.sfreq, freqs=list(freqs), phases=list(phases)).fit_targets(len(part.eeg_picks))

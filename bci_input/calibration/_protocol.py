@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._engine._config import EngineConfig
 from .._errors import ConfigError, check_option
 from ..stream import LIVE_BANDS
 
@@ -55,7 +56,11 @@ class ParadigmSpec:
         Epoch window relative to the onset marker, s.
     win_start_s : float
         Start of the decoding window relative to the onset marker, s (skips the build-up of
-        the response); windows of the accuracy-vs-length sweep start here.
+        the response); windows of the accuracy-vs-length sweep start here. Live SSVEP decoding
+        skips the same (``EngineConfig.latency_s``).
+    step_s : float
+        Step of the accuracy-vs-length sweep, s: the windows are ``step_s, 2 step_s, ...`` long, as
+        the live engine grows them (``EngineConfig.step_s``).
     l_freq, h_freq : float | None
         Band-pass applied before epoching (``None`` = no filter on that side), Hz.
     line_freq : float | None
@@ -89,6 +94,7 @@ class ParadigmSpec:
     tmin: float = 0.0
     tmax: float = 4.0
     win_start_s: float = 0.0
+    step_s: float = EngineConfig.step_s
     l_freq: float | None = 1.0
     h_freq: float | None = 45.0
     line_freq: float | None = None
@@ -110,6 +116,8 @@ class ParadigmSpec:
             raise ConfigError(f"SSVEP needs one frequency per class: {len(self.freqs)} for {len(self.classes)}.")
         if not self.tmax > self.tmin:
             raise ConfigError(f"Epoch window must have tmax > tmin, got ({self.tmin}, {self.tmax}).")
+        if not 0.0 < self.step_s <= 60.0:
+            raise ConfigError(f"Invalid value for 'step_s': {self.step_s}. It must be in (0, 60] s.")
         if not self.tmin <= self.win_start_s < self.tmax:
             raise ConfigError(f"The decoding window start {self.win_start_s} s must lie in the epoch "
                               f"({self.tmin}, {self.tmax}) s.")
@@ -144,14 +152,16 @@ _SSVEP_PLACEHOLDER = (8.0, 11.0, 13.0, 15.0)
 PARADIGM_SPECS: dict[str, ParadigmSpec] = {
     "ssvep": ParadigmSpec(
         "ssvep", tuple(f"{f:g} Hz" for f in _SSVEP_PLACEHOLDER), (1, 2, 3, 4), cue_s=1.0, stim_s=3.0, rest_s=0.5,
-        tmin=0.0, tmax=3.0, win_start_s=0.14, l_freq=LIVE_BANDS["ssvep"][0], h_freq=LIVE_BANDS["ssvep"][1],
+        tmin=0.0, tmax=3.0, win_start_s=EngineConfig.latency_s, l_freq=LIVE_BANDS["ssvep"][0],
+        h_freq=LIVE_BANDS["ssvep"][1],
         reject_ptp_uv=250.0, min_trials_per_class=4, default_trials_per_class=5, freqs=_SSVEP_PLACEHOLDER,
         phases=tuple(0.5 * np.pi * i for i in range(4)),
     ),
     "p300": ParadigmSpec(
-        "p300", ("non-target", "target"), (1, 2), cue_s=1.0, stim_s=0.8, rest_s=1.0, tmin=0.0, tmax=0.8,
+        "p300", ("non-target", "target"), (1, 2), cue_s=1.0, stim_s=0.8, rest_s=1.0, tmin=0.0,
+        tmax=EngineConfig.epoch_s,
         l_freq=LIVE_BANDS["p300"][0], h_freq=LIVE_BANDS["p300"][1], reject_ptp_uv=150.0, min_trials_per_class=30,
-        default_trials_per_class=10, n_items=6, n_repetitions=8, soa_s=0.25,
+        default_trials_per_class=10, n_items=6, n_repetitions=8, soa_s=EngineConfig.soa_s,
     ),
     "emg": ParadigmSpec(
         "emg", ("rest", "clench"), (1, 2), cue_s=1.0, stim_s=2.0, rest_s=1.0, tmin=0.0, tmax=2.0,

@@ -138,7 +138,7 @@ def crop(epochs: Epochs, start_s: float, length_s: float) -> NDArray[np.float32]
 
 def _window_grid(spec: ParadigmSpec, epochs: Epochs) -> list[float]:
     avail = epochs.tmin + epochs.X.shape[1] / epochs.sfreq - spec.win_start_s
-    grid = [w for w in np.arange(0.5, avail + 1e-9, 0.5)]
+    grid = [w for w in np.arange(spec.step_s, avail + 1e-9, spec.step_s)]
     return [round(float(w), 3) for w in grid] or [round(float(avail), 3)]
 
 

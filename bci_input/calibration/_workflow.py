@@ -127,6 +127,10 @@ def store_result(
     return profile
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def engine_settings(profile: Profile, paradigm: str) -> dict[str, Any]:
     """Return the :class:`~bci_input.engine.EngineConfig` fields a profile recommends for a paradigm.
 
@@ -140,15 +144,27 @@ def engine_settings(profile: Profile, paradigm: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``threshold`` (dynamic stopping), and ``max_window_s`` (SSVEP) or ``max_repetitions`` (P300),
-        for the calibrations that recommend them; pass them as ``EngineConfig(**settings)``.
+        ``stopping_threshold`` (dynamic stopping), and ``max_window_s`` (SSVEP) or ``max_repetitions``
+        (P300), for the calibrations that recommend them; and the timing the calibration trained with, so
+        live decoding uses the same: SSVEP ``latency_s`` (the spec's ``win_start_s``) and ``step_s``, P300
+        ``epoch_s`` (``tmax - tmin``) and ``soa_s``. A key an older profile does not store is left out (the
+        engine's default, which older calibrations used). Pass them as ``EngineConfig(**settings)``.
     """
     entry = profile.paradigm(paradigm)
+    spec = entry["settings"]
     out: dict[str, Any] = {}
     if entry["stopping_threshold"] is not None:
-        out["threshold"] = float(entry["stopping_threshold"])
+        out["stopping_threshold"] = float(entry["stopping_threshold"])
     if paradigm == "ssvep" and entry["window_s"] is not None:
         out["max_window_s"] = float(entry["window_s"])
+    if paradigm == "ssvep":
+        out.update({key: float(spec[name]) for key, name in (("latency_s", "win_start_s"), ("step_s", "step_s"))
+                    if _number(spec.get(name))})
+    if paradigm == "p300":
+        if _number(spec.get("tmax")) and _number(spec.get("tmin")):
+            out["epoch_s"] = float(spec["tmax"]) - float(spec["tmin"])
+        if _number(spec.get("soa_s")):
+            out["soa_s"] = float(spec["soa_s"])
     reps = entry["metrics"].get("recommended_repetitions")
     if paradigm == "p300" and reps:
         out["max_repetitions"] = int(reps)
