@@ -13,7 +13,7 @@ from bci_input._errors import ConfigError, check_option
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AppOptions", "has_display", "run_app", "build_app"]
+__all__ = ["AppOptions", "has_display", "run_app", "build_app", "start_session"]
 
 _NO_DISPLAY = (
     "No display found (DISPLAY and WAYLAND_DISPLAY are not set), so the desktop app cannot open. "
@@ -140,6 +140,14 @@ def build_app(opts: AppOptions) -> tuple[Any, Any]:
         kb.interactive = developer
     controller.shell = AppShell(window, controller, settings, opts.profile)  # type: ignore[attr-defined]
     return window, controller
+
+
+def start_session(window: Any, controller: Any) -> None:
+    """Show the window, start the session and, with ``ui.show_scope``, open the signal scope."""
+    window.show()
+    controller.start()
+    if window.settings.ui.show_scope:
+        window.scope_action.setChecked(True)
 
 
 class AppShell:
@@ -274,10 +282,7 @@ def run_app(opts: AppOptions) -> int:
 
     app = _qapp()
     window, controller = build_app(opts)
-    window.show()
-    controller.start()
-    if window.settings.ui.show_scope:
-        window.scope_action.setChecked(True)
+    start_session(window, controller)
     if opts.quit_after is not None:
         def finish() -> None:
             if opts.screenshot:
