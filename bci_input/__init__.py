@@ -16,7 +16,7 @@ from ._errors import (
     StorageError,
     StreamNotFoundError,
 )
-from ._types import Chunk, Intent, IntentKind, Modality, Source, StreamInfo
+from ._types import Chunk, Intent, IntentKind, Modality, Source, StreamInfo, WrappedSource
 
 __version__ = "0.1.0"
 
@@ -35,5 +35,6 @@ __all__ = [
     "IntentKind",
     "Modality",
     "Source",
+    "WrappedSource",
     "StreamInfo",
 ]

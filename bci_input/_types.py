@@ -17,6 +17,7 @@ __all__ = [
     "Chunk",
     "StreamInfo",
     "Source",
+    "WrappedSource",
     "Intent",
     "IntentKind",
     "Modality",
@@ -198,6 +199,38 @@ class Source(abc.ABC):
         tb: types.TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class WrappedSource(Source):
+    """A source that passes another one through: every call goes to ``base``.
+
+    Subclasses override what they change (usually :meth:`read`): fault injection, counting, gating.
+
+    Parameters
+    ----------
+    base : Source
+        The wrapped source; its :attr:`info` is this source's.
+    """
+
+    def __init__(self, base: Source) -> None:
+        self.base = base
+        self.info = base.info
+
+    def start(self) -> None:
+        """Start the wrapped source."""
+        self.base.start()
+
+    def stop(self) -> None:
+        """Stop the wrapped source."""
+        self.base.stop()
+
+    def read(self, timeout: float = 0.1) -> Chunk | None:
+        """Read from the wrapped source."""
+        return self.base.read(timeout)
+
+    def insert_marker(self, code: int) -> None:
+        """Stamp a marker on the wrapped source."""
+        self.base.insert_marker(code)
 
 
 class IntentKind(enum.StrEnum):

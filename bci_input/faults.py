@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._errors import ConfigError, DeviceError, check_option
-from ._types import Chunk, Source, StreamInfo
+from ._types import Chunk, Source, StreamInfo, WrappedSource
 
 __all__ = ["GuardReport", "SignalGuard", "Fault", "FaultInjectingSource", "FAULT_KINDS"]
 
@@ -171,7 +171,7 @@ class Fault:
             raise ConfigError("Fault start and duration must be non-negative.")
 
 
-class FaultInjectingSource(Source):
+class FaultInjectingSource(WrappedSource):
     """Wrap a real source and inject faults on a schedule counted in samples.
 
     Parameters
@@ -183,9 +183,8 @@ class FaultInjectingSource(Source):
     """
 
     def __init__(self, base: Source, faults: list[Fault]) -> None:
-        self.base = base
+        super().__init__(base)
         self.faults = list(faults)
-        self.info: StreamInfo = base.info
         self._n_delivered = 0
         self._offset = 0.0
         self._disconnected: Fault | None = None
@@ -205,14 +204,6 @@ class FaultInjectingSource(Source):
             raise DeviceError(f"Injected: {self.info.name} is still unreachable (restart {self._restarts_failed}).")
         self.base.start()
         self._disconnected = None
-
-    def stop(self) -> None:
-        """Stop the wrapped source."""
-        self.base.stop()
-
-    def insert_marker(self, code: int) -> None:
-        """Forward a marker to the wrapped source."""
-        self.base.insert_marker(code)
 
     def _active(self, kind: str, t: float) -> list[tuple[int, Fault]]:
         return [

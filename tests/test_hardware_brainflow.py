@@ -17,7 +17,7 @@ from bci_input.hardware import (
 )
 from bci_input.hardware._boards import board_shim, rows_to_chunk
 
-from bci_input import Source
+from bci_input import WrappedSource
 from bci_input._errors import ConfigError, DeviceError
 from bci_input.settings import AcquisitionSettings
 
@@ -143,21 +143,12 @@ def test_missing_serial_port_for_cyton_names_the_option() -> None:
     assert err.value.code == 13
 
 
-class _Gated(Source):
+class _Gated(WrappedSource):
     """The real board behind a gate the test closes and opens: while closed, its samples are read and dropped."""
 
     def __init__(self, base: BrainFlowSource) -> None:
-        self.base, self.info = base, base.info
+        super().__init__(base)
         self.open = True
-
-    def start(self) -> None:
-        self.base.start()
-
-    def stop(self) -> None:
-        self.base.stop()
-
-    def insert_marker(self, code: int) -> None:
-        self.base.insert_marker(code)
 
     def read(self, timeout: float = 0.1):
         chunk = self.base.read(timeout)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._bench_report import machine_line, markdown_table, write_section
-from .._types import Chunk, Source
+from .._types import Chunk, Source, WrappedSource
 from ..faults import SignalGuard
 
 __all__ = ["run_bench", "run_soak"]
@@ -54,23 +54,13 @@ class _Timed:
         return timed
 
 
-class _GapCounter(Source):
+class _GapCounter(WrappedSource):
     """Pass a source through, counting chunks and timestamp gaps (dropped samples)."""
 
     def __init__(self, base: Source) -> None:
-        self.base = base
-        self.info = base.info
+        super().__init__(base)
         self.guard = SignalGuard(base.info)
         self.n_samples = 0
-
-    def start(self) -> None:
-        self.base.start()
-
-    def stop(self) -> None:
-        self.base.stop()
-
-    def insert_marker(self, code: int) -> None:
-        self.base.insert_marker(code)
 
     def read(self, timeout: float = 0.1) -> Chunk | None:
         chunk = self.base.read(timeout)
