@@ -6,20 +6,30 @@ import threading
 
 import pytest
 
+from bci_input._errors import ConfigError
 from bci_input.language import (
     ALPHABET,
     BACKSPACE,
+    KINDS,
     MAIN_SYMBOLS,
+    REQUESTS,
     REWRITE_PRESETS,
     SYMBOLS,
     Answer,
+    CompletePhrase,
+    CompleteWord,
+    ExpandAbbreviation,
     LanguageModel,
     LanguageWorker,
+    NextSymbols,
+    RewriteText,
     WordFreqModel,
+    ask,
     load_language_model,
     split_context,
     word_diff,
 )
+from bci_input.language._requests import answer_from_json, answer_to_json, request_from_json, request_to_json
 from bci_input.language._types import CAPITALS, DIGITS, LETTERS
 from bci_input.settings import LanguageSettings
 
@@ -169,10 +179,10 @@ def test_worker_drops_stale_answers() -> None:
     errors: list[Exception] = []
     worker = LanguageWorker(model, answers.append, errors.append, debounce_s=0.0)
     try:
-        worker.request("complete_word", 1, context="", prefix="he", k=3)
+        worker.request(CompleteWord("", "he", 3), 1)
         assert model.started.wait(60)
         # While revision 1 computes, the document moves on.
-        worker.request("complete_word", 2, context="", prefix="hel", k=3)
+        worker.request(CompleteWord("", "hel", 3), 2)
         model.gate.set()
         assert worker.wait_idle(60)
     finally:
@@ -185,14 +195,21 @@ def test_worker_drops_stale_answers() -> None:
     assert not worker.is_alive
 
 
+class _FailingWordsModel(WordFreqModel):
+    """The real word-frequency model whose word completion fails."""
+
+    def complete_word(self, context, prefix, k=5, *, revision=0, cancel=None):  # type: ignore[override]
+        raise TypeError("no words today")
+
+
 def test_worker_reports_errors() -> None:
     answers: list[Answer] = []
     errors: list[Exception] = []
-    worker = LanguageWorker(WordFreqModel(), answers.append, errors.append, debounce_s=0.0)
+    worker = LanguageWorker(_FailingWordsModel(), answers.append, errors.append, debounce_s=0.0)
     try:
-        worker.request("complete_word", 1, context="", prefix="a", bogus=1)
+        worker.request(CompleteWord("", "a"), 1)
         assert worker.wait_idle(60)
-        worker.request("next_symbols", 2, context="Hi")
+        worker.request(NextSymbols("Hi"), 2)
         assert worker.wait_idle(60)
     finally:
         worker.stop()
@@ -203,10 +220,28 @@ def test_worker_reports_errors() -> None:
 def test_worker_rejects_unknown_kind() -> None:
     worker = LanguageWorker(WordFreqModel(), lambda a: None, lambda e: None)
     try:
-        with pytest.raises(ValueError, match="Allowed values are"):
-            worker.request("summarise", 1, text="x")
+        with pytest.raises(ConfigError, match="Use one of: next_symbols, complete_word"):
+            worker.request("summarise", 1)  # type: ignore[arg-type]
     finally:
         worker.stop()
+
+
+def test_every_request_kind_is_a_model_method_and_crosses_json(wf: WordFreqModel) -> None:
+    import json
+
+    requests = [NextSymbols("Dear Sa"), CompleteWord("Thank you for your ", "he", 3), CompletePhrase("Thank you", 2),
+                ExpandAbbreviation("ty", "", 2), RewriteText("i has a cat", "fix_grammar", 2)]
+    assert KINDS == tuple(REQUESTS) == tuple(r.kind for r in requests)
+    for request in requests:
+        assert callable(getattr(LanguageModel, request.kind))
+        assert request_from_json(json.loads(json.dumps(request_to_json(request)))) == request
+        answer = ask(wf, request, revision=7)
+        assert answer.kind == request.kind and answer.revision == 7
+        assert answer_from_json(json.loads(json.dumps(answer_to_json(answer)))) == answer
+    rewrites = ask(wf, requests[-1]).value
+    assert rewrites and all(r.diff for r in rewrites)  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="Unknown language request kind 'summarise'"):
+        request_from_json({"kind": "summarise", "text": "x"})
 
 
 def test_word_lists_are_cached_on_disk_and_a_damaged_cache_is_rebuilt(tmp_path) -> None:

@@ -196,7 +196,7 @@ def test_async_answers_and_stale_ones_are_dropped():
     asked = []
     doc = Document("hi ")
     sp = Speller(doc, object(), "ssvep", lm_mode="async",
-                 request_language=lambda kind, r, **kw: asked.append((kind, r)))
+                 request_language=lambda request, r: asked.append((request.kind, r)))
     _ = sp.layout
     assert {k for k, _ in asked} == {"next_symbols", "complete_word", "complete_phrase"}
     rev = doc.revision
@@ -313,11 +313,12 @@ def test_abbreviation_slot_only_when_no_word_starts_with_the_letters() -> None:
 def test_free_text_rewrite_instruction_is_spelled_with_intents() -> None:
     from bci_input._types import Intent, IntentKind, Modality
     from bci_input.document import Document
+    from bci_input.language import LanguageRequest, RewriteText
     from bci_input.speller import Speller
 
-    asked: list[tuple[str, dict]] = []
+    asked: list[LanguageRequest] = []
     doc = Document("I has a cat. It are nice.")
-    sp = Speller(doc, None, "ssvep", lm_mode="async", request_language=lambda kind, rev, **kw: asked.append((kind, kw)))
+    sp = Speller(doc, None, "ssvep", lm_mode="async", request_language=lambda request, rev: asked.append(request))
     for t in ("cmd:menu", "cmd:rewrite_menu", "cmd:select_sentence", "cmd:rewrite_next"):
         sp.select(t)
     assert sp.layout.get("instr:free_text") is not None
@@ -334,7 +335,7 @@ def test_free_text_rewrite_instruction_is_spelled_with_intents() -> None:
     assert sp.layout.extra["instruction"] == "make it happier"
     assert doc.text == "I has a cat. It are nice."  # the document never saw those letters
     assert sp.select("cmd:rewrite_go") == ["rewrite_request"]
-    assert asked[-1] == ("rewrite", {"text": "It are nice.", "instruction": "make it happier", "k": 3})
+    assert asked[-1] == RewriteText("It are nice.", "make it happier", 3)
     assert sp.layout.page == "rewrite_wait"
     sp.select("cmd:reject")
     assert sp.layout.page == "main" and doc.selection is None

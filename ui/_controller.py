@@ -19,6 +19,7 @@ from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from bci_input._errors import BciInputError
 from bci_input._types import Intent, IntentKind, Modality
 from bci_input.document import Autosaver, Document
+from bci_input.language import LanguageAnswer, LanguageModel, LanguageRequest, LanguageWorker
 from bci_input.settings import Settings
 from bci_input.speller import Speller, SpellerLM
 
@@ -76,7 +77,8 @@ class AppController(QObject, AppCommands):
     document_changed = pyqtSignal()
     command_done = pyqtSignal(str, object)
 
-    def __init__(self, window: Any, *, document: Document | None = None, language_model: Any = None,
+    def __init__(self, window: Any, *, document: Document | None = None,
+                 language_model: LanguageModel | None = None,
                  paradigm: str = "ssvep", documents_dir: Path, autosave_dir: Path | None = None,
                  settings: Settings | None = None,
                  engine_factory: Callable[[EngineBridge], Any] | None = None,
@@ -91,7 +93,7 @@ class AppController(QObject, AppCommands):
         self.participant = participant
         self.board_name = board_name
         self.bridge = EngineBridge(self)
-        self.worker: Any = None
+        self.worker: LanguageWorker | None = None
         self.engine: Any = None
         self.autosaver: Autosaver | None = None
         self.last_export: dict[str, Path] = {}
@@ -126,7 +128,7 @@ class AppController(QObject, AppCommands):
         if autosave_dir is not None:
             self.autosaver = Autosaver(autosave_dir, keep=autosave_keep, on_error=self.bridge.on_autosave_failed,
                                        on_saved=self.bridge.on_autosaved)
-        self.model: Any = None
+        self.model: LanguageModel | None = None
         self.speller: Speller
         self.open_path = open_path
         self.recovery = RecoveryOffer(self, recovery or [], document)
@@ -176,14 +178,12 @@ class AppController(QObject, AppCommands):
         self.window.show_recovery(self.recovery.line())
         self.speller.refresh()
 
-    def set_language_model(self, model: Any) -> None:
+    def set_language_model(self, model: LanguageModel | None) -> None:
         """Use ``model`` (from now on) for suggestions and the prior; starts its worker thread."""
         if self._closed or model is None:
             if model is None:
                 self.window.status.set_llm("none")
             return
-        from bci_input.language import LanguageWorker
-
         if self.worker is not None:
             self.worker.stop()
         self._close_model()
@@ -202,7 +202,7 @@ class AppController(QObject, AppCommands):
         if callable(close):
             close()
 
-    def load_language_model_async(self, loader: Callable[[], Any], name: str = "bundled") -> None:
+    def load_language_model_async(self, loader: Callable[[], LanguageModel], name: str = "bundled") -> None:
         """Load a model on a worker thread; the status bar says "loading model…" meanwhile."""
         self.window.status.set_llm(name, loading=True)
 
@@ -341,15 +341,15 @@ class AppController(QObject, AppCommands):
             kb.interactive = on
 
     # ------------------------------------------------------------------ language
-    def _request(self, kind: str, revision: int, **kwargs: Any) -> None:
+    def _request(self, request: LanguageRequest, revision: int) -> None:
         if self.worker is not None and not self._closed:
-            self.worker.request(kind, revision, **kwargs)
+            self.worker.request(request, revision)
 
-    def _on_language_answer(self, answer: Any) -> None:
+    def _on_language_answer(self, answer: LanguageAnswer) -> None:
         if self._closed:
             return
-        self.speller.on_language_answer(answer, getattr(answer, "kind", None) or None)
-        self.window.status.set_llm(str(getattr(answer, "backend", "")), float(getattr(answer, "latency_s", 0.0)))
+        self.speller.on_language_answer(answer)
+        self.window.status.set_llm(answer.backend, answer.latency_s)
         self._refresh()
 
     def _relayout_language(self) -> None:

@@ -22,39 +22,34 @@ import multiprocessing as mp
 import queue
 import threading
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 from bci_input._errors import ModelLoadError
+from bci_input.language import (
+    CompletePhrase,
+    CompleteWord,
+    ExpandAbbreviation,
+    LanguageRequest,
+    NextSymbols,
+    RewriteText,
+)
+from bci_input.language._requests import (
+    RewriteAnswer,
+    SuggestionAnswer,
+    SymbolAnswer,
+    answer_to_json,
+    request_from_json,
+    request_to_json,
+    rewrites_from_json,
+    suggestions_from_json,
+    symbols_from_json,
+)
+from bci_input.settings import LanguageSettings
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ProcessLanguageModel"]
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {"dict": {str(k): float(v) for k, v in value.items()}}
-    items = []
-    for item in value:
-        if hasattr(item, "text") and hasattr(item, "diff"):
-            items.append({"text": item.text, "diff": [list(op) for op in item.diff]})
-        else:
-            items.append([str(item[0]), float(item[1])])
-    return {"list": items}
-
-
-def _decode(value: Any) -> Any:
-    if "dict" in value:
-        return dict(value["dict"])
-    from bci_input.language import Rewrite
-
-    out: list[Any] = []
-    for item in value["list"]:
-        if isinstance(item, dict):
-            out.append(Rewrite(item["text"], tuple(tuple(op) for op in item["diff"])))
-        else:
-            out.append((item[0], float(item[1])))
-    return out
 
 
 class ProcessLanguageModel:
@@ -78,7 +73,7 @@ class ProcessLanguageModel:
     """
 
     def __init__(
-        self, settings: Any, *, timeout_s: float = 900.0, nice: int = 5,
+        self, settings: LanguageSettings, *, timeout_s: float = 900.0, nice: int = 5,
         on_notice: Callable[[str], None] | None = None,
     ) -> None:
         self.on_notice = on_notice
@@ -106,7 +101,7 @@ class ProcessLanguageModel:
         self.name: str = str(ready["name"])
         self.notices: list[str] = list(ready.get("notices", []))
 
-    def _exchange(self, message: dict[str, Any], cancel: Any = None) -> dict[str, Any]:
+    def _exchange(self, message: dict[str, Any], cancel: threading.Event | None = None) -> dict[str, Any]:
         """Send one request (numbered here), wait for its reply and pass on the notices that came with it."""
         with self._lock:
             self._seq += 1
@@ -124,14 +119,12 @@ class ProcessLanguageModel:
             raise RuntimeError(reply["error"])
         return reply
 
-    def _call(self, kind: str, kwargs: dict[str, Any], revision: int, cancel: Any = None) -> Any:
-        from bci_input.language import Answer
+    def _ask(self, request: LanguageRequest, revision: int, cancel: threading.Event | None) -> dict[str, Any]:
+        """Run ``request`` in the child; return its answer as :func:`answer_to_json` wrote it."""
+        reply = self._exchange({"request": request_to_json(request), "revision": revision}, cancel)
+        return dict(reply["answer"])
 
-        reply = self._exchange({"kind": kind, "kwargs": kwargs, "revision": revision}, cancel)
-        return Answer(_decode(reply["value"]), revision, float(reply["latency_s"]), str(reply["backend"]),
-                      kind=kind, cancelled=bool(reply.get("cancelled", False)))
-
-    def _wait_reply(self, rid: int, cancel: Any) -> dict[str, Any]:
+    def _wait_reply(self, rid: int, cancel: threading.Event | None) -> dict[str, Any]:
         """Wait for the answer to request ``rid``, forwarding ``cancel`` once it is set."""
         cancel_sent = False
         while True:
@@ -147,26 +140,29 @@ class ProcessLanguageModel:
             if not self._proc.is_alive():
                 raise EOFError("the process ended")
 
-    def next_symbols(self, context: str, *, revision: int = 0, cancel: Any = None) -> Any:
+    def next_symbols(self, context: str, *, revision: int = 0, cancel: threading.Event | None = None) -> SymbolAnswer:
         """Next-symbol distribution (see the protocol)."""
-        return self._call("next_symbols", {"context": context}, revision, cancel)
+        return symbols_from_json(self._ask(NextSymbols(context), revision, cancel))
 
-    def complete_word(self, context: str, prefix: str, k: int = 5, *, revision: int = 0, cancel: Any = None) -> Any:
+    def complete_word(self, context: str, prefix: str, k: int = 5, *, revision: int = 0,
+                      cancel: threading.Event | None = None) -> SuggestionAnswer:
         """Word completions (see the protocol)."""
-        return self._call("complete_word", {"context": context, "prefix": prefix, "k": k}, revision, cancel)
+        return suggestions_from_json(self._ask(CompleteWord(context, prefix, k), revision, cancel))
 
-    def complete_phrase(self, context: str, k: int = 3, *, revision: int = 0, cancel: Any = None) -> Any:
+    def complete_phrase(self, context: str, k: int = 3, *, revision: int = 0,
+                        cancel: threading.Event | None = None) -> SuggestionAnswer:
         """Phrase continuations (see the protocol)."""
-        return self._call("complete_phrase", {"context": context, "k": k}, revision, cancel)
+        return suggestions_from_json(self._ask(CompletePhrase(context, k), revision, cancel))
 
-    def expand_abbreviation(self, initials: str, context: str, k: int = 3, *, revision: int = 0,
-                            cancel: Any = None) -> Any:
+    def expand_abbreviation(self, initials: str, context: str = "", k: int = 3, *, revision: int = 0,
+                            cancel: threading.Event | None = None) -> SuggestionAnswer:
         """Abbreviation expansions (see the protocol)."""
-        return self._call("expand_abbreviation", {"initials": initials, "context": context, "k": k}, revision, cancel)
+        return suggestions_from_json(self._ask(ExpandAbbreviation(initials, context, k), revision, cancel))
 
-    def rewrite(self, text: str, instruction: str, k: int = 3, *, revision: int = 0, cancel: Any = None) -> Any:
+    def rewrite(self, text: str, instruction: str, k: int = 3, *, revision: int = 0,
+                cancel: threading.Event | None = None) -> RewriteAnswer:
         """Rewrite candidates (see the protocol)."""
-        return self._call("rewrite", {"text": text, "instruction": instruction, "k": k}, revision, cancel)
+        return rewrites_from_json(self._ask(RewriteText(text, instruction, k), revision, cancel))
 
     def learn(self, text: str, *, previous: str = "") -> int:
         """Teach the child's personal vocabulary the words added since ``previous``; 0 when it has none.
@@ -187,7 +183,7 @@ class ProcessLanguageModel:
             self._proc.join(timeout)
 
 
-def _lm_main(conn: Any, settings_json: str, nice: int) -> None:  # pragma: no cover - runs in the child
+def _lm_main(conn: Connection, settings_json: str, nice: int) -> None:  # pragma: no cover - runs in the child
     """Entry point of the language-model process.
 
     The main thread runs the calls one at a time; a reader thread receives the requests and the cancel
@@ -200,8 +196,7 @@ def _lm_main(conn: Any, settings_json: str, nice: int) -> None:  # pragma: no co
             os.nice(nice)
         except OSError:
             pass
-    from bci_input.language import load_language_model
-    from bci_input.settings import LanguageSettings
+    from bci_input.language import ask, load_language_model
 
     notices: list[str] = []
 
@@ -255,9 +250,8 @@ def _lm_main(conn: Any, settings_json: str, nice: int) -> None:  # pragma: no co
                 n = learn(str(req["learn"]), previous=str(req.get("previous", ""))) if callable(learn) else 0
                 conn.send_bytes(json.dumps({"id": rid, "learned": n, "notices": drain()}).encode())
                 continue
-            ans = getattr(model, req["kind"])(**req["kwargs"], revision=int(req["revision"]), cancel=cancel)
-            reply = {"value": _encode(ans.value), "latency_s": ans.latency_s, "backend": ans.backend,
-                     "cancelled": bool(getattr(ans, "cancelled", False))}
+            ans = ask(model, request_from_json(req["request"]), revision=int(req["revision"]), cancel=cancel)
+            reply: dict[str, Any] = {"answer": answer_to_json(ans)}
         except Exception as exc:  # the app shows it; the process keeps serving
             reply = {"error": f"{type(exc).__name__}: {exc}"}
         reply["id"] = rid

@@ -15,6 +15,8 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 
+from bci_input.language import LanguageAnswer
+
 log = logging.getLogger(__name__)
 
 __all__ = ["EngineBridge", "connect_queued"]
@@ -99,7 +101,7 @@ class EngineBridge(QObject):
         text = message if isinstance(message, str) else f"{type(message).__name__}: {message}"
         self._emit(self.error, text)
 
-    def on_language_answer(self, answer: Any) -> None:
+    def on_language_answer(self, answer: LanguageAnswer) -> None:
         """Language-worker callback: an answer arrived."""
         self._emit(self.language_answer, answer)
 

@@ -15,11 +15,22 @@ from ._factory import NullModel, load_language_model
 from ._http import HttpModel
 from ._local import LocalModel
 from ._personal import PersonalizedModel, PersonalVocabulary
+from ._requests import (
+    KINDS,
+    REQUESTS,
+    CompletePhrase,
+    CompleteWord,
+    ExpandAbbreviation,
+    LanguageAnswer,
+    LanguageRequest,
+    NextSymbols,
+    RewriteText,
+    ask,
+)
 from ._text import split_context
 from ._types import (
     ALPHABET,
     BACKSPACE,
-    KINDS,
     MAIN_SYMBOLS,
     NEWLINE,
     REWRITE_PRESETS,
@@ -42,6 +53,15 @@ __all__ = [
     "SYMBOLS",
     "BACKSPACE",
     "KINDS",
+    "REQUESTS",
+    "LanguageRequest",
+    "LanguageAnswer",
+    "NextSymbols",
+    "CompleteWord",
+    "CompletePhrase",
+    "ExpandAbbreviation",
+    "RewriteText",
+    "ask",
     "Answer",
     "LanguageModel",
     "Rewrite",

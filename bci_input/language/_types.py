@@ -21,7 +21,6 @@ __all__ = [
     "NEWLINE",
     "PUNCTUATION",
     "SYMBOLS",
-    "KINDS",
     "Answer",
     "Rewrite",
     "REWRITE_PRESETS",
@@ -57,9 +56,6 @@ ALPHABET: tuple[str, ...] = (
 #: The symbols of ``next_symbols`` distributions: :data:`ALPHABET` and backspace.
 SYMBOLS: tuple[str, ...] = (*ALPHABET, BACKSPACE)
 
-#: The request kinds a :class:`LanguageModel` answers (method names).
-KINDS: tuple[str, ...] = ("next_symbols", "complete_word", "complete_phrase", "expand_abbreviation", "rewrite")
-
 #: Rewrite presets: key -> instruction given to the model.
 REWRITE_PRESETS: dict[str, str] = {
     "fix_grammar": "Correct the grammar, spelling and punctuation of the text. Keep its meaning and wording.",
@@ -87,7 +83,7 @@ class Answer(Generic[T]):
     backend : str
         Name of the model that answered (``"wordfreq"``, ``"local:SmolLM2-135M-Instruct"``, ``"http:..."``).
     kind : str
-        The request kind (a method name in :data:`KINDS`), empty if unknown.
+        The request kind (a method name in :data:`~bci_input.language.KINDS`), empty if unknown.
     cancelled : bool
         True if the request was cancelled; ``value`` then holds what was computed so far (possibly empty).
     """

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from .._errors import ConfigError, check_option
-from ._types import KINDS, Answer, LanguageModel
+from .._errors import ConfigError
+from ._requests import KINDS, REQUESTS, LanguageAnswer, LanguageRequest, ask
+from ._types import LanguageModel
 
 __all__ = ["LanguageWorker"]
 
@@ -19,10 +18,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Request:
-    kind: str
+class _Queued:
+    request: LanguageRequest
     revision: int
-    kwargs: dict[str, Any]
     due: float
     seq: int = field(default=0)
 
@@ -43,7 +41,7 @@ class LanguageWorker:
     model : LanguageModel
         The backend.
     on_answer : callable
-        ``on_answer(answer: Answer)``; ``answer.kind`` names the request kind.
+        ``on_answer(answer: LanguageAnswer)``; ``answer.kind`` names the request kind.
     on_error : callable
         ``on_error(exc: Exception)``.
     debounce_s : float
@@ -55,7 +53,7 @@ class LanguageWorker:
     def __init__(
         self,
         model: LanguageModel,
-        on_answer: Callable[[Answer[Any]], None],
+        on_answer: Callable[[LanguageAnswer], None],
         on_error: Callable[[Exception], None],
         debounce_s: float = 0.05,
         *,
@@ -69,9 +67,9 @@ class LanguageWorker:
         self._debounce = float(debounce_s)
         self._clock = clock
         self._cond = threading.Condition()
-        self._pending: dict[str, _Request] = {}
+        self._pending: dict[str, _Queued] = {}
         self._latest_revision = -(2**62)
-        self._running: _Request | None = None
+        self._running: _Queued | None = None
         self._running_cancel = threading.Event()
         self._stop = threading.Event()
         self._seq = 0
@@ -84,19 +82,19 @@ class LanguageWorker:
         self._thread = threading.Thread(target=self._loop, name="language-worker", daemon=True)
         self._thread.start()
 
-    def request(self, kind: str, revision: int, **kwargs: Any) -> None:
+    def request(self, request: LanguageRequest, revision: int) -> None:
         """Queue a request.
 
         Parameters
         ----------
-        kind : str
-            A method of the model (see :data:`~bci_input.language.KINDS`).
+        request : LanguageRequest
+            What to compute (:class:`~bci_input.language.CompleteWord`, ...); it replaces a pending request of
+            the same kind.
         revision : int
             The document revision the request is computed for.
-        **kwargs
-            Arguments of the method (``context``, ``prefix``, ``k``, ...).
         """
-        check_option("kind", kind, KINDS)
+        if not isinstance(request, tuple(REQUESTS.values())):
+            raise ConfigError(f"Invalid language request {request!r}. Use one of: {', '.join(KINDS)}.")
         if self._stop.is_set():
             raise ConfigError("The language worker is stopped; create a new one.")
         with self._cond:
@@ -106,7 +104,7 @@ class LanguageWorker:
                 if running is not None and running.revision < revision:
                     self._running_cancel.set()
             self._seq += 1
-            self._pending[kind] = _Request(kind, revision, kwargs, self._clock() + self._debounce, self._seq)
+            self._pending[request.kind] = _Queued(request, revision, self._clock() + self._debounce, self._seq)
             self._idle.clear()
             self._cond.notify_all()
 
@@ -136,7 +134,7 @@ class LanguageWorker:
         """Return whether the worker thread runs."""
         return self._thread.is_alive()
 
-    def _next(self) -> _Request | None:
+    def _next(self) -> _Queued | None:
         with self._cond:
             while not self._stop.is_set():
                 if not self._pending:
@@ -148,7 +146,7 @@ class LanguageWorker:
                 if wait > 0:
                     self._cond.wait(min(wait, 0.5))
                     continue
-                del self._pending[req.kind]
+                del self._pending[req.request.kind]
                 self._running = req
                 self._running_cancel = threading.Event()
                 return req
@@ -161,12 +159,9 @@ class LanguageWorker:
                 return
             cancel = self._running_cancel
             try:
-                method = getattr(self.model, req.kind)
-                answer = method(**req.kwargs, revision=req.revision, cancel=cancel)
-                if not answer.kind:
-                    answer = dataclasses.replace(answer, kind=req.kind)
+                answer = ask(self.model, req.request, revision=req.revision, cancel=cancel)
             except Exception as exc:  # reaches the UI, never swallowed
-                log.exception("language model request %s failed", req.kind)
+                log.exception("language model request %s failed", req.request.kind)
                 self._finish()
                 try:
                     self._on_error(exc)
@@ -177,7 +172,7 @@ class LanguageWorker:
                 stale = cancel.is_set() or answer.cancelled or answer.revision < self._latest_revision
             if stale:
                 self.dropped += 1
-                log.debug("dropped stale %s answer for revision %d", req.kind, answer.revision)
+                log.debug("dropped stale %s answer for revision %d", req.request.kind, answer.revision)
             else:
                 self.delivered += 1
                 try:

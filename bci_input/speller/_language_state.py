@@ -5,6 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..language import (
+    CompletePhrase,
+    CompleteWord,
+    ExpandAbbreviation,
+    LanguageAnswer,
+    LanguageRequest,
+    NextSymbols,
+    Rewrite,
+)
 from ._keyboard import wants_capital
 from ._lm import SpellerLM
 from ._typing import abbreviation_like, fit_case
@@ -22,7 +31,7 @@ class LanguageState:
     document: Any
     lm: SpellerLM
     lm_mode: str
-    request_language: Callable[..., None] | None
+    request_language: Callable[[LanguageRequest, int], None] | None
     page: str
     paradigm: str
     _scan_subset: list[int] | None
@@ -41,7 +50,7 @@ class LanguageState:
         self._symbols: dict[str, float] | None = None
         self._words: list[tuple[str, float]] = []
         self._phrases: list[tuple[str, float]] = []
-        self._rewrites: list[Any] = []
+        self._rewrites: list[Rewrite] = []
         self._abbrevs: list[tuple[str, float]] = []
         self._abbrev_for = ""  # the typed letters the expansions are for
         self._lm_revision = -1
@@ -57,7 +66,7 @@ class LanguageState:
             self._lm_revision = rev
             if self.lm_mode == "async":
                 if self.request_language is not None and self.lm.model is not None:
-                    self.request_language("next_symbols", rev, context=before)
+                    self.request_language(NextSymbols(before), rev)
                 return
             self._symbols, sym_s = self.lm.symbols(before)
             self.last_lm_latencies = {"next_symbols": sym_s}
@@ -71,11 +80,11 @@ class LanguageState:
         self._abbrevs = []
         if self.lm_mode == "async":
             if self.request_language is not None and self.lm.model is not None:
-                self.request_language("complete_word", rev, context=ctx, prefix=prefix, k=self.lm.k_words)
+                self.request_language(CompleteWord(ctx, prefix, self.lm.k_words), rev)
                 if want_phrase:
-                    self.request_language("complete_phrase", rev, context=before, k=self.lm.k_phrases)
+                    self.request_language(CompletePhrase(before, self.lm.k_phrases), rev)
                 if not sym_known:
-                    self.request_language("next_symbols", rev, context=before)
+                    self.request_language(NextSymbols(before), rev)
             if not want_phrase:
                 self._phrases = []
             return
@@ -107,30 +116,20 @@ class LanguageState:
                 out.append((w, float(p)))
         return out
 
-    def on_language_answer(self, answer: Any, kind: str | None = None) -> None:
+    def on_language_answer(self, answer: LanguageAnswer, kind: str | None = None) -> None:
         """Take an async language-model answer (dropped if it is for an older revision).
 
         Parameters
         ----------
-        answer : Answer
-            With ``value`` and ``revision``.
+        answer : LanguageAnswer
+            With ``value``, ``revision`` and ``kind``.
         kind : str | None
-            ``next_symbols``, ``complete_word``, ``complete_phrase``, ``expand_abbreviation`` or ``rewrite``;
-            guessed from the value when ``None``.
+            The request kind (:data:`~bci_input.language.KINDS`) when ``answer.kind`` is empty.
         """
-        if getattr(answer, "revision", self.document.revision) < self.document.revision:
+        if answer.revision < self.document.revision:
             return
-        value = getattr(answer, "value", answer)
-        kind = kind or getattr(answer, "kind", "") or None
-        if kind is None:
-            if isinstance(value, dict):
-                kind = "next_symbols"
-            elif value and hasattr(value[0], "diff"):
-                kind = "rewrite"
-            elif value and any(" " in str(v[0]).strip() for v in value):
-                kind = "complete_phrase"
-            else:
-                kind = "complete_word"
+        value: Any = answer.value
+        kind = kind or answer.kind
         if kind == "next_symbols":
             self._symbols = dict(value)
         elif kind == "complete_word":
@@ -139,8 +138,7 @@ class LanguageState:
             if abbreviation_like(prefix) and not value and self.request_language is not None:
                 # No word starts with these letters: read them as word initials (SpeakFaster style).
                 ctx = before[: len(before) - len(prefix)]
-                self.request_language("expand_abbreviation", self.document.revision, initials=prefix, context=ctx,
-                                      k=self.lm.k_phrases)
+                self.request_language(ExpandAbbreviation(prefix, ctx, self.lm.k_phrases), self.document.revision)
         elif kind == "expand_abbreviation":
             self._abbrevs = [(str(p).strip(), float(q)) for p, q in value if str(p).strip()]
             self._abbrev_for = self._context()[1]

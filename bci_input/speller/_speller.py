@@ -25,6 +25,7 @@ from ..document import (
     export_text,
 )
 from ..language import REWRITE_PRESETS as _PRESETS
+from ..language import LanguageRequest, RewriteText
 from ._keyboard import TYPING_PAGES
 from ._language_state import LanguageState
 from ._lm import SYMBOLS, SpellerLM
@@ -58,8 +59,8 @@ class Speller(TypingState, LanguageState):
 
     A plain object used on one thread (the GUI thread in the app, the main loop
     headless). With ``lm_mode='sync'`` it asks the language model itself after
-    each change (cached); with ``'async'`` it calls ``request_language(kind,
-    revision, **kwargs)`` and waits for :meth:`on_language_answer`.
+    each change (cached); with ``'async'`` it calls ``request_language(request,
+    revision)`` and waits for :meth:`on_language_answer`.
 
     Parameters
     ----------
@@ -72,8 +73,9 @@ class Speller(TypingState, LanguageState):
     lm_mode : str
         ``'sync'`` or ``'async'``.
     request_language : callable | None
-        Async mode: called as ``request_language(kind, revision, **kwargs)`` with
-        kind in ``next_symbols``, ``complete_word``, ``complete_phrase``, ``expand_abbreviation``, ``rewrite``.
+        Async mode: called as ``request_language(request, revision)`` with a typed request of
+        :mod:`bci_input.language` (:class:`~bci_input.language.NextSymbols`, ``CompleteWord``, ``CompletePhrase``,
+        ``ExpandAbbreviation``, ``RewriteText``).
     on_layout : callable(Layout) | None
         Called whenever the layout changes.
     hooks : dict[str, callable(Speller)] | None
@@ -103,7 +105,7 @@ class Speller(TypingState, LanguageState):
         paradigm: str = "ssvep",
         *,
         lm_mode: str = "sync",
-        request_language: Callable[..., None] | None = None,
+        request_language: Callable[[LanguageRequest, int], None] | None = None,
         on_layout: Callable[[Layout], None] | None = None,
         hooks: dict[str, Callable[[Speller], None]] | None = None,
         documents_dir: str | Path | None = None,
@@ -362,8 +364,7 @@ class Speller(TypingState, LanguageState):
             self._rewrites = []
             self.page = "rewrite_wait"
             if self.request_language is not None:
-                self.request_language("rewrite", self.document.revision, text=text, instruction=instruction,
-                                      k=self.k_rewrites)
+                self.request_language(RewriteText(text, instruction, self.k_rewrites), self.document.revision)
         else:
             self._rewrites, self.last_lm_latency = self.lm.rewrite(text, instruction, self.k_rewrites)
             self.page = "rewrite_candidates"
