@@ -188,8 +188,7 @@ def test_synthetic_board_p300_needs_calibration() -> None:
 @pytest.mark.slow
 def test_language_model_in_its_own_process(qtbot) -> None:
     """The app's model proxy: same protocol, answers over a pipe, the child ends with the app."""
-    from bci_input.ui._lm_process import ProcessLanguageModel
-
+    from bci_input.language import ProcessLanguageModel
     from bci_input.settings import LanguageSettings
 
     window, ctrl = build_app(AppOptions(board="none", lm="none"))
@@ -321,9 +320,8 @@ def test_saving_teaches_the_personal_vocabulary_once(qtbot) -> None:
     """With personal_vocabulary on, a save teaches the model process the user's new words, never twice."""
     import json
 
-    from bci_input.ui._lm_process import ProcessLanguageModel
-
     from bci_input.document import InsertText
+    from bci_input.language import ProcessLanguageModel
     from bci_input.settings import LanguageSettings, user_data_dir
 
     window, ctrl = build_app(AppOptions(board="none", lm="none"))

@@ -16,9 +16,11 @@ from typing import Any
 
 from bci_input._errors import BciInputError
 from bci_input.document import Document, export_text
+from bci_input.language import LanguageModel
 from bci_input.speller import Speller
 
 from ._export import export_pdf
+from .bridge import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,8 @@ class AppCommands:
     document: Document
     documents_dir: Path
     window: Any
-    model: Any
-    bridge: Any
+    model: LanguageModel | None
+    bridge: EngineBridge
     speller: Speller
     recovery: Any
     dialogs: Any

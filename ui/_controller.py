@@ -21,7 +21,7 @@ from bci_input._types import Intent, IntentKind, Modality
 from bci_input.document import Autosaver, Document
 from bci_input.language import LanguageAnswer, LanguageModel, LanguageRequest, LanguageWorker
 from bci_input.settings import Settings
-from bci_input.speller import Speller, SpellerLM
+from bci_input.speller import Layout, Speller, SpellerLM
 
 from ._commands import AppCommands
 from ._dialog_host import DIALOG_COMMANDS, DialogHost
@@ -326,7 +326,7 @@ class AppController(QObject, AppCommands):
         self.window.keyboard.selected_id = None
         self.window.keyboard.update()
 
-    def _on_target_clicked(self, target_id: Any) -> None:
+    def _on_target_clicked(self, target_id: str) -> None:
         if self.participant is not None:
             self.participant.attend(target_id)
             if self.engine is not None:
@@ -359,7 +359,7 @@ class AppController(QObject, AppCommands):
         self._on_layout(self.speller.layout)
 
     # ------------------------------------------------------------------ view
-    def _on_layout(self, layout: Any) -> None:
+    def _on_layout(self, layout: Layout) -> None:
         if self._closed:
             return
         if layout is not self.speller.layout:  # the last refresh of a speller a command has just replaced

@@ -60,7 +60,7 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
 
         # Leave one core to the GUI thread: the flicker's frame deadlines matter more than LLM latency.
         lang = dataclasses.replace(lang, threads=max(1, (os.cpu_count() or 2) - 1))
-    from ._lm_process import ProcessLanguageModel
+    from bci_input.language import ProcessLanguageModel
 
     # The model runs in its own (lower-priority) process: its Python work cannot delay a flicker frame.
     return (lambda: ProcessLanguageModel(lang)), name, False

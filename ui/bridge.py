@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 
-from bci_input.language import LanguageAnswer
+from bci_input._types import Intent
+from bci_input.language import LanguageAnswer, LanguageModel
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,7 @@ class EngineBridge(QObject):
             log.debug("bridge signal after deletion ignored")
 
     # Callables handed to other threads -------------------------------------------------
-    def on_intent(self, intent: Any) -> None:
+    def on_intent(self, intent: Intent) -> None:
         """Engine callback: a decision was made."""
         self._emit(self.intent, intent)
 
@@ -96,7 +98,7 @@ class EngineBridge(QObject):
         """Engine callback: status update."""
         self._emit(self.status, dict(status))
 
-    def on_error(self, message: Any) -> None:
+    def on_error(self, message: str | Exception) -> None:
         """Engine or worker callback: an error (a string or an exception)."""
         text = message if isinstance(message, str) else f"{type(message).__name__}: {message}"
         self._emit(self.error, text)
@@ -109,7 +111,7 @@ class EngineBridge(QObject):
         """Informational message from any thread."""
         self._emit(self.notice, str(message))
 
-    def on_autosaved(self, path: Any) -> None:
+    def on_autosaved(self, path: Path) -> None:
         """Autosaver callback: a version was written."""
         self._emit(self.autosaved, path)
 
@@ -117,7 +119,7 @@ class EngineBridge(QObject):
         """Autosaver callback: a write failed."""
         self._emit(self.autosave_failed, str(message))
 
-    def on_model_loaded(self, model: Any) -> None:
+    def on_model_loaded(self, model: LanguageModel) -> None:
         """Model-loader callback: the language model is ready."""
         self._emit(self.model_loaded, model)
 

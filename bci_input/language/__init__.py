@@ -15,6 +15,7 @@ from ._factory import NullModel, load_language_model
 from ._http import HttpModel
 from ._local import LocalModel
 from ._personal import PersonalizedModel, PersonalVocabulary
+from ._process import ProcessLanguageModel
 from ._requests import (
     KINDS,
     REQUESTS,
@@ -73,6 +74,7 @@ __all__ = [
     "HttpModel",
     "PersonalVocabulary",
     "PersonalizedModel",
+    "ProcessLanguageModel",
     "LanguageWorker",
     "split_context",
     "word_diff",

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 from _openai_server import serve
-from bci_input.ui._lm_process import ProcessLanguageModel
 
+from bci_input.language import ProcessLanguageModel
 from bci_input.settings import LanguageSettings
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Run the language model in its own process, so its work never competes with the flicker for the GIL.
+"""Run the language model in its own process, so its work never competes with the app's GUI thread for the GIL.
 
 :class:`ProcessLanguageModel` implements the :class:`~bci_input.language.LanguageModel` protocol by
 forwarding each call over a pipe as JSON (no pickle) to a child process that loads the real model with
@@ -25,17 +25,16 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from bci_input._errors import ModelLoadError
-from bci_input.language import (
+from .._errors import ModelLoadError
+from ..settings import LanguageSettings
+from ._requests import (
     CompletePhrase,
     CompleteWord,
     ExpandAbbreviation,
     LanguageRequest,
     NextSymbols,
-    RewriteText,
-)
-from bci_input.language._requests import (
     RewriteAnswer,
+    RewriteText,
     SuggestionAnswer,
     SymbolAnswer,
     answer_to_json,
@@ -45,7 +44,6 @@ from bci_input.language._requests import (
     suggestions_from_json,
     symbols_from_json,
 )
-from bci_input.settings import LanguageSettings
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +194,8 @@ def _lm_main(conn: Connection, settings_json: str, nice: int) -> None:  # pragma
             os.nice(nice)
         except OSError:
             pass
-    from bci_input.language import ask, load_language_model
+    from ._factory import load_language_model
+    from ._requests import ask
 
     notices: list[str] = []
 
