@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from bci_input.ui._app import AppOptions, build_app
 from bci_input.ui._dialogs import AccessibilityDialog, SessionSetupDialog, available_boards
@@ -11,6 +13,7 @@ from bci_input.ui._window import MainWindow
 
 from bci_input.calibration import load_profile_settings
 from bci_input.document import Document
+from bci_input.language import LanguageRequest, Rewrite, RewriteText, WordFreqModel, ask, word_diff
 from bci_input.settings import PROFILE_KEYS, Settings, UiSettings
 from bci_input.speller import Speller
 
@@ -61,8 +64,9 @@ def test_accessibility_dialog_persists_per_profile(qtbot) -> None:
 
 def test_rewrite_panel_shows_the_diff(qtbot) -> None:
     theme = theme_for(UiSettings())
-    html = diff_html("i has a question", "I have a question", theme)
+    html = diff_html(word_diff("i has a question", "I have a question"), theme)
     assert "<s" in html and "has" in html and "have" in html and "question" in html
+    assert diff_html(word_diff("a <b>", "a <i>"), theme).count("&lt;") == 2  # the words are escaped
     panel = RewritePanel(theme)
     qtbot.addWidget(panel)
     panel.show_state("main", "", [])
@@ -70,6 +74,38 @@ def test_rewrite_panel_shows_the_diff(qtbot) -> None:
     panel.show()
     panel.show_state("rewrite_candidates", "i has a question", [])
     assert "No candidate" in panel.candidates.text()
+
+
+def test_rewrite_panel_shows_the_diff_the_backend_computed(qtbot) -> None:
+    """The rewrite's diff travels from the model's answer through the speller's targets to the panel, unchanged."""
+    theme = theme_for(UiSettings())
+    asked: list[tuple[LanguageRequest, int]] = []
+    doc = Document("i has a question")
+    speller = Speller(doc, None, "ssvep", lm_mode="async", request_language=lambda r, rev: asked.append((r, rev)))
+    for t in ("cmd:menu", "cmd:rewrite_menu", "cmd:select_sentence", "cmd:rewrite_next", "instr:fix_grammar"):
+        speller.select(t)
+    request, revision = asked[-1]
+    assert isinstance(request, RewriteText) and request.text == "i has a question"
+    answer = ask(WordFreqModel(), request, revision=revision)
+    shipped = answer.value[0].diff
+    assert shipped and any(tag != "equal" for tag, _, _ in shipped)
+    # A backend may diff more coarsely than a fresh word diff would: the panel shows what it was given.
+    coarse = Rewrite("I have a question", (("replace", "i has a question", "I have a question"),))
+    speller.on_language_answer(dataclasses.replace(answer, value=[answer.value[0], coarse]))
+    layout = speller.layout
+    assert layout.page == "rewrite_candidates"
+    assert [t.diff for t in layout.targets if t.kind == "rewrite"] == [shipped, coarse.diff]
+
+    window = MainWindow(Settings(), "ssvep")
+    qtbot.addWidget(window)
+    window.show()
+    window.show_layout(layout, doc.selected_text)
+    shown = window.rewrite.candidates.text()
+    assert window.rewrite.isVisible()
+    assert diff_html(shipped, theme) in shown
+    assert f"<s style='color:{theme.bad.name()}'>i has a question</s>" in shown
+    assert f"<b style='color:{theme.ok.name()}'>I have a question</b>" in shown
+    window.close()
 
 
 def test_window_shows_each_paradigm(qtbot) -> None:

@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from bci_input.language import WordDiff
+from bci_input.speller import Target
 
 from ._theme import Theme
 
 __all__ = ["RewritePanel", "diff_html"]
 
 
-def diff_html(original: str, new: str, theme: Theme) -> str:
-    """Return HTML showing ``new`` with the words it deleted struck out in red and inserted in green."""
-    from bci_input.language import word_diff
+def diff_html(diff: WordDiff, theme: Theme) -> str:
+    """Return HTML of a rewrite's word diff: the words it deleted struck out in red, those it inserted in green.
 
+    Parameters
+    ----------
+    diff : WordDiff
+        The ``(tag, old, new)`` operations the language model computed (:attr:`~bci_input.language.Rewrite.diff`).
+    theme : Theme
+        Gives the colours.
+
+    Returns
+    -------
+    str
+        Rich text for a ``QLabel``; the words are HTML-escaped.
+    """
     parts: list[str] = []
-    for tag, old, ins in word_diff(original, new):
+    for tag, old, ins in diff:
         if tag == "equal":
             parts.append(html.escape(ins))
         if tag in ("delete", "replace") and old:
@@ -59,7 +72,7 @@ class RewritePanel(QFrame):
             lay.addWidget(w)
         self.setVisible(False)
 
-    def show_state(self, page: str, selected: str, targets: Sequence[Any], instruction: str = "") -> None:
+    def show_state(self, page: str, selected: str, targets: Sequence[Target], instruction: str = "") -> None:
         """Update from the speller's page, the selected text, the page's targets and a free-text instruction."""
         if page not in self._STEPS:
             self.setVisible(False)
@@ -68,14 +81,15 @@ class RewritePanel(QFrame):
         self.step.setText(self._STEPS[page])
         sel = selected.strip() or "(nothing selected yet)"
         self.original.setText(f"Selected: “{sel}”")
-        cands = [t for t in targets if getattr(t, "kind", "") == "rewrite"]
+        cands = [t for t in targets if t.kind == "rewrite"]
         if page == "rewrite_freetext":
             shown = html.escape(instruction) if instruction else "<i>(spell it with the letters below)</i>"
             self.candidates.setText(f"Instruction: “{shown}<span style='color:{self.theme.accent.name()}'>▏</span>”")
         elif page == "rewrite_candidates" and not cands:
             self.candidates.setText("No candidate for this instruction. Reject and try another.")
         elif cands:
-            rows = [f"<p><b>{k + 1}.</b> {diff_html(selected, t.value, self.theme)}</p>" for k, t in enumerate(cands)]
+            rows = [f"<p><b>{k + 1}.</b> {diff_html(t.diff, self.theme) if t.diff else html.escape(t.value)}</p>"
+                    for k, t in enumerate(cands)]
             self.candidates.setText("".join(rows))
         else:
             self.candidates.setText("")

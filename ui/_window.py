@@ -6,13 +6,12 @@ mouse (menus, developer clicks). The controller (:mod:`bci_input.ui._controller`
 
 from __future__ import annotations
 
-from typing import Any
-
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from bci_input.settings import Settings
+from bci_input.speller import Layout
 
 from ._editor import DocumentView
 from ._flicker import FlickerGrid
@@ -184,7 +183,7 @@ class MainWindow(QMainWindow):
         for k in self.keyboards():
             k.set_ui(settings.ui)
 
-    def show_layout(self, layout: Any, selected_text: str = "") -> None:
+    def show_layout(self, layout: Layout, selected_text: str = "") -> None:
         """Show the speller's layout (targets, page) on the keyboard and the rewrite panel."""
         kb = self.keyboard
         if isinstance(kb, P300Grid):

@@ -39,6 +39,7 @@ from ._types import (
     Answer,
     LanguageModel,
     Rewrite,
+    WordDiff,
     word_diff,
 )
 from ._wordfreq import WordFreqModel
@@ -77,5 +78,6 @@ __all__ = [
     "ProcessLanguageModel",
     "LanguageWorker",
     "split_context",
+    "WordDiff",
     "word_diff",
 ]

@@ -6,7 +6,7 @@ import difflib
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 __all__ = [
     "ACCENTED",
@@ -25,6 +25,7 @@ __all__ = [
     "Rewrite",
     "REWRITE_PRESETS",
     "LanguageModel",
+    "WordDiff",
     "word_diff",
 ]
 
@@ -66,6 +67,10 @@ REWRITE_PRESETS: dict[str, str] = {
 }
 
 T = TypeVar("T")
+
+#: A word-level diff: ``(tag, old, new)`` operations in order, ``tag`` one of ``"equal"``, ``"replace"``,
+#: ``"delete"``, ``"insert"`` (see :func:`word_diff`).
+WordDiff: TypeAlias = tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ class Rewrite:
     """
 
     text: str
-    diff: tuple[tuple[str, str, str], ...] = field(default=())
+    diff: WordDiff = field(default=())
 
     @property
     def diff_text(self) -> str:
@@ -127,7 +132,7 @@ class Rewrite:
 _TOKEN = re.compile(r"\S+")
 
 
-def word_diff(original: str, new: str) -> tuple[tuple[str, str, str], ...]:
+def word_diff(original: str, new: str) -> WordDiff:
     """Compute a word-level diff with :mod:`difflib`.
 
     Parameters

@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from ..language import MAIN_SYMBOLS
+from ..language import MAIN_SYMBOLS, Rewrite
 from ._keyboard import normalise_text
 
 __all__ = ["SpellerLM", "SYMBOLS", "normalise_text"]
@@ -83,8 +83,8 @@ class SpellerLM:
         key = ("abbrev", context[-200:], initials)
         return self._ask(key, self.model.expand_abbreviation, initials, context[-200:], k=self.k_phrases)
 
-    def rewrite(self, text: str, instruction: str, k: int = 3) -> tuple[list[Any], float]:
-        """Return rewrite candidates (objects with ``text`` and ``diff``) and the seconds it took."""
+    def rewrite(self, text: str, instruction: str, k: int = 3) -> tuple[list[Rewrite], float]:
+        """Return rewrite candidates (each with its text and word diff) and the seconds it took."""
         if self.model is None:
             return [], 0.0
         return self._ask(("rewrite", text, instruction, k), self.model.rewrite, text, instruction, k=k)

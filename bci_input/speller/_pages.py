@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from ..language._types import ALPHABET
+from ..language._types import ALPHABET, WordDiff
 from ._fusion import scan_groups
 from ._keyboard import SHIFT_LABELS, is_letter, page_chars, page_of, shown
 from ._targets import Layout, Target, char_label, jfpm_code
@@ -61,9 +61,9 @@ _COMMAND_PRIOR = {"delete_char": 0.03, "delete_word": 0.005, "undo": 0.01, "menu
 _KEY_FLOOR = 0.004
 
 
-def _coded(i: int, tid: str, label: str, kind: str, value: str, detail: str = "") -> Target:
+def _coded(i: int, tid: str, label: str, kind: str, value: str, detail: str = "", diff: WordDiff = ()) -> Target:
     f, ph = jfpm_code(i % 40)
-    return Target(tid, label, kind, value, f, ph, detail)
+    return Target(tid, label, kind, value, f, ph, detail, diff)
 
 
 def command_target(i: int, name: str, case: str = "lower") -> Target:
@@ -267,7 +267,7 @@ def main_prior(
 
 def command_page(names: Sequence[str], extra: Sequence[Target] = ()) -> tuple[Target, ...]:
     """Return a page of ``extra`` targets followed by command targets (JFPM-coded in order)."""
-    out = [_coded(i, t.id, t.label, t.kind, t.value, t.detail) for i, t in enumerate(extra)]
+    out = [_coded(i, t.id, t.label, t.kind, t.value, t.detail, t.diff) for i, t in enumerate(extra)]
     for name in names:
         out.append(command_target(len(out), name))
     return tuple(out)

@@ -226,7 +226,7 @@ class Speller(TypingState, LanguageState):
             return command_page(("delete_char", "rewrite_go", "cancel"), chars)
         if self.page in ("rewrite_candidates", "rewrite_wait"):
             extra = [
-                Target(f"rewrite:{i}", r.text, "rewrite", r.text, detail=getattr(r, "diff", ""))
+                Target(f"rewrite:{i}", r.text, "rewrite", r.text, diff=r.diff)
                 for i, r in enumerate(self._rewrites)
             ]
             return command_page(("reject",), extra)

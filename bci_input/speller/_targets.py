@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import ConfigError, check_option
+from ..language import WordDiff
 
 __all__ = [
     "Target",
@@ -110,7 +111,10 @@ class Target:
     phase : float | None
         SSVEP flicker phase, radians.
     detail : str
-        Extra text to show (a rewrite candidate's diff).
+        Extra text: the typed initials an abbreviation expansion is for.
+    diff : WordDiff
+        A rewrite candidate's word diff against the selected text, as the language model computed it
+        (:attr:`~bci_input.language.Rewrite.diff`); empty for other targets.
     """
 
     id: str
@@ -120,6 +124,7 @@ class Target:
     freq: float | None = None
     phase: float | None = None
     detail: str = ""
+    diff: WordDiff = ()
 
     def __post_init__(self) -> None:
         check_option("target kind", self.kind, TARGET_KINDS)
