@@ -22,10 +22,15 @@ __all__ = [
     "IntentKind",
     "Modality",
     "CHANNEL_TYPES",
+    "CALIBRATION_PARADIGMS",
 ]
 
 #: Channel types understood across the project (MNE names).
 CHANNEL_TYPES = ("eeg", "emg", "eog", "misc", "stim", "resp", "ecg", "bio")
+
+#: Paradigms a profile can hold a calibration for (``bci-input calibrate --paradigm``). The speller's own
+#: paradigms, ``ssvep``/``p300``/``scan``, are :data:`bci_input.speller.PARADIGMS`.
+CALIBRATION_PARADIGMS = ("ssvep", "p300", "emg", "blink", "mi")
 
 
 @dataclass(frozen=True)

@@ -37,14 +37,14 @@ __all__ = [
     "read_recording",
     "export_recording",
     "sidecar_paths",
-    "EXPORT_FORMATS",
+    "RECORDING_FORMATS",
     "UV_TYPES",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Formats :func:`export_recording` writes.
-EXPORT_FORMATS = ("fif", "edf", "bdf", "csv")
+RECORDING_FORMATS = ("fif", "edf", "bdf", "csv")
 #: Channel types stored in µV in the core (volts in MNE files); other types keep their units.
 UV_TYPES = ("eeg", "emg", "eog", "ecg")
 _FORMAT_VERSION = 1
@@ -505,7 +505,7 @@ def export_recording(
     out = Path(out_path)
     if fmt is None:
         fmt = out.suffix.lower().lstrip(".")
-    check_option("format", fmt, EXPORT_FORMATS)
+    check_option("format", fmt, RECORDING_FORMATS)
     rec = read_recording(csv_path)
     if fmt == "csv":
         if out.resolve() != Path(csv_path).resolve():

@@ -36,7 +36,7 @@ from PyQt6.QtWidgets import (
 from bci_input._errors import BciInputError
 from bci_input._types import Source
 from bci_input.calibration import (
-    PARADIGMS,
+    CALIBRATION_PARADIGMS,
     CalibrationResult,
     CalibrationSession,
     Cue,
@@ -120,7 +120,7 @@ class CalibrationWizard(QWidget):
         form = QFormLayout(w)
         self.profile_edit = QLineEdit("patient-01")
         self.paradigm_combo = QComboBox()
-        self.paradigm_combo.addItems(list(PARADIGMS))
+        self.paradigm_combo.addItems(list(CALIBRATION_PARADIGMS))
         self.trials_spin = QSpinBox()
         self.trials_spin.setRange(1, 200)
         self.trials_spin.setValue(get_spec("ssvep").default_trials_per_class)

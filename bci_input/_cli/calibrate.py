@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ConfigError
+from .._types import CALIBRATION_PARADIGMS
 from ._common import add_board_arguments, load_cli_settings
-
-PARADIGMS = ("ssvep", "p300", "emg", "blink", "mi")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser("calibrate", help="calibrate a paradigm for a patient profile (session, training, report)",
                        description="Record a cued calibration session (or read a recording), train and "
                                    "cross-validate the decoder, store it in a profile and write a report.")
-    p.add_argument("--paradigm", required=True, choices=PARADIGMS, help="what to calibrate")
+    p.add_argument("--paradigm", required=True, choices=CALIBRATION_PARADIGMS, help="what to calibrate")
     p.add_argument("--profile", required=True, metavar="NAME", help="patient profile to create or update")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--simulated", action="store_true", help="use the simulated participant (runs on recorded time)")
@@ -117,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     details: dict[str, Any] = {}
     if args.from_recording:
-        from ..calibration._epochs import Epochs
+        from ..calibration._epochs import CalibrationEpochs
 
         parts: list[Any] = []
         rejected: dict[str, int] = {}
@@ -136,11 +135,11 @@ def run(args: argparse.Namespace) -> int:
             details = {**details, "files": ", ".join(Path(f).name for f in args.from_recording)}
         profile = open_or_create_profile(args.profile, recording.info, recording.info.name)
         board = recording.info.name
-        clean = Epochs.concatenate(parts)
+        clean = CalibrationEpochs.concatenate(parts)
         if args.top_up:
             prev = previous_epochs(profile, spec)
             if prev is not None:
-                clean = Epochs.concatenate([prev, clean])
+                clean = CalibrationEpochs.concatenate([prev, clean])
         result = train_calibration(clean, spec, method=args.method, n_folds=args.folds, seed=args.seed,
                                    rejected=rejected, window_s=args.window,
                                    progress=lambda s, f: bar(s, 0.1 + 0.9 * f), info=recording.info)

@@ -1,7 +1,7 @@
 """Clinician calibration: protocols, per-patient profiles and reports."""
 
 from ._archive import export_profile, import_profile
-from ._epochs import DataCheck, Epochs, check_minimum_data, extract_epochs, reject_artifacts
+from ._epochs import CalibrationEpochs, DataCheck, check_minimum_data, extract_epochs, reject_artifacts
 from ._from_recording import load_calibration_recording
 from ._preferences import (
     load_profile_settings,
@@ -30,8 +30,8 @@ from ._protocol import (
     make_cue_plan,
 )
 from ._report import SECTIONS, build_report, html_to_pdf
-from ._schema import PARADIGMS, SCHEMA_VERSION
-from ._session import CalibrationSession, Recording, SessionCallbacks
+from ._schema import CALIBRATION_PARADIGMS, SCHEMA_VERSION
+from ._session import CalibrationRecording, CalibrationSession, SessionCallbacks
 from ._simulate import participant_cue_handler
 from ._stats import chance_level, confusion_matrix, itr_bits_per_trial, wilson_interval
 from ._train import METHODS, CalibrationResult, train_calibration
@@ -48,7 +48,7 @@ __all__ = [
     "import_profile",
     "profiles_dir",
     "recordings_dir",
-    "PARADIGMS",
+    "CALIBRATION_PARADIGMS",
     "SCHEMA_VERSION",
     # a person's settings
     "resolve_settings",
@@ -63,7 +63,7 @@ __all__ = [
     "live_spec",
     "Cue",
     "make_cue_plan",
-    "Epochs",
+    "CalibrationEpochs",
     "extract_epochs",
     "reject_artifacts",
     "DataCheck",
@@ -73,7 +73,7 @@ __all__ = [
     # sessions and training
     "CalibrationSession",
     "SessionCallbacks",
-    "Recording",
+    "CalibrationRecording",
     "participant_cue_handler",
     "CalibrationResult",
     "train_calibration",

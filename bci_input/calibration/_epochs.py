@@ -17,13 +17,15 @@ from numpy.typing import NDArray
 from .._errors import ConfigError
 from ._protocol import P300_CUE_OFFSET, ParadigmSpec
 
-__all__ = ["Epochs", "DataCheck", "filter_continuous", "extract_epochs", "reject_artifacts", "check_minimum_data"]
+__all__ = [
+    "CalibrationEpochs", "DataCheck", "filter_continuous", "extract_epochs", "reject_artifacts", "check_minimum_data",
+]
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Epochs:
+class CalibrationEpochs:
     """Epochs cut at the stimulus markers.
 
     Parameters
@@ -55,13 +57,13 @@ class Epochs:
     def __len__(self) -> int:
         return int(self.X.shape[0])
 
-    def subset(self, mask: NDArray[np.bool_]) -> Epochs:
+    def subset(self, mask: NDArray[np.bool_]) -> CalibrationEpochs:
         """Return the epochs where ``mask`` is true."""
-        return Epochs(self.X[mask], self.y[mask], self.onsets[mask], self.sfreq, self.tmin, self.groups[mask],
-                      self.items[mask])
+        return CalibrationEpochs(self.X[mask], self.y[mask], self.onsets[mask], self.sfreq, self.tmin,
+                                 self.groups[mask], self.items[mask])
 
     @staticmethod
-    def concatenate(parts: list[Epochs]) -> Epochs:
+    def concatenate(parts: list[CalibrationEpochs]) -> CalibrationEpochs:
         """Join epochs from several sessions (trial groups are renumbered to stay distinct)."""
         if not parts:
             raise ConfigError("No epochs to concatenate.")
@@ -69,7 +71,7 @@ class Epochs:
         for p in parts:
             groups.append(p.groups + offset)
             offset += int(p.groups.max()) + 1 if len(p) else 0
-        return Epochs(
+        return CalibrationEpochs(
             np.concatenate([p.X for p in parts]).astype(np.float32), np.concatenate([p.y for p in parts]),
             np.concatenate([p.onsets for p in parts]), parts[0].sfreq, parts[0].tmin, np.concatenate(groups),
             np.concatenate([p.items for p in parts]),
@@ -113,7 +115,7 @@ def filter_continuous(data: NDArray[Any], sfreq: float, l_freq: float | None, h_
 def extract_epochs(
     spec: ParadigmSpec, data: NDArray[Any], sfreq: float, events: list[tuple[float, int]] | NDArray[Any],
     *, filtered: bool = False,
-) -> Epochs:
+) -> CalibrationEpochs:
     """Cut epochs at the stimulus markers of a recording.
 
     Parameters
@@ -131,7 +133,7 @@ def extract_epochs(
 
     Returns
     -------
-    Epochs
+    CalibrationEpochs
         One epoch per stimulus marker whose window lies inside the recording.
     """
     x = data if filtered else filter_continuous(data, sfreq, spec.l_freq, spec.h_freq, spec.line_freq)
@@ -173,23 +175,23 @@ def extract_epochs(
         items.append(item)
     n_ch = data.shape[1]
     X = np.asarray(Xs, np.float32).reshape(len(Xs), n_s, n_ch)
-    return Epochs(X, np.asarray(ys, np.int64), np.asarray(onsets, float), float(sfreq), spec.tmin,
+    return CalibrationEpochs(X, np.asarray(ys, np.int64), np.asarray(onsets, float), float(sfreq), spec.tmin,
                   np.asarray(groups, np.int64), np.asarray(items, np.int64))
 
 
-def reject_artifacts(epochs: Epochs, spec: ParadigmSpec) -> tuple[Epochs, dict[str, int]]:
+def reject_artifacts(epochs: CalibrationEpochs, spec: ParadigmSpec) -> tuple[CalibrationEpochs, dict[str, int]]:
     """Drop epochs with NaN/inf samples, flat channels or excessive peak-to-peak amplitude.
 
     Parameters
     ----------
-    epochs : Epochs
+    epochs : CalibrationEpochs
         Epochs to check.
     spec : ParadigmSpec
         Holds ``reject_ptp_uv`` and ``flat_uv``.
 
     Returns
     -------
-    clean : Epochs
+    clean : CalibrationEpochs
         The epochs kept.
     counts : dict
         Number of epochs dropped for ``'nan'``, ``'flat'`` and ``'ptp'`` (each epoch counted once);
@@ -246,12 +248,14 @@ class DataCheck:
     message: str
 
 
-def check_minimum_data(clean: Epochs, spec: ParadigmSpec, rejected: dict[str, int] | None = None) -> DataCheck:
+def check_minimum_data(
+    clean: CalibrationEpochs, spec: ParadigmSpec, rejected: dict[str, int] | None = None
+) -> DataCheck:
     """Check that every class has enough clean trials, and say how many more are needed.
 
     Parameters
     ----------
-    clean : Epochs
+    clean : CalibrationEpochs
         Epochs left after artefact rejection.
     spec : ParadigmSpec
         Holds ``min_trials_per_class``.

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._types import StreamInfo
-from ._epochs import Epochs
+from ._epochs import CalibrationEpochs
 from ._protocol import ParadigmSpec
 
 __all__ = [
@@ -108,7 +108,7 @@ def snr_spectrum(psd: NDArray[Any], n_neighbors: int = 3, skip: int = 1) -> NDAr
     return out
 
 
-def fig_psd_snr(epochs: Epochs, spec: ParadigmSpec, info: StreamInfo) -> tuple[Any, dict[str, float]]:
+def fig_psd_snr(epochs: CalibrationEpochs, spec: ParadigmSpec, info: StreamInfo) -> tuple[Any, dict[str, float]]:
     """PSD and SNR spectrum of the stimulus epochs, with the stimulus frequencies marked.
 
     Returns
@@ -174,7 +174,7 @@ def fig_psd_snr(epochs: Epochs, spec: ParadigmSpec, info: StreamInfo) -> tuple[A
     return fig, snr_at
 
 
-def fig_erp(epochs: Epochs, info: StreamInfo) -> Any:
+def fig_erp(epochs: CalibrationEpochs, info: StreamInfo) -> Any:
     """Average waveforms, target against non-target, one panel per channel (max 8)."""
     plt = _plt()
     t = epochs.tmin + np.arange(epochs.X.shape[1]) / epochs.sfreq
@@ -201,7 +201,7 @@ def fig_erp(epochs: Epochs, info: StreamInfo) -> Any:
     return fig
 
 
-def fig_erp_topomap(epochs: Epochs, info: StreamInfo) -> Any | None:
+def fig_erp_topomap(epochs: CalibrationEpochs, info: StreamInfo) -> Any | None:
     """Topography of the target minus non-target difference at its peak, if positions are known."""
     import mne
 

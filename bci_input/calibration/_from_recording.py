@@ -26,7 +26,7 @@ from .._fif import check_fif_chain
 from .._rawfile import check_event_codes, read_raw_checked
 from .._types import StreamInfo
 from ._protocol import ParadigmSpec, get_spec
-from ._session import Recording
+from ._session import CalibrationRecording
 
 __all__ = ["load_calibration_recording", "spec_sidecar", "write_spec_sidecar"]
 
@@ -52,7 +52,7 @@ def _is_ssvep_exo(path: Path) -> bool:
     )
 
 
-def _load_ssvep_exo(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
+def _load_ssvep_exo(path: Path, paradigm: str) -> tuple[CalibrationRecording, ParadigmSpec, dict[str, Any]]:
     from ..datasets._ssvep_exo import load_ssvep_exo
 
     if paradigm != "ssvep":
@@ -67,10 +67,10 @@ def _load_ssvep_exo(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec,
                     line_freq=50.0)  # the preprocessing of 'bci-input evaluate' on this dataset
     details = {"dataset": "SSVEPExo", "subject": subject, "session": session,
                "rest trials": int((~keep).sum()), "excluded by dataset authors": rec.excluded}
-    return Recording(rec.data, np.arange(len(rec.data)) / rec.sfreq, info, events, path), spec, details
+    return CalibrationRecording(rec.data, np.arange(len(rec.data)) / rec.sfreq, info, events, path), spec, details
 
 
-def _load_bci_csv(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
+def _load_bci_csv(path: Path, paradigm: str) -> tuple[CalibrationRecording, ParadigmSpec, dict[str, Any]]:
     from ..recording import read_recording
 
     rec = read_recording(path)
@@ -86,10 +86,10 @@ def _load_bci_csv(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, d
     else:
         spec = get_spec(paradigm)
     data = np.asarray(rec.data, np.float32)
-    return Recording(data, np.asarray(rec.timestamps), rec.info, events, path), spec, {"file": str(path)}
+    return CalibrationRecording(data, np.asarray(rec.timestamps), rec.info, events, path), spec, {"file": str(path)}
 
 
-def _load_muse(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
+def _load_muse(path: Path, paradigm: str) -> tuple[CalibrationRecording, ParadigmSpec, dict[str, Any]]:
     from ..datasets._muse_p300 import read_muse_csv
 
     if paradigm != "p300":
@@ -98,10 +98,11 @@ def _load_muse(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict
     info = StreamInfo(m.ch_names, ("eeg",) * len(m.ch_names), m.sfreq, name="Muse")
     events = [(float(s) / m.sfreq, int(c)) for s, c in m.events]
     spec = get_spec("p300", n_items=0)
-    return Recording(m.data, m.timestamps, info, events, path), spec, {"dataset": "Muse P300", "file": path.name}
+    details = {"dataset": "Muse P300", "file": path.name}
+    return CalibrationRecording(m.data, m.timestamps, info, events, path), spec, details
 
 
-def _load_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
+def _load_mne(path: Path, paradigm: str) -> tuple[CalibrationRecording, ParadigmSpec, dict[str, Any]]:
     import warnings
 
     try:
@@ -114,7 +115,7 @@ def _load_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[
         raise DataFormatError(f"Cannot read {path}: {exc or type(exc).__name__}. Is it a complete file?") from None
 
 
-def _read_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
+def _read_mne(path: Path, paradigm: str) -> tuple[CalibrationRecording, ParadigmSpec, dict[str, Any]]:
     import mne
 
     suffix = path.suffix.lower()
@@ -144,10 +145,10 @@ def _read_mne(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[
     info = StreamInfo(tuple(raw.ch_names[i] for i in picks), tuple(types), sf, name=path.name)
     codes = check_event_codes(ev[:, 2], eve_path if suffix == ".fif" and eve_path.exists() else path)
     events = [(float(s) / sf, int(c)) for s, c in zip(ev[:, 0], codes, strict=True)]
-    return Recording(data, np.arange(len(data)) / sf, info, events, path), spec, {"file": path.name}
+    return CalibrationRecording(data, np.arange(len(data)) / sf, info, events, path), spec, {"file": path.name}
 
 
-def load_calibration_recording(path: Path, paradigm: str) -> tuple[Recording, ParadigmSpec, dict[str, Any]]:
+def load_calibration_recording(path: Path, paradigm: str) -> tuple[CalibrationRecording, ParadigmSpec, dict[str, Any]]:
     """Read a recording with events for training a calibration.
 
     Parameters
@@ -159,7 +160,7 @@ def load_calibration_recording(path: Path, paradigm: str) -> tuple[Recording, Pa
 
     Returns
     -------
-    recording : Recording
+    recording : CalibrationRecording
         Data (n_times, n_channels) in µV with ``(onset_s, code)`` events.
     spec : ParadigmSpec
         The protocol matching the file's event codes.

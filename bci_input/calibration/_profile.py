@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from .._errors import ProfileError
 from .._types import StreamInfo
-from ._schema import PARADIGMS, SCHEMA_VERSION, check_name, validate_profile_dict
+from ._schema import CALIBRATION_PARADIGMS, SCHEMA_VERSION, check_name, validate_profile_dict
 
 __all__ = ["Profile", "to_jsonable"]
 
@@ -200,8 +200,9 @@ class Profile:
         sessions : list of dict | None
             Descriptions of the recording sessions used (dates, files, trial counts).
         """
-        if paradigm not in PARADIGMS:
-            raise ProfileError(f"Invalid paradigm {paradigm!r}. Allowed values are: {', '.join(PARADIGMS)}.")
+        if paradigm not in CALIBRATION_PARADIGMS:
+            raise ProfileError(
+                f"Invalid paradigm {paradigm!r}. Allowed values are: {', '.join(CALIBRATION_PARADIGMS)}.")
         entry: dict[str, Any] = {
             "settings": to_jsonable(settings),
             "thresholds": to_jsonable(thresholds or {}),

@@ -20,7 +20,7 @@ from typing import Any
 from .._errors import StorageError
 from ._epochs import filter_continuous
 from ._quality import assess_quality
-from ._session import Recording
+from ._session import CalibrationRecording
 from ._train import CalibrationResult
 
 __all__ = ["SECTIONS", "build_report", "html_to_pdf", "find_chromium"]
@@ -57,7 +57,7 @@ def _pct(x: float) -> str:
 
 
 def build_report(
-    result: CalibrationResult, recording: Recording, out: Path, *, profile: str = "", board: str = "",
+    result: CalibrationResult, recording: CalibrationRecording, out: Path, *, profile: str = "", board: str = "",
     details: dict[str, Any] | None = None, pdf: bool = True,
 ) -> tuple[Path, Path | None]:
     """Write the calibration report.
@@ -66,7 +66,7 @@ def build_report(
     ----------
     result : CalibrationResult
         The trained, cross-validated calibration.
-    recording : Recording
+    recording : CalibrationRecording
         The session's recording (continuous data and markers).
     out : Path
         The HTML file to write.

@@ -12,15 +12,13 @@ from typing import Any
 
 from .._checks import CHANNELS_MAX, SFREQ_MAX, check_number
 from .._errors import ProfileError
-from .._types import CHANNEL_TYPES
+from .._types import CALIBRATION_PARADIGMS, CHANNEL_TYPES
 
-__all__ = ["SCHEMA_VERSION", "PARADIGMS", "MAX_DEPTH", "validate_profile_dict", "check_name"]
+__all__ = ["SCHEMA_VERSION", "CALIBRATION_PARADIGMS", "MAX_DEPTH", "validate_profile_dict", "check_name"]
 
 #: Version of the profile format written by this code. Bump on incompatible changes.
 SCHEMA_VERSION = 1
 
-#: Paradigms a profile can hold a calibration for.
-PARADIGMS = ("ssvep", "p300", "emg", "blink", "mi")
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -173,9 +171,9 @@ def validate_profile_dict(data: object, where: str | None = None) -> dict[str, A
             raise ProfileError(f"Invalid value for 'channels.types[{i}]'{at}: {t[:40]!r}. Allowed values are: "
                                f"{', '.join(CHANNEL_TYPES)}.")
     for pname, pdata in data["paradigms"].items():
-        if pname not in PARADIGMS:
+        if pname not in CALIBRATION_PARADIGMS:
             raise ProfileError(f"Profile{at} holds unknown paradigm {pname!r}. Allowed values are: "
-                               f"{', '.join(PARADIGMS)}.")
+                               f"{', '.join(CALIBRATION_PARADIGMS)}.")
         if not isinstance(pdata, dict):
             raise ProfileError(f"Profile paradigm {pname!r}{at} must be an object.")
         _check_keys(pdata, _PARADIGM, f"paradigms.{pname}.", at)

@@ -24,11 +24,11 @@ from numpy.typing import NDArray
 
 from .._errors import BciInputError, DeviceError
 from .._types import Chunk, Source, StreamInfo
-from ._epochs import Epochs, extract_epochs, reject_artifacts
+from ._epochs import CalibrationEpochs, extract_epochs, reject_artifacts
 from ._protocol import Cue, ParadigmSpec, make_cue_plan
 from ._train import CalibrationResult, train_calibration
 
-__all__ = ["SessionCallbacks", "CalibrationSession", "Recording", "markers_to_events", "channel_quality"]
+__all__ = ["SessionCallbacks", "CalibrationSession", "CalibrationRecording", "markers_to_events", "channel_quality"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class SessionCallbacks:
 
 
 @dataclass
-class Recording:
+class CalibrationRecording:
     """A calibration recording held in memory.
 
     Parameters
@@ -149,14 +149,14 @@ class CalibrationSession:
         Decoding method (default the paradigm's first).
     quality_every_s : float
         How often ``on_quality`` is called, in recorded seconds.
-    previous : Epochs | None
+    previous : CalibrationEpochs | None
         Epochs of earlier sessions to merge with (top-up recalibration).
     """
 
     def __init__(
         self, source: Source, spec: ParadigmSpec, *, trials_per_class: int | None = None, seed: int = 0,
         record_path: Path | None = None, callbacks: SessionCallbacks | None = None, method: str | None = None,
-        quality_every_s: float = 1.0, previous: Epochs | None = None,
+        quality_every_s: float = 1.0, previous: CalibrationEpochs | None = None,
     ) -> None:
         self.source = source
         self.spec = spec
@@ -169,7 +169,7 @@ class CalibrationSession:
         self.previous = previous
         self.plan: list[Cue] = make_cue_plan(spec, self.trials_per_class, seed)
         self.duration_s = self.plan[-1].start_s + self.plan[-1].duration_s + 0.5
-        self.recording: Recording | None = None
+        self.recording: CalibrationRecording | None = None
         self.result: CalibrationResult | None = None
         self.error: BaseException | None = None
         self._stop = threading.Event()
@@ -180,12 +180,12 @@ class CalibrationSession:
         if self.callbacks.on_progress:
             self.callbacks.on_progress(text, float(np.clip(frac, 0.0, 1.0)))
 
-    def record(self) -> Recording:
+    def record(self) -> CalibrationRecording:
         """Run the cue plan and record it. Blocks until the plan ends or :meth:`stop` is called.
 
         Returns
         -------
-        Recording
+        CalibrationRecording
         """
         info = self.source.info
         sf = float(info.sfreq)
@@ -234,7 +234,7 @@ class CalibrationSession:
             raise DeviceError(f"No data was recorded from {info.name!r}.")
         whole = Chunk.concatenate(chunks)
         events = markers_to_events(whole.timestamps, list(whole.markers), sf)
-        self.recording = Recording(whole.data, whole.timestamps, info, events, self.record_path)
+        self.recording = CalibrationRecording(whole.data, whole.timestamps, info, events, self.record_path)
         return self.recording
 
     def _open_recorder(self, info: StreamInfo) -> Any:
@@ -245,7 +245,7 @@ class CalibrationSession:
         self.record_path.parent.mkdir(parents=True, exist_ok=True)
         return Recorder(self.record_path, info)
 
-    def train(self, recording: Recording | None = None) -> CalibrationResult:
+    def train(self, recording: CalibrationRecording | None = None) -> CalibrationResult:
         """Cut, clean, check and train on the recording (merged with ``previous`` epochs).
 
         Returns
@@ -264,7 +264,7 @@ class CalibrationSession:
         epochs = extract_epochs(self.spec, rec.data, rec.info.sfreq, rec.events)
         clean, rejected = reject_artifacts(epochs, self.spec)
         if self.previous is not None and len(self.previous):
-            clean = Epochs.concatenate([self.previous, clean])
+            clean = CalibrationEpochs.concatenate([self.previous, clean])
         result = train_calibration(clean, self.spec, method=self.method, seed=self.seed, rejected=rejected,
                                    progress=lambda s, f: self._progress(s, 0.8 + 0.2 * f), info=rec.info)
         self.result = result

@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 from .._errors import ProfileError, StorageError
-from ._schema import PARADIGMS, check_name
+from ._schema import CALIBRATION_PARADIGMS, check_name
 
 __all__ = ["profiles_dir", "recordings_dir", "open_store", "check_free_name", "PROFILE_MEMBERS"]
 
@@ -34,7 +34,7 @@ PROFILE_MEMBERS = ("profile.json", "models.npz", "decoders")
 _OLD_RECORDINGS = "recordings"
 #: Where old recordings whose owner cannot be told from the file name go (no profile name starts with '_').
 _UNSORTED = "_unsorted"
-_OLD_NAME = re.compile(rf"^(?P<profile>.+)-(?:{'|'.join(PARADIGMS)})-\d{{8}}-\d{{6}}")
+_OLD_NAME = re.compile(rf"^(?P<profile>.+)-(?:{'|'.join(CALIBRATION_PARADIGMS)})-\d{{8}}-\d{{6}}")
 
 
 def profiles_dir() -> Path:

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from .._errors import ConfigError, check_option
 from .._types import StreamInfo
 from ._cv import SELECTION_OVERHEAD_S, accuracy_summary, cross_val_proba, stopping_summary
-from ._epochs import DataCheck, Epochs, check_minimum_data
+from ._epochs import CalibrationEpochs, DataCheck, check_minimum_data
 from ._protocol import ParadigmSpec
 from ._stats import chance_level, itr_bits_per_trial
 
@@ -61,7 +61,7 @@ class CalibrationResult:
         Cross-validated metrics (JSON-friendly).
     check : DataCheck
         The minimum data check.
-    epochs : Epochs
+    epochs : CalibrationEpochs
         The clean epochs used.
     recommendations : list of str
         Plain-language advice for the clinician.
@@ -74,7 +74,7 @@ class CalibrationResult:
     thresholds: dict[str, float]
     metrics: dict[str, Any]
     check: DataCheck
-    epochs: Epochs
+    epochs: CalibrationEpochs
     recommendations: list[str] = field(default_factory=list)
 
     @property
@@ -119,7 +119,7 @@ def make_decoder(spec: ParadigmSpec, method: str, sfreq: float) -> Any:
     raise ConfigError(f"Paradigm {spec.name!r} is calibrated as a switch, not a window decoder.")
 
 
-def crop(epochs: Epochs, start_s: float, length_s: float) -> NDArray[np.float32]:
+def crop(epochs: CalibrationEpochs, start_s: float, length_s: float) -> NDArray[np.float32]:
     """Return the samples of each epoch from ``start_s`` (relative to onset) for ``length_s``.
 
     Returns
@@ -136,14 +136,14 @@ def crop(epochs: Epochs, start_s: float, length_s: float) -> NDArray[np.float32]
     return epochs.X[:, i0:i0 + n]
 
 
-def _window_grid(spec: ParadigmSpec, epochs: Epochs) -> list[float]:
+def _window_grid(spec: ParadigmSpec, epochs: CalibrationEpochs) -> list[float]:
     avail = epochs.tmin + epochs.X.shape[1] / epochs.sfreq - spec.win_start_s
     grid = [w for w in np.arange(spec.step_s, avail + 1e-9, spec.step_s)]
     return [round(float(w), 3) for w in grid] or [round(float(avail), 3)]
 
 
 def _train_window_decoder(
-    spec: ParadigmSpec, epochs: Epochs, method: str, n_folds: int, seed: int, progress: Progress | None,
+    spec: ParadigmSpec, epochs: CalibrationEpochs, method: str, n_folds: int, seed: int, progress: Progress | None,
     fixed_window_s: float | None,
 ) -> tuple[Any, dict[str, Any], list[str]]:
     y, n_classes, sf = epochs.y, spec.n_classes, epochs.sfreq
@@ -203,7 +203,7 @@ def _train_window_decoder(
 
 
 def train_calibration(
-    epochs: Epochs, spec: ParadigmSpec, *, method: str | None = None, n_folds: int = 5, seed: int = 0,
+    epochs: CalibrationEpochs, spec: ParadigmSpec, *, method: str | None = None, n_folds: int = 5, seed: int = 0,
     rejected: dict[str, int] | None = None, window_s: float | None = None, progress: Progress | None = None,
     info: StreamInfo | None = None,
 ) -> CalibrationResult:
@@ -211,7 +211,7 @@ def train_calibration(
 
     Parameters
     ----------
-    epochs : Epochs
+    epochs : CalibrationEpochs
         Clean epochs (after :func:`reject_artifacts`).
     spec : ParadigmSpec
         The protocol the epochs come from.

@@ -9,14 +9,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._cv import accuracy_summary, cv_splits, stopping_summary
-from ._epochs import Epochs
+from ._epochs import CalibrationEpochs
 from ._protocol import ParadigmSpec
 from ._stats import itr_bits_per_trial
 
 __all__ = ["train_p300"]
 
 
-def _oof_scores(epochs: Epochs, n_folds: int, sfreq: float) -> tuple[NDArray[np.float64], NDArray[np.int64],
+def _oof_scores(epochs: CalibrationEpochs, n_folds: int, sfreq: float) -> tuple[NDArray[np.float64], NDArray[np.int64],
                                                                      list[Any]]:
     """Out-of-fold flash scores (trials kept together), fold index per flash, and each fold's decoder."""
     from ..decoding import P300Decoder
@@ -32,8 +32,8 @@ def _oof_scores(epochs: Epochs, n_folds: int, sfreq: float) -> tuple[NDArray[np.
     return scores, fold, decoders
 
 
-def _selection_loglik(epochs: Epochs, spec: ParadigmSpec, scores: NDArray[np.float64], fold: NDArray[np.int64],
-                      decoders: list[Any]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+def _selection_loglik(epochs: CalibrationEpochs, spec: ParadigmSpec, scores: NDArray[np.float64],
+                      fold: NDArray[np.int64], decoders: list[Any]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Per cued trial and repetition, the log-likelihood of each item: shape (n_trials, n_reps, n_items)."""
     from ..decoding import flash_log_likelihoods
 
@@ -56,7 +56,7 @@ def _selection_loglik(epochs: Epochs, spec: ParadigmSpec, scores: NDArray[np.flo
 
 
 def train_p300(
-    spec: ParadigmSpec, epochs: Epochs, *, n_folds: int = 5, seed: int = 0,
+    spec: ParadigmSpec, epochs: CalibrationEpochs, *, n_folds: int = 5, seed: int = 0,
     progress: Callable[[str, float], None] | None = None,
 ) -> tuple[Any, dict[str, Any], list[str]]:
     """Train the P300 decoder and evaluate it with cross-validation over cued trials.
@@ -66,7 +66,7 @@ def train_p300(
     spec : ParadigmSpec
         P300 protocol (``n_items`` items flashed ``n_repetitions`` times per trial; ``n_items == 0``
         for an oddball recording without cues).
-    epochs : Epochs
+    epochs : CalibrationEpochs
         Flash epochs, label 1 for target flashes.
     n_folds : int
         Folds (trials are never split across folds).

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from .._types import StreamInfo
 from ._cv import accuracy_summary, cv_splits
-from ._epochs import Epochs
+from ._epochs import CalibrationEpochs
 from ._protocol import ParadigmSpec
 from ._stats import itr_bits_per_trial
 
@@ -53,7 +53,7 @@ def _detect(switch: Any, X: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[np
 
 
 def train_switch(
-    spec: ParadigmSpec, epochs: Epochs, *, n_folds: int = 5, seed: int = 0, info: StreamInfo | None = None,
+    spec: ParadigmSpec, epochs: CalibrationEpochs, *, n_folds: int = 5, seed: int = 0, info: StreamInfo | None = None,
 ) -> tuple[Any, dict[str, float], dict[str, Any], list[str]]:
     """Calibrate a switch threshold and cross-validate rest-vs-active detection.
 
@@ -65,7 +65,7 @@ def train_switch(
     ----------
     spec : ParadigmSpec
         EMG or blink protocol (class 0 rest, class 1 active).
-    epochs : Epochs
+    epochs : CalibrationEpochs
         Clean epochs, shape (n_epochs, n_times, n_channels).
     n_folds : int
         Cross-validation folds.

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._errors import ProfileError
 from .._types import StreamInfo
-from ._epochs import Epochs
+from ._epochs import CalibrationEpochs
 from ._profile import Profile
 from ._profile_io import load_profile, save_profile
 from ._protocol import ParadigmSpec
@@ -52,7 +52,7 @@ def open_or_create_profile(name: str, info: StreamInfo, board: str, root: Path |
     return Profile.new(name, info, board=board)
 
 
-def previous_epochs(profile: Profile, spec: ParadigmSpec) -> Epochs | None:
+def previous_epochs(profile: Profile, spec: ParadigmSpec) -> CalibrationEpochs | None:
     """Return the epochs stored with an earlier calibration of the same protocol, for a top-up.
 
     Raises
@@ -74,7 +74,7 @@ def previous_epochs(profile: Profile, spec: ParadigmSpec) -> Epochs | None:
             "or epoch window); a top-up must use the same protocol. Run a full calibration instead."
         )
     sfreq = float(profile.meta["channels"]["sfreq"])
-    return Epochs(arr["X"].astype(np.float32), arr["y"].astype(np.int64), arr["onsets"].astype(float), sfreq,
+    return CalibrationEpochs(arr["X"].astype(np.float32), arr["y"].astype(np.int64), arr["onsets"].astype(float), sfreq,
                   spec.tmin, arr["groups"].astype(np.int64), arr["items"].astype(np.int64))
 
 

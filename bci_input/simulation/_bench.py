@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._bench_report import machine_line, markdown_table, write_section
+from ..speller import PARADIGMS
 
 __all__ = ["run_bench", "SENTENCES", "FORMAL_SENTENCES", "LMS", "FORMAL_LMS", "PARADIGMS"]
 
@@ -25,7 +26,6 @@ FORMAL_SENTENCES = (
 )
 LMS = ("bundled", "wordfreq", "none")
 FORMAL_LMS = ("bundled", "none")
-PARADIGMS = ("ssvep", "p300", "scan")
 SEED = 0
 #: Everyday chars/min before the formal alphabet (31 lower-case symbols, no automatic capitals): this
 #: benchmark run on /work/main at commit 255116a on 2026-12-06, same machine, same seeds.

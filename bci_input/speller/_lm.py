@@ -6,15 +6,13 @@ import logging
 import time
 from typing import Any
 
-from ..language import MAIN_SYMBOLS, Rewrite
+from ..language import Rewrite
 from ._keyboard import normalise_text
 
-__all__ = ["SpellerLM", "SYMBOLS", "normalise_text"]
+__all__ = ["SpellerLM", "normalise_text"]
 
 log = logging.getLogger(__name__)
 
-#: The lower-case symbols of the speller's main page (deleting is a command target).
-SYMBOLS: tuple[str, ...] = MAIN_SYMBOLS
 
 
 class SpellerLM:

@@ -24,11 +24,11 @@ from ..document import (
     SelectPreviousSentence,
     export_text,
 )
+from ..language import MAIN_SYMBOLS, LanguageRequest, RewriteText
 from ..language import REWRITE_PRESETS as _PRESETS
-from ..language import LanguageRequest, RewriteText
 from ._keyboard import TYPING_PAGES
 from ._language_state import LanguageState
-from ._lm import SYMBOLS, SpellerLM
+from ._lm import SpellerLM
 from ._pages import (
     APP_MENU_COMMANDS,
     MENU_COMMANDS,
@@ -222,7 +222,7 @@ class Speller(TypingState, LanguageState):
             extra.append(Target(f"instr:{FREE_TEXT}", "free text…", "instruction", FREE_TEXT))
             return command_page(("cancel",), extra)
         if self.page == "rewrite_freetext":  # spell the instruction with the letters
-            chars = [Target(f"char:{'space' if c == ' ' else c}", char_label(c), "char", c) for c in SYMBOLS]
+            chars = [Target(f"char:{'space' if c == ' ' else c}", char_label(c), "char", c) for c in MAIN_SYMBOLS]
             return command_page(("delete_char", "rewrite_go", "cancel"), chars)
         if self.page in ("rewrite_candidates", "rewrite_wait"):
             extra = [
