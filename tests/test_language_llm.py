@@ -185,7 +185,7 @@ def test_corrupt_cache_is_detected_and_rebuild_failure_degrades(
     model = load_language_model(LanguageSettings(), on_notice=notices.append)
     assert isinstance(model, WordFreqModel)
     assert "unusable" in notices[0] and "rebuilding" in notices[0]
-    assert "Cannot convert the bundled model" in notices[-1] and "word-frequency" in notices[-1]
+    assert "Cannot convert the model" in notices[-1] and "word-frequency" in notices[-1]
 
 
 @pytest.mark.llm
