@@ -59,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     r.add_argument("--items", metavar="FILE.jsonl", help="dev set a candidates file is scored against "
                    "(default: the bundled one)")
     r.add_argument("--out", metavar="CANDIDATES.jsonl", help="write each item's candidates, best first, and latency")
-    r.add_argument("--lm", choices=["configured", "bundled", "wordfreq"], default="configured",
+    r.add_argument("--lm", choices=["configured", "bundled", "light", "wordfreq"], default="configured",
                    help="model: the configured one (with the options below), bundled or wordfreq "
                    "(default %(default)s)")
     r.add_argument("--markdown", metavar="FILE", default="BENCHMARKS.md",

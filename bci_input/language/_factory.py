@@ -15,7 +15,7 @@ from ._packages import DEFAULT_MODEL, LIGHT_MODEL
 from ._types import SYMBOLS, Answer, LanguageModel, Rewrite
 from ._wordfreq import BaseModel, WordFreqModel
 
-__all__ = ["load_language_model", "load_local", "resolve_model", "NullModel", "destination_notice"]
+__all__ = ["load_language_model", "load_local", "resolve_model", "short_name", "NullModel", "destination_notice"]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,18 @@ def resolve_model(model: str) -> tuple[Path | None, str, str | None]:
         path = Path(key).expanduser()
         return path, path.stem, None
     return None, key, None
+
+
+def short_name(model: str) -> str:
+    """Return the short name the status line shows for ``[language] model`` (``Qwen2.5-Coder-0.5B``, ``SmolLM2``)."""
+    from ._packages import PACKAGED_MODELS
+
+    key = model or DEFAULT_MODEL
+    if key == LIGHT_MODEL:
+        return "SmolLM2"
+    if key in PACKAGED_MODELS:
+        return PACKAGED_MODELS[key].title.split("-Instruct")[0]
+    return Path(key).stem if key.lower().endswith(".gguf") else key.rsplit("/", 1)[-1]
 
 
 def load_local(settings: LanguageSettings, *, on_notice: Callable[[str], None] | None = None) -> LanguageModel:

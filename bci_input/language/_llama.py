@@ -51,6 +51,19 @@ def _route_logs(llama_cpp: Any) -> None:
     llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
 
 
+def _close_devnull() -> None:
+    """Close the two /dev/null files llama-cpp-python opens at import for its ``Llama(verbose=False)``.
+
+    This engine does not use that class; left open, they make the interpreter print a ResourceWarning at exit.
+    """
+    from llama_cpp import _utils
+
+    for name in ("outnull_file", "errnull_file"):
+        f = getattr(_utils, name, None)
+        if f is not None and not f.closed:
+            f.close()
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Return the softmax of the last axis, in float64."""
     z = logits.astype(np.float64)
@@ -82,6 +95,7 @@ class LlamaEngine:
         import llama_cpp
 
         _route_logs(llama_cpp)  # it logs every tensor at load time, and model quirks, to stderr
+        _close_devnull()
         self._lib = llama_cpp
         llama_cpp.llama_backend_init()
         mparams = llama_cpp.llama_model_default_params()
@@ -124,17 +138,29 @@ class LlamaEngine:
 
     # ----------------------------------------------------------------- sequences
 
+    @property
+    def free_rows(self) -> int:
+        """Scratch sequences free now."""
+        return len(self._free)
+
+    @property
+    def max_rows(self) -> int:
+        """Scratch sequences in all."""
+        return _N_SEQ - _FIRST_SCRATCH
+
     def take(self, n: int) -> list[int]:
         """Reserve ``n`` scratch sequences (empty)."""
-        if n > len(self._free):
-            raise RuntimeError(f"llama.cpp engine: {n} sequences asked for, {len(self._free)} free")
-        return [self._free.pop() for _ in range(n)]
+        with self.lock:
+            if n > len(self._free):
+                raise RuntimeError(f"llama.cpp engine: {n} sequences asked for, {len(self._free)} free")
+            return [self._free.pop() for _ in range(n)]
 
     def give(self, seqs: list[int]) -> None:
         """Clear scratch sequences and return them."""
-        for s in seqs:
-            self._lib.llama_memory_seq_rm(self.mem, s, -1, -1)
-            self._free.append(s)
+        with self.lock:
+            for s in seqs:
+                self._lib.llama_memory_seq_rm(self.mem, s, -1, -1)
+                self._free.append(s)
 
     def copy(self, src: int, dst: int, end: int = -1) -> None:
         """Make ``dst`` share the cells of ``src`` at positions [0, end) (all with -1)."""
@@ -160,29 +186,33 @@ class LlamaEngine:
         ndarray, shape (n_wanted, n_vocab)
             The logits of the rows that want them, in order.
         """
-        lib = self._lib
         out: list[np.ndarray] = []
-        b = self._batch
-        for start in range(0, len(rows), _N_BATCH):
-            chunk = rows[start : start + _N_BATCH]
-            wanted: list[int] = []
-            for i, (tok, pos, seq, logits) in enumerate(chunk):
-                b.token[i] = tok
-                b.pos[i] = pos
-                b.n_seq_id[i] = 1
-                b.seq_id[i][0] = seq
-                b.logits[i] = 1 if logits else 0
-                if logits:
-                    wanted.append(i)
-            b.n_tokens = len(chunk)
-            rc = lib.llama_decode(self.ctx, b)
-            if rc != 0:
-                raise RuntimeError(f"llama.cpp decode failed (code {rc}): the context of {self.n_ctx} tokens is full?")
-            for i in wanted:
-                ptr = lib.llama_get_logits_ith(self.ctx, i)
-                out.append(np.ctypeslib.as_array(ctypes.cast(ptr, ctypes.POINTER(ctypes.c_float)),
-                                                 shape=(self.n_vocab,)).copy())
+        with self.lock:
+            for start in range(0, len(rows), _N_BATCH):
+                out += self._decode_chunk(rows[start : start + _N_BATCH])
         return np.stack(out) if out else np.zeros((0, self.n_vocab), dtype=np.float32)
+
+    def _decode_chunk(self, chunk: list[tuple[int, int, int, bool]]) -> list[np.ndarray]:
+        lib, b = self._lib, self._batch
+        wanted: list[int] = []
+        for i, (tok, pos, seq, logits) in enumerate(chunk):
+            b.token[i] = tok
+            b.pos[i] = pos
+            b.n_seq_id[i] = 1
+            b.seq_id[i][0] = seq
+            b.logits[i] = 1 if logits else 0
+            if logits:
+                wanted.append(i)
+        b.n_tokens = len(chunk)
+        rc = lib.llama_decode(self.ctx, b)
+        if rc != 0:
+            raise RuntimeError(f"llama.cpp decode failed (code {rc}): the context of {self.n_ctx} tokens is full?")
+        float_p = ctypes.POINTER(ctypes.c_float)
+        return [
+            np.ctypeslib.as_array(ctypes.cast(lib.llama_get_logits_ith(self.ctx, i), float_p), shape=(self.n_vocab,))
+            .copy()
+            for i in wanted
+        ]
 
     def extend(self, seq: int, start: int, tokens: list[int], *, all_logits: bool = False) -> np.ndarray:
         """Append ``tokens`` to ``seq`` at positions ``start``...; return the last row's logits (or every row's)."""

@@ -202,7 +202,7 @@ class LlamaCppModel(LocalModel):
         top = np.argpartition(logits, -_TOP_K)[-_TOP_K:]
         top = top[np.argsort(-logits[top])]
         z = logits[top].astype(np.float64)
-        lse = float(np.logaddexp.reduce(logits.astype(np.float64)))
+        lse = float(z[0] + np.log(np.exp(logits - logits[top[0]]).sum(dtype=np.float64)))
         if temperature <= 0:
             return int(top[0]), float(z[0]) - lse
         p = np.exp((z - z[0]) / temperature)
@@ -231,6 +231,7 @@ class LlamaCppModel(LocalModel):
                 self.tokens_forwarded += len(continuation) - 1
             finally:
                 self.engine.give([row])
-        logits = np.vstack([first[None, :], rest]).astype(np.float64)
-        lse = np.logaddexp.reduce(logits, axis=1)
+        logits = np.vstack([first[None, :], rest])
+        peak = logits.max(axis=1, keepdims=True)
+        lse = peak[:, 0] + np.log(np.exp(logits - peak).sum(axis=1, dtype=np.float64))
         return float(np.mean(logits[np.arange(len(continuation)), continuation] - lse))

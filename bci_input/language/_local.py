@@ -117,6 +117,7 @@ class LocalModel(BaseModel):
         self._cache_ids: list[int] = []
         self._cache: Any = None
         self._probs: collections.OrderedDict[tuple[int, ...], np.ndarray] = collections.OrderedDict()
+        self._kpc: collections.OrderedDict[tuple[tuple[int, ...], bool], np.ndarray] = collections.OrderedDict()
         #: Number of tokens run through the model (for the benchmark).
         self.tokens_forwarded = 0
 
@@ -279,7 +280,12 @@ class LocalModel(BaseModel):
         probs = self.next_token_probs(ids, cancel)
         if probs is None:
             return None
-        kpc = self.tokens.key_probs_case(probs, after_space=after_space)
+        memo = (tuple(ids), after_space)
+        kpc = self._kpc.get(memo)
+        if kpc is None:  # each letter of a word asks again with the same context: sum the vocabulary once
+            kpc = self._kpc[memo] = self.tokens.key_probs_case(probs, after_space=after_space)
+            while len(self._kpc) > 8:
+                self._kpc.popitem(last=False)
         lo, scores = self.tokens.keys.word_scores(prefix, kpc.sum(axis=1))
         lo_u, hi_u = self.vocab.prefix_range(prefix)
         uni = self.vocab.freq[lo_u:hi_u]
