@@ -167,7 +167,8 @@ class ServerClient:
           with more than 20 top tokens;
         - else ``POST /completions`` with ``logprobs=100`` (``llama_cpp.server`` allows it); a server that
           refuses it, or gives 20 or fewer, is asked for 20;
-        - one 16-token completion measures the generation speed that sizes the timeouts of long requests.
+        - then (the requests above warmed the server up: a first request can take much longer) a one-token and a
+          16-token completion measure the speed that sizes the timeouts of long requests.
 
         A failed probe is logged and changes nothing: the model then asks for 20 tokens, with ``timeout_s``.
 
@@ -179,9 +180,11 @@ class ServerClient:
         timeout = timeout_s if timeout_s is not None else max(self.timeout_s, 30.0)
         prompt = "Dear Sarah, thank you for"
 
-        def ask(payload: dict[str, Any], url: str | None = None, path: str = "/completions") -> dict[str, float]:
-            body, elapsed = self.request("POST", path, self._named(payload), timeout=timeout, retries=0, url=url)
-            self._observe(body, prompt, elapsed)
+        def ask(payload: dict[str, Any], url: str | None = None, observe: bool = False) -> dict[str, float]:
+            body, elapsed = self.request("POST", "/completions", self._named(payload), timeout=timeout, retries=0,
+                                         url=url)
+            if observe:
+                self._observe(body, prompt, elapsed)
             return top_tokens(body)
 
         native = native_url(self.url)
@@ -201,7 +204,8 @@ class ServerClient:
                     if not str(exc).startswith("HTTP 4"):
                         raise
                     log.debug("the server refuses logprobs=%d (%s); asking for %d", WANTED_TOP, exc, MAX_OPENAI_TOP)
-            ask({"prompt": prompt, "max_tokens": 16, "temperature": 0})
+            for max_tokens in (1, 16):
+                ask({"prompt": prompt, "max_tokens": max_tokens, "temperature": 0}, observe=True)
         except _ServerError as exc:
             log.info("probing the language server at %s failed (%s); using timeout_s for every request", self.url, exc)
         coef = self.speed.coefficients()

@@ -86,8 +86,8 @@ class ServerSpeed:
                 a, g = 0.0, float(np.max(t / w))
             else:
                 g = float(np.cov(w, t, bias=True)[0, 1] / np.var(w))
-                if g <= 0:
-                    a, g = 0.0, float(np.max(t / w))
+                if g <= 0:  # noise hides the cost per token: charge the longer replies' time to their tokens
+                    a, g = 0.0, float(np.max([ti / wi for wi, ti in self._long]))
                 else:
                     a = float(np.mean(t) - g * np.mean(w))
                     if a < 0:  # the fit through the origin
