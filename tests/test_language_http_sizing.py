@@ -22,28 +22,28 @@ TEXT = "I can't come to the meeting tomorrow, thanks"
 # ----------------------------------------------------------------------------- the speed model
 
 
-def test_speed_model_separates_the_fixed_cost_from_the_cost_per_token() -> None:
+def test_one_token_requests_keep_the_floor_and_long_ones_get_the_time_their_tokens_need() -> None:
     speed = ServerSpeed(floor_s=2.0)
     assert speed.timeout(50, 200) == 2.0  # nothing measured: the user's timeout_s
-    for p in (8, 40, 12, 30):  # one-token requests (word prediction): 0.1 s + 0.05 s per generated token
-        speed.observe(p, 1, 0.1 + 0.05 * (1 + p / 8))
-    for p, c in ((100, 20), (300, 60)):
-        speed.observe(p, c, 0.1 + 0.05 * (c + p / 8))
-    a, g = speed.coefficients() or (0.0, 0.0)
-    assert a == pytest.approx(0.1, abs=1e-9) and g == pytest.approx(0.05, abs=1e-9)
-    assert speed.timeout(16, 1) == 2.0  # a one-token request keeps the floor: a dead server is noticed in 2 s
-    assert speed.timeout(400, 224) == pytest.approx(2 * (0.1 + 0.05 * (224 + 50)))  # a long rewrite gets ~28 s
+    for p, t in ((8, 0.2), (40, 0.3), (1500, 0.25)):  # word prediction; the long document's prompt was cached
+        speed.observe(p, 1, t)
+    assert speed.timeout(16, 1) == 2.0  # 2 x the slowest (0.3 s) is below the floor: a hung server is noticed in 2 s
+    # No generating reply yet: the one-token replies' slowest rate stands in (0.2 s for 1 + 8/8 units).
+    assert speed.rate() == pytest.approx(0.2 / 2)
+    for p, c, t in ((400, 60, 5.5), (300, 20, 2.5)):  # rewrites: 5.5 s for 60 + 400/8 units, 2.5 s for 57.5
+        speed.observe(p, c, t)
+    assert speed.rate() == pytest.approx(5.5 / 110)  # the slowest generating reply sets the rate
+    assert speed.timeout(400, 224) == pytest.approx(2 * 5.5 / 110 * (224 + 50))  # a long rewrite gets ~27 s
+    assert speed.timeout(16, 1) == 2.0  # and word prediction still keeps the floor
     speed.observe(10, 500, 1e5)
     assert speed.timeout(400, 10_000) == CEILING_S
 
 
-def test_replies_of_one_kind_charge_all_their_time_to_the_tokens() -> None:
+def test_a_slow_one_token_reply_raises_the_timeout_of_the_next_ones() -> None:
     speed = ServerSpeed(floor_s=1.0)
-    for p in (8, 16, 24):
-        speed.observe(p, 1, 0.5)  # only one-token replies: no way to tell a fixed cost from a per-token cost
-    a, g = speed.coefficients() or (1.0, 0.0)
-    assert a == 0.0 and g == pytest.approx(0.5 / (1 + 8 / 8))  # the slowest rate seen: an upper bound
-    assert speed.timeout(400, 100) > 2 * 0.5 * 100 / 2
+    for t in (0.1, 3.0, 0.2):
+        speed.observe(20, 1, t)
+    assert speed.timeout(20, 1) == 6.0  # twice the slowest of the recent ones
 
 
 # ----------------------------------------------------------------------------- what servers send

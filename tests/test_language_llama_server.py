@@ -67,7 +67,7 @@ def test_word_suggestions_and_a_rewrite_through_a_real_llama_cpp_server(llama_se
     assert isinstance(model, HttpModel) and not notices
     # llama_cpp.server gives any number of top tokens on /v1/completions and has no native /completion.
     assert model.top_k == 100 and model.client.native is None
-    assert model.client.speed.coefficients() is not None  # the connect probe measured its speed
+    assert model.client.speed.rate() is not None  # the connect probe measured its speed
 
     words = model.complete_word("Dear Sarah, thank you for your ", "", 5)
     assert words.backend.startswith("http") and len(words.value) == 5, words

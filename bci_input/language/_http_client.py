@@ -208,10 +208,10 @@ class ServerClient:
                 ask({"prompt": prompt, "max_tokens": max_tokens, "temperature": 0}, observe=True)
         except _ServerError as exc:
             log.info("probing the language server at %s failed (%s); using timeout_s for every request", self.url, exc)
-        coef = self.speed.coefficients()
+        rate = self.speed.rate()
         log.info("language server %s: %d top tokens%s, %s", self.url, self.top_k,
                  " (native /completion)" if self.native else "",
-                 "speed unknown" if coef is None else f"{coef[0]:.2f} s + {coef[1] * 1e3:.0f} ms per token")
+                 "speed unknown" if rate is None else f"at most {rate * 1e3:.0f} ms per generated token")
 
     def _named(self, payload: dict[str, Any]) -> dict[str, Any]:
         return {"model": self.model, **payload} if self.model else payload
