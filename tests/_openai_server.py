@@ -6,7 +6,8 @@ Run as a separate process on loopback::
 
 It prints ``PORT <n>`` on its first stdout line. Endpoints: ``GET /v1/models``, ``POST /v1/completions``
 (``max_tokens``, ``n``, ``logprobs`` -> legacy ``top_logprobs``, ``stop``), ``POST /v1/chat/completions``,
-and ``GET /v1/_stats`` (request counts, whether the API key matched, the last ``logprobs`` asked). Every reply
+and ``GET /v1/_stats`` (request counts, POSTs ``received`` before any delay, whether the API key matched, the
+last ``logprobs`` asked). Every reply
 carries ``usage`` (4 characters a prompt token, a word a completion token).
 
 - ``--fail-first N`` answers the first N POSTs with HTTP 503, to test retries.
@@ -153,6 +154,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self._auth():
             return
         with srv.lock:
+            srv.stats["received"] = srv.stats.get("received", 0) + 1  # counted on arrival, before any delay
             failing = srv.fail_left > 0
             srv.fail_left -= int(failing)
             delay, wake = srv.delay_s, srv.wake

@@ -121,6 +121,29 @@ def test_a_server_that_stops_answering_is_noticed_with_the_floor_then_announced_
         gen.close()
 
 
+def test_cancelling_a_rewrite_ends_its_wait_at_once_despite_its_long_timeout() -> None:
+    import threading
+
+    for url in serve("--ignore-n"):
+        model = HttpModel(url, timeout_s=300.0, retries=0)  # a timeout far longer than the test may take
+        control(url, delay=600)  # the server hangs
+        cancel = threading.Event()
+        answers: list = []
+
+        def rewrite(model: HttpModel = model, cancel: threading.Event = cancel, answers: list = answers) -> None:
+            answers.append(model.rewrite(TEXT, "formal", k=2, cancel=cancel))
+
+        worker = threading.Thread(target=rewrite)
+        received = stats(url).get("received", 0)
+        worker.start()
+        while stats(url).get("received", 0) == received:  # until the request is with the server
+            assert worker.is_alive()
+        cancel.set()
+        worker.join(60)
+        assert not worker.is_alive() and answers[0].cancelled  # not the 300 s of the timeout
+        control(url, delay=0)
+
+
 # ----------------------------------------------------------------------------- more than 20 top tokens
 
 

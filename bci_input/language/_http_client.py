@@ -96,6 +96,32 @@ def validate_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
+def _fetch(req: urllib.request.Request, timeout: float, cancel: threading.Event | None) -> bytes:
+    """Return the body of ``req``'s reply; with ``cancel``, wait on a helper thread and give up once it is set."""
+    if cancel is None:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the URL was validated
+            return bytes(resp.read())
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the URL was validated
+                box["data"] = bytes(resp.read())
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="http-request", daemon=True).start()
+    while not done.wait(0.05):
+        if cancel.is_set():
+            raise _ServerError("cancelled")
+    if "error" in box:
+        raise box["error"]
+    return bytes(box["data"])
+
+
 class ServerClient:
     """Requests to one OpenAI-compatible server.
 
@@ -228,10 +254,14 @@ class ServerClient:
     ) -> tuple[dict[str, Any], float]:
         """Send one request (retried); return the JSON reply and the seconds its successful attempt took.
 
+        A request with a ``cancel`` Event runs on a helper thread, so that setting ``cancel`` ends the wait at once
+        (a long rewrite the user moved on from no longer holds up the next word prediction); the abandoned
+        request ends by itself, at the latest at its timeout.
+
         Raises
         ------
         _ServerError
-            If every attempt failed (or ``cancel`` was set between attempts).
+            If every attempt failed, or ``"cancelled"`` once ``cancel`` is set.
         """
         data = json.dumps(payload).encode("utf-8") if payload is not None else None
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -250,11 +280,10 @@ class ServerClient:
                       timeout or self.timeout_s)
             t0 = time.perf_counter()
             try:
-                with urllib.request.urlopen(req, timeout=timeout or self.timeout_s) as resp:  # noqa: S310 - validated
-                    body = json.loads(resp.read().decode("utf-8"))
-                    if not isinstance(body, dict):
-                        raise _ServerError("the server answered with JSON that is not an object")
-                    return body, time.perf_counter() - t0
+                body = json.loads(_fetch(req, timeout or self.timeout_s, cancel).decode("utf-8"))
+                if not isinstance(body, dict):
+                    raise _ServerError("the server answered with JSON that is not an object")
+                return body, time.perf_counter() - t0
             except urllib.error.HTTPError as exc:
                 last = f"HTTP {exc.code} {exc.reason}"
                 if exc.code < 500 and exc.code != 429:
@@ -265,7 +294,7 @@ class ServerClient:
             except ValueError as exc:
                 raise _ServerError(f"invalid JSON from the server: {exc}") from None
             if attempt + 1 < attempts:
-                time.sleep(min(2.0, 0.2 * 2**attempt))
+                (cancel or threading.Event()).wait(min(2.0, 0.2 * 2**attempt))  # back off; a cancel ends it
         raise _ServerError(last)
 
     def request_timeout(self, prompt: str, max_tokens: int) -> float:
