@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -381,6 +382,8 @@ def format_markdown(label: str, result: dict[str, Any], set_name: str) -> str:
         "shown.\n\n"
         + markdown_table(["instruction", "items", "acc@1", "acc@3", "latency p50 / p95 (s)"], rows)
         + f"\nFailed rules over the {result['n_candidates']} candidates shown: {fails}.\n"
+        + f"\nMachine load (1-min load average) when the run ended: {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        "cores; latencies scale with it.\n"
     )
 
 
