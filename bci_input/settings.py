@@ -172,6 +172,7 @@ class LanguageSettings(_Section):
 
     backend: str = "local"
     model: str = ""
+    engine: str = "auto"
     dtype: str = "fp32"
     threads: int = _number(0, 0, 1024, integer=True)
     endpoint_url: str = ""
@@ -187,6 +188,7 @@ class LanguageSettings(_Section):
         self.check_numbers()
         check_option("backend", self.backend, ("local", "http", "wordfreq", "none"))
         check_option("dtype", self.dtype, ("fp32", "bf16"))
+        check_option("engine", self.engine, ("auto", "llama.cpp", "transformers"))
         if self.backend == "http" and not self.endpoint_url:
             raise ConfigError("The 'http' language backend needs 'endpoint_url' (for example http://127.0.0.1:8080/v1).")
         if self.backend == "http" and not self.allow_insecure_http:

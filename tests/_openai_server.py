@@ -6,9 +6,19 @@ Run as a separate process on loopback::
 
 It prints ``PORT <n>`` on its first stdout line. Endpoints: ``GET /v1/models``, ``POST /v1/completions``
 (``max_tokens``, ``n``, ``logprobs`` -> legacy ``top_logprobs``, ``stop``), ``POST /v1/chat/completions``,
-and ``GET /v1/_stats`` (request counts, whether the API key matched). ``--fail-first N`` answers the first N
-POSTs with HTTP 503 and ``--delay S`` delays every POST answer, to test retries and timeouts. ``--ignore-n``
-answers every chat request with one choice (picked by ``seed``), as ``llama_cpp.server`` does.
+and ``GET /v1/_stats`` (request counts, POSTs ``received`` before any delay, whether the API key matched, the
+last ``logprobs`` asked). Every reply
+carries ``usage`` (4 characters a prompt token, a word a completion token).
+
+- ``--fail-first N`` answers the first N POSTs with HTTP 503, to test retries.
+- ``--delay S`` delays every POST answer and ``--token-delay S`` adds S seconds per generated token, to test
+  timeouts; ``POST /v1/_control`` with ``{"delay": S, "fail": N}`` changes the delay (ending the waits under
+  way) or fails the next N POSTs, so a test can make a running server slow or failing, then well again.
+- ``--ignore-n`` answers every chat request with one choice (picked by ``seed``), as ``llama_cpp.server`` does.
+- ``--max-logprobs N`` refuses (HTTP 400) a completion asking for more than N top tokens, as vLLM does with 20;
+  without it any number is given, as ``llama_cpp.server`` does.
+- ``--native`` also serves llama.cpp's own ``POST /completion`` (``n_predict``, ``n_probs``), answering with its
+  ``completion_probabilities`` (``top_logprobs`` entries); without it that path is 404, as on other servers.
 ``--backend local`` answers with the bundled SmolLM2 through
 :class:`bci_input.language._local.LocalModel`; ``wordfreq`` (default) answers with
 word frequencies and rule-based rewrites, instantly.
@@ -24,7 +34,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -130,28 +139,53 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": {"message": "not found"}})
 
     def do_POST(self) -> None:  # noqa: N802
-        if not self._auth():
-            return
-        with self.server.lock:
-            failing = self.server.fail_left > 0
-            self.server.fail_left -= int(failing)
-        if failing:  # --fail-first: an overloaded server
-            self.server.stats["failed"] = self.server.stats.get("failed", 0) + 1
-            self._send(503, {"error": {"message": "overloaded"}})
-            return
-        if self.server.delay_s:  # --delay: a server slower than the client's timeout
-            time.sleep(self.server.delay_s)
         length = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(length) or b"{}")
-        with self.server.lock:
-            self.server.stats[self.path] = self.server.stats.get(self.path, 0) + 1
-            engine = self.server.engine
+        srv = self.server
+        if self.path == "/v1/_control":  # the test changes how this server behaves from now on
+            with srv.lock:
+                if "delay" in req:
+                    srv.delay_s = float(req["delay"])
+                    srv.wake.set()  # the waits under way end now
+                    srv.wake = threading.Event()
+                srv.fail_left = int(req.get("fail", srv.fail_left))
+            self._send(200, {"ok": True})
+            return
+        if not self._auth():
+            return
+        with srv.lock:
+            srv.stats["received"] = srv.stats.get("received", 0) + 1  # counted on arrival, before any delay
+            failing = srv.fail_left > 0
+            srv.fail_left -= int(failing)
+            delay, wake = srv.delay_s, srv.wake
+        if failing:  # --fail-first: an overloaded server
+            srv.stats["failed"] = srv.stats.get("failed", 0) + 1
+            self._send(503, {"error": {"message": "overloaded"}})
+            return
+        if delay:  # --delay: a server slower than the client's timeout
+            wake.wait(delay)
+        with srv.lock:
+            srv.stats[self.path] = srv.stats.get(self.path, 0) + 1
+            engine = srv.engine
+            asked = req.get("n_probs", req.get("logprobs"))
+            if isinstance(asked, int) and not isinstance(asked, bool):
+                srv.stats["logprobs_asked"] = asked
+            if self.path in ("/v1/completions", "/completion") and srv.max_logprobs is not None \
+                    and int(asked or 0) > srv.max_logprobs:
+                self._send(400, {"error": {"message": f"logprobs must be at most {srv.max_logprobs}"}})
+                return
             if self.path == "/v1/completions":
-                self._send(200, self._completions(engine, req))
+                body = self._completions(engine, req)
             elif self.path == "/v1/chat/completions":
-                self._send(200, self._chat(engine, req, self.server.ignore_n))
+                body = self._chat(engine, req, srv.ignore_n)
+            elif self.path == "/completion" and srv.native:
+                body = self._native(engine, req)
             else:
                 self._send(404, {"error": {"message": "not found"}})
+                return
+        if srv.token_delay_s:  # --token-delay: generation takes time per token
+            wake.wait(srv.token_delay_s * body["usage"]["completion_tokens"])
+        self._send(200, body)
 
     @staticmethod
     def _completions(engine: Engine, req: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +204,19 @@ class Handler(BaseHTTPRequestHandler):
                 if s in text:
                     text = text[: text.index(s)]
             choices.append({"index": i, "text": text, "logprobs": logprobs, "finish_reason": "length"})
-        return {"object": "text_completion", "model": engine.name, "choices": choices}
+        return {"object": "text_completion", "model": engine.name, "choices": choices,
+                "usage": _usage(prompt, [c["text"] for c in choices])}
+
+    @staticmethod
+    def _native(engine: Engine, req: dict[str, Any]) -> dict[str, Any]:
+        """llama.cpp's ``POST /completion``: one next token with its ``n_probs`` top tokens."""
+        prompt = str(req.get("prompt", ""))
+        top = engine.top_next(prompt, max(1, int(req.get("n_probs") or 1)))
+        text = max(top, key=top.get)
+        probs = [{"id": i, "token": t, "bytes": list(t.encode()), "logprob": lp}
+                 for i, (t, lp) in enumerate(top.items())]
+        return {"content": text, "completion_probabilities": [{**probs[0], "top_logprobs": probs}],
+                "tokens_evaluated": len(prompt) // 4 + 1, "tokens_predicted": 1, "usage": _usage(prompt, [text])}
 
     @staticmethod
     def _chat(engine: Engine, req: dict[str, Any], ignore_n: bool = False) -> dict[str, Any]:
@@ -184,16 +230,28 @@ class Handler(BaseHTTPRequestHandler):
             {"index": i, "message": {"role": "assistant", "content": engine.chat(text, instruction, i)}}
             for i in indices
         ]
-        return {"object": "chat.completion", "model": engine.name, "choices": choices}
+        return {"object": "chat.completion", "model": engine.name, "choices": choices,
+                "usage": _usage(user, [c["message"]["content"] for c in choices])}
+
+
+def _usage(prompt: str, texts: list[str]) -> dict[str, int]:
+    completion = max(1, sum(len(t.split()) for t in texts))
+    return {"prompt_tokens": len(prompt) // 4 + 1, "completion_tokens": completion,
+            "total_tokens": len(prompt) // 4 + 1 + completion}
 
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, engine: Engine, api_key: str | None, fail_first: int = 0, delay_s: float = 0.0,
-                 host: str = "127.0.0.1", ignore_n: bool = False) -> None:
+                 host: str = "127.0.0.1", ignore_n: bool = False, token_delay_s: float = 0.0,
+                 max_logprobs: int | None = None, native: bool = False) -> None:
         super().__init__((host, 0), Handler)
         self.ignore_n = ignore_n
+        self.token_delay_s = float(token_delay_s)
+        self.max_logprobs = max_logprobs
+        self.native = native
+        self.wake = threading.Event()
         self.engine = engine
         self.api_key = api_key
         self.fail_left = int(fail_first)
@@ -226,6 +284,24 @@ def serve(*args: str, host: str = "127.0.0.1") -> Iterator[str]:
         if proc.stdout:
             proc.stdout.close()
 
+def control(url: str, **changes: float) -> None:
+    """Change a running server (``delay=S``: answer after S seconds from now on; ``fail=N``: fail the next N POSTs)."""
+    import urllib.request
+
+    req = urllib.request.Request(url + "/_control", data=json.dumps(changes).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        r.read()
+
+
+def stats(url: str) -> dict[str, Any]:
+    """Return the server's request counts (``GET /v1/_stats``)."""
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/_stats", timeout=60) as r:
+        return dict(json.loads(r.read()))
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--backend", choices=["wordfreq", "local"], default="wordfreq")
@@ -234,9 +310,13 @@ def main() -> None:
     p.add_argument("--delay", type=float, default=0.0, help="wait this many seconds before every POST answer")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
     p.add_argument("--ignore-n", action="store_true", help="answer chat requests with one choice, whatever 'n' asks")
+    p.add_argument("--token-delay", type=float, default=0.0, help="wait this many seconds per generated token")
+    p.add_argument("--max-logprobs", type=int, default=None, help="refuse completions asking for more top tokens")
+    p.add_argument("--native", action="store_true", help="also serve llama.cpp's native POST /completion")
     args = p.parse_args()
     engine = LocalEngine() if args.backend == "local" else Engine()
-    server = Server(engine, args.api_key, args.fail_first, args.delay, args.host, args.ignore_n)
+    server = Server(engine, args.api_key, args.fail_first, args.delay, args.host, args.ignore_n, args.token_delay,
+                    args.max_logprobs, args.native)
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

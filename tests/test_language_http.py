@@ -163,7 +163,7 @@ def test_api_key_never_reaches_logs_notices_or_output(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr[-2000:]
         outputs.append((label, proc.stdout + proc.stderr))
     right, wrong, failing = (text for _, text in outputs)
-    assert f"DEBUG bci_input.language._http: POST {urls['right']}/completions" in right  # requests are logged
+    assert f"DEBUG bci_input.language._http_client: POST {urls['right']}/completions (attempt" in right  # logged
     assert "401" in wrong and "HTTP 5" in failing  # the failures were logged or announced
     for label, text in outputs:
         assert secret not in text, f"the API key leaked into the {label} run's output"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bci_input.language import SYMBOLS, LocalModel, WordFreqModel, _loader, load_language_model
+from bci_input.language._llama_model import LlamaCppModel
 from bci_input.settings import LanguageSettings
 
 
@@ -41,8 +42,8 @@ def test_default_backend_loads_bundled_model_without_network(
     monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", str(model_cache))
     notices: list[str] = []
     model = load_language_model(LanguageSettings(threads=1), on_notice=notices.append)
-    assert isinstance(model, LocalModel), notices
-    assert model.name == "local:SmolLM2-135M-Instruct"
+    assert isinstance(model, LlamaCppModel), notices  # the default model runs on llama.cpp
+    assert model.name == "llama.cpp:Qwen2.5-Coder-0.5B-Instruct (Q4_K_M)"
     words = model.complete_word("Thank you very much for your ", "he", k=5, revision=9)
     assert words.revision == 9 and words.backend == model.name
     assert "help" in [w for w, _ in words.value]
@@ -182,10 +183,10 @@ def test_corrupt_cache_is_detected_and_rebuild_failure_degrades(
     monkeypatch.setattr(_loader, "bundled_gguf", lambda: gguf)
     monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", str(tmp_path / "models"))
     notices: list[str] = []
-    model = load_language_model(LanguageSettings(), on_notice=notices.append)
+    model = load_language_model(LanguageSettings(model="light", engine="transformers"), on_notice=notices.append)
     assert isinstance(model, WordFreqModel)
     assert "unusable" in notices[0] and "rebuilding" in notices[0]
-    assert "Cannot convert the bundled model" in notices[-1] and "word-frequency" in notices[-1]
+    assert "Cannot convert the model" in notices[-1] and "word-frequency" in notices[-1]
 
 
 @pytest.mark.llm

@@ -34,8 +34,10 @@ def test_first_impression_with_word_frequencies() -> None:
 
 @pytest.mark.llm
 @pytest.mark.slow
-def test_first_impression_with_the_bundled_model() -> None:
-    _check_first_impression(load_language_model())
+def test_first_impression_with_the_default_model() -> None:
+    model = load_language_model()
+    assert model.name.startswith("llama.cpp:Qwen2.5-Coder-0.5B")  # the model a new user gets
+    _check_first_impression(model)
 
 
 def test_openers_are_distinct() -> None:

@@ -182,7 +182,7 @@ def test_default_demo_session_makes_no_network_connection(tmp_path):
         ["-m", "bci_input.cli", "demo", "--duration", "20", "--paradigm", "ssvep", "--lm", "bundled"], tmp_path
     )
     assert attempts == [], f"network access attempted: {attempts}"
-    assert "[demo] language model: local:SmolLM2" in out, out[-2000:]  # the real model ran
+    assert "[demo] language model: llama.cpp:Qwen2.5-Coder-0.5B" in out, out[-2000:]  # the real default model ran
     assert "[demo] final text" in out
     assert _require_strace(native) == [], f"native code reached the network: {native}"
 

@@ -105,7 +105,7 @@ def test_lm_bundled_never_uses_a_configured_endpoint(loopback_server: str, tmp_p
     cfg = _config(tmp_path, f'[language]\nbackend = "http"\nendpoint_url = "{loopback_server}"\nthreads = 1\n')
     before = _requests(loopback_server)
     model = load_model("bundled", argparse.Namespace(config=cfg))
-    assert model.name.startswith("local:SmolLM2"), model.name
+    assert model.name.startswith("llama.cpp:Qwen2.5-Coder-0.5B"), model.name  # the default model, not the endpoint
     assert _requests(loopback_server) == before
 
 
@@ -117,12 +117,13 @@ def test_app_lm_bundled_means_the_bundled_model_and_its_default_follows_the_sett
 
     http = Settings(language=LanguageSettings(backend="http", endpoint_url="https://203.0.113.1/v1"))
     _, name, immediate = language_loader(http, "bundled")
-    assert name == "SmolLM2" and not immediate
+    assert name == "Qwen2.5-Coder-0.5B" and not immediate
+    assert language_loader(http, "light")[1] == "SmolLM2"
     assert language_loader(http, None)[1] == "http"
     hub = Settings(language=LanguageSettings(model="bci-input-tests/never-fetched"))  # in no cache anywhere
     with pytest.raises(ModelNotFetchedError, match="bci-input lm fetch bci-input-tests/never-fetched"):
         language_loader(hub, None)
-    assert language_loader(hub, "bundled")[1] == "SmolLM2"
+    assert language_loader(hub, "bundled")[1] == "Qwen2.5-Coder-0.5B"
 
 
 @pytest.mark.slow

@@ -136,5 +136,5 @@ def test_cli_with_the_bundled_model_on_two_items(tmp_path: Path, capsys: pytest.
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["fix_grammar-05", "abbreviation-02"]
     assert all(r["candidates"] and r["latency_s"] > 0 for r in rows)
-    assert "bundled (local:" in capsys.readouterr().out
+    assert "bundled (llama.cpp:Qwen2.5-Coder-0.5B" in capsys.readouterr().out  # --lm bundled: the default model
     assert "<!-- BEGIN rewrite-bundled -->" in (tmp_path / "B.md").read_text(encoding="utf-8")

@@ -250,7 +250,7 @@ def test_bundled_model_gives_a_sane_prior_and_suggestions():
 
     notices = []
     model = load_language_model(on_notice=notices.append)
-    assert model.name.startswith("local"), f"bundled model did not load: {notices}"
+    assert model.name.startswith("llama.cpp:"), f"the default model did not load: {notices}"
     doc = Document("i would like a cup of co")
     lay = Speller(doc, model, "ssvep").layout
     p = dict(zip([t.id for t in lay.targets], lay.prior, strict=True))

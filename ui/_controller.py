@@ -115,7 +115,7 @@ class AppController(QObject, AppCommands):
         connect_queued(self.bridge.intent, self.handle_intent)
         connect_queued(self.bridge.language_answer, self._on_language_answer)
         connect_queued(self.bridge.error, self._on_error)
-        connect_queued(self.bridge.notice, lambda m: self.window.show_message(m))
+        connect_queued(self.bridge.notice, self._on_notice)
         connect_queued(self.bridge.status, self._on_status)
         connect_queued(self.bridge.autosaved, lambda p: self.window.status.set_autosave(True))
         connect_queued(self.bridge.autosave_failed, lambda m: self.window.status.set_autosave(False, m))
@@ -188,6 +188,7 @@ class AppController(QObject, AppCommands):
             self.worker.stop()
         self._close_model()
         self.model = model
+        self.window.status.set_llm_fallback(None)
         for notice in getattr(model, "notices", ()):
             self.window.show_message(notice, warn=True)
         if hasattr(model, "on_notice"):  # the model's process reports later notices (an endpoint failing)
@@ -196,6 +197,15 @@ class AppController(QObject, AppCommands):
         self.speller.lm = SpellerLM(model)
         self.window.status.set_llm(str(getattr(model, "name", "model")))
         self._relayout_language()
+
+    def _on_notice(self, message: str) -> None:
+        """Show a notice; one about the language server also sets the status bar (fallen back, or back)."""
+        from bci_input.language import server_notice
+
+        state = server_notice(message)
+        if state is not None:
+            self.window.status.set_llm_fallback(None if state.up else state.reason)
+        self.window.show_message(message, warn=state is not None and not state.up)
 
     def _close_model(self) -> None:
         close = getattr(self.model, "close", None)

@@ -41,6 +41,7 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
     import dataclasses
 
     from bci_input.language import WordFreqModel, lm_choice
+    from bci_input.language._factory import short_name
 
     choice = lm_choice(lm, settings.language.backend)
     if choice == "none":
@@ -48,13 +49,13 @@ def language_loader(settings: Any, lm: str | None) -> tuple[Callable[[], Any], s
     if choice == "wordfreq":
         return WordFreqModel, "wordfreq", True
     lang = settings.language
-    if lm == "bundled":
-        lang = dataclasses.replace(lang, backend="local", model="")
+    if lm in ("bundled", "light"):
+        lang = dataclasses.replace(lang, backend="local", model="" if lm == "bundled" else "light")
     if lang.backend == "local":
         from bci_input.language._loader import require_fetched
 
         require_fetched(lang.model)  # refuse at start, with the fetch command, rather than after a window opened
-    name = "http" if lang.backend == "http" else (lang.model.rsplit("/", 1)[-1] if lang.model else "SmolLM2")
+    name = "http" if lang.backend == "http" else short_name(lang.model)
     if lang.threads == 0:
         import os
 

@@ -68,6 +68,8 @@ class StatusPanel(QStatusBar):
         self.quality = QualityDots(theme)
         self.confidence = QLabel("last: —")
         self.llm = QLabel("LLM: —")
+        self._llm: tuple[str, float | None] = ("—", None)
+        self._llm_fallback: str | None = None
         self.autosave = QLabel("autosave: —")
         self.frames = QLabel("frames dropped: 0")
         self.state = QLabel("")
@@ -103,8 +105,27 @@ class StatusPanel(QStatusBar):
             self.llm.setText(f"LLM: loading model… ({backend})")
             self._color(self.llm, self.theme.warn)
             return
+        self._llm = (backend, latency_s)
+        self._show_llm()
+
+    def set_llm_fallback(self, reason: str | None) -> None:
+        """Say that word frequencies answer because the language server failed (``reason``), or ``None``: it is back."""
+        self._llm_fallback = reason
+        self._show_llm()
+
+    def _show_llm(self) -> None:
+        backend, latency_s = self._llm
+        reason = self._llm_fallback
+        if reason is not None:
+            why = "too slow" if "timed out" in reason.lower() else "unreachable" if "refused" in reason else reason
+            self.llm.setText(f"LLM: ⚠ word frequencies — language server {why}, retrying")
+            self.llm.setToolTip(f"The language server failed ({reason}). Word frequencies predict until it answers "
+                                "again; it is asked again every 30 s.")
+            self._color(self.llm, self.theme.bad)
+            return
         lat = "" if latency_s is None else f" · {latency_s * 1e3:.0f} ms"
         self.llm.setText(f"LLM: {backend}{lat}")
+        self.llm.setToolTip("")
         self._color(self.llm, None)
 
     def set_autosave(self, ok: bool, detail: str = "", when: float | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..language._choice import LM_CHOICES
 from ._common import add_board_arguments, load_cli_settings
 
 
@@ -15,8 +16,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--profile", default="default", help="user profile (accessibility settings, calibration)")
     p.add_argument("--mode", choices=("ssvep", "p300", "scan"), default=None,
                    help="interaction mode (default: the settings' speller.paradigm)")
-    p.add_argument("--lm", choices=("bundled", "wordfreq", "none"), default=None,
-                   help="language model (default: the settings' language.backend; bundled SmolLM2)")
+    p.add_argument("--lm", choices=LM_CHOICES, default=None,
+                   help="language model: bundled (the default Qwen2.5-Coder-0.5B), light (SmolLM2-135M), wordfreq "
+                   "or none (default: the settings' language.backend)")
     p.add_argument("--open", dest="open_path", metavar="FILE", default=None, help="open a text document")
     p.add_argument("--scope", action="store_true", help="open the live signal scope window")
     dev = p.add_mutually_exclusive_group()

@@ -19,11 +19,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
     def backend_args(q: argparse.ArgumentParser) -> None:
         q.add_argument("--backend", choices=["local", "http", "wordfreq"], help="override [language] backend")
-        q.add_argument("--model", help="Hugging Face model folder or hub id (local backend)")
+        q.add_argument("--model", help="local model: empty for the default, 'light' for the small bundled one, "
+                       "qwen2.5-coder-1.5b, a .gguf file, or a Hugging Face model folder or hub id")
+        q.add_argument("--engine", choices=["auto", "llama.cpp", "transformers"],
+                       help="override [language] engine (auto: llama.cpp for GGUF files, transformers otherwise)")
         q.add_argument("--url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (http backend)")
         q.add_argument("--endpoint-model", help="model name sent to the endpoint")
         q.add_argument("--dtype", choices=["fp32", "bf16"], help="weights precision (local backend)")
-        q.add_argument("--threads", type=int, help="torch threads (0: automatic)")
+        q.add_argument("--threads", type=int, help="CPU threads of the local model (0: automatic)")
 
     c = lm_sub.add_parser("complete", help="show completions for a text (a quick manual check)")
     c.add_argument("text", help="text before the cursor, e.g. 'Dear Sarah, thank you for yo'")
@@ -56,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     r.add_argument("--items", metavar="FILE.jsonl", help="dev set a candidates file is scored against "
                    "(default: the bundled one)")
     r.add_argument("--out", metavar="CANDIDATES.jsonl", help="write each item's candidates, best first, and latency")
-    r.add_argument("--lm", choices=["configured", "bundled", "wordfreq"], default="configured",
+    r.add_argument("--lm", choices=["configured", "bundled", "light", "wordfreq"], default="configured",
                    help="model: the configured one (with the options below), bundled or wordfreq "
                    "(default %(default)s)")
     r.add_argument("--markdown", metavar="FILE", default="BENCHMARKS.md",
@@ -81,6 +84,7 @@ def _settings(args: argparse.Namespace):  # noqa: ANN202 - LanguageSettings
     changes = {
         "backend": args.backend,
         "model": args.model,
+        "engine": args.engine,
         "endpoint_url": args.url,
         "endpoint_model": args.endpoint_model,
         "dtype": args.dtype,

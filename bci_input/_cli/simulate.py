@@ -27,7 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", help="the text to write")
     src.add_argument("--text-file", help="a UTF-8 file with the text to write")
-    p.add_argument("--lm", default="bundled", help="language model: bundled, wordfreq or none (default %(default)s)")
+    p.add_argument("--lm", default="bundled",
+                   help="language model: bundled (the default model), light, wordfreq or none (default %(default)s)")
     p.add_argument("--snr", type=float, default=None, help="SSVEP SNR (default: the value calibrated on ssvep_exo)")
     p.add_argument("--board", default="simulated", help="simulated, or synthetic (ride along on BrainFlow's board)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
@@ -43,13 +44,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def load_model(name: str, args: argparse.Namespace | None = None) -> Any:
     """Return the language model for ``--lm`` (``None`` for ``none``), with precision and threads from ``args``.
 
-    ``bundled`` always means the bundled model on this computer, whatever the settings' backend or model.
+    ``bundled`` always means the default model installed with bci-input, ``light`` the small SmolLM2, whatever
+    the settings' backend or model.
     """
     from ..language import load_lm_choice
     from ..settings import LanguageSettings
 
     settings = LanguageSettings()
-    if args is not None and name == "bundled":
+    if args is not None and name in ("bundled", "light"):
         from ._common import load_cli_settings
 
         settings = load_cli_settings(args).language

@@ -12,7 +12,7 @@ See ``docs/language.md``.
 
 from ._choice import LM_CHOICES, lm_choice, load_lm_choice
 from ._factory import NullModel, load_language_model
-from ._http import HttpModel
+from ._http import HttpModel, ServerNotice, server_notice
 from ._local import LocalModel
 from ._personal import PersonalizedModel, PersonalVocabulary
 from ._process import ProcessLanguageModel
@@ -73,6 +73,8 @@ __all__ = [
     "NullModel",
     "LocalModel",
     "HttpModel",
+    "ServerNotice",
+    "server_notice",
     "PersonalVocabulary",
     "PersonalizedModel",
     "ProcessLanguageModel",

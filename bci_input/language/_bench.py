@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._bench_report import markdown_table
+from ..settings import LanguageSettings
 from ._ksr import ksr, trace_words
 from ._types import LanguageModel
 
@@ -321,6 +322,24 @@ def format_markdown(
     return "\n".join(lines) + "\n"
 
 
+def compared_settings(*, larger: bool = True) -> list[LanguageSettings]:
+    """Return the local models the language benchmarks compare, the default first.
+
+    The default model; the light bundled SmolLM2 on both engines (the engine comparison on one model); and,
+    with ``larger``, the Qwen2.5-Coder-1.5B where its packages are installed.
+    """
+    from ._packages import PACKAGED_MODELS, parts_installed
+
+    out = [
+        LanguageSettings(),
+        LanguageSettings(model="light", engine="transformers"),
+        LanguageSettings(model="light", engine="llama.cpp"),
+    ]
+    if larger and parts_installed(PACKAGED_MODELS["qwen2.5-coder-1.5b"]):
+        out.append(LanguageSettings(model="qwen2.5-coder-1.5b"))
+    return out
+
+
 def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 300) -> None:
     """Benchmark the bundled model against the word-frequency baseline and write the "language" section.
 
@@ -335,8 +354,12 @@ def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 300)
     load_avg = os.getloadavg()[0]
     load = measure_load(cold=True)
     notices: list[str] = []
-    model = load_language_model(on_notice=notices.append)
-    results = [bench_model(model, text, ks, phrase_tokens=phrase_tokens, progress=print)]
+    # Word prediction: the default and the light model on both engines (the 1.5B is offered for rewrites).
+    models = [load_language_model(s, on_notice=notices.append) for s in compared_settings(larger=False)]
+    results = [
+        bench_model(m, text, ks, phrase_tokens=phrase_tokens if i == 0 else 0, progress=print)
+        for i, m in enumerate(models)
+    ]
     results.append(bench_model(WordFreqModel(), text, ks, phrase_tokens=0))
     md = format_markdown(
         results, load, ks, "bundled `bci_input/data/ksr_corpus.txt` (everyday letters, emails, notes and formal "
@@ -344,7 +367,9 @@ def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 300)
     )
     if corpus is None:
         formal = formal_corpus()
-        formal_results = [bench_model(m, formal, ks, phrase_tokens=0, progress=print) for m in (model, WordFreqModel())]
+        formal_results = [
+            bench_model(m, formal, ks, phrase_tokens=0, progress=print) for m in (*models, WordFreqModel())
+        ]
         md += "\n" + format_corpus(
             formal_results, ks, "Formal, mixed-case text (case-exact KSR)",
             "bundled `bci_input/data/ksr_corpus_formal.txt` (letters to a doctor and a bank, emails, amendment "

@@ -8,13 +8,15 @@ from collections.abc import Callable
 from .._errors import check_option
 from ..settings import LanguageSettings
 from ._factory import load_language_model
+from ._packages import LIGHT_MODEL
 from ._types import LanguageModel
 from ._wordfreq import WordFreqModel
 
 __all__ = ["LM_CHOICES", "lm_choice", "load_lm_choice"]
 
-#: What ``--lm`` accepts: the bundled model on this computer, word-frequency predictions, or no model.
-LM_CHOICES = ("bundled", "wordfreq", "none")
+#: What ``--lm`` accepts: the default model on this computer, the light bundled one, word-frequency predictions,
+#: or no model.
+LM_CHOICES = ("bundled", "light", "wordfreq", "none")
 
 _BACKEND_CHOICE = {"local": "bundled", "http": "http", "wordfreq": "wordfreq", "none": "none"}
 
@@ -32,8 +34,8 @@ def lm_choice(lm: str | None, backend: str) -> str:
     Returns
     -------
     str
-        ``bundled``, ``http``, ``wordfreq`` or ``none``. ``bundled`` with no override stands for the settings'
-        local model (the bundled one, or ``[language] model``).
+        ``bundled``, ``light``, ``http``, ``wordfreq`` or ``none``. ``bundled`` with no override stands for the
+        settings' local model (the default one, or ``[language] model``).
     """
     if lm is not None:
         check_option("lm", lm, LM_CHOICES)
@@ -46,8 +48,9 @@ def load_lm_choice(
 ) -> LanguageModel | None:
     """Load the model that ``--lm name`` stands for (``None`` for ``none``).
 
-    ``bundled`` always means the bundled model on this computer, whatever the settings' backend or model; its
-    precision and threads still come from ``settings``.
+    ``bundled`` always means the default model installed with bci-input (Qwen2.5-Coder-0.5B-Instruct on
+    llama.cpp), and ``light`` the small SmolLM2-135M-Instruct, whatever the settings' backend or model; the
+    engine, precision and threads still come from ``settings``.
 
     Parameters
     ----------
@@ -68,5 +71,6 @@ def load_lm_choice(
         return None
     if name == "wordfreq":
         return WordFreqModel()
-    local = dataclasses.replace(settings or LanguageSettings(), backend="local", model="")
+    model = LIGHT_MODEL if name == "light" else ""
+    local = dataclasses.replace(settings or LanguageSettings(), backend="local", model=model)
     return load_language_model(local, on_notice=on_notice)

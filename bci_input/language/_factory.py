@@ -6,14 +6,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from .._errors import BciInputError, ModelLoadError
 from ..settings import LanguageSettings, endpoint_host
 from ._loader import ModelNotFetchedError
+from ._packages import DEFAULT_MODEL, LIGHT_MODEL
 from ._types import SYMBOLS, Answer, LanguageModel, Rewrite
 from ._wordfreq import BaseModel, WordFreqModel
 
-__all__ = ["load_language_model", "NullModel", "destination_notice"]
+__all__ = ["load_language_model", "load_local", "resolve_model", "short_name", "NullModel", "destination_notice"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,76 @@ def destination_notice(settings: LanguageSettings) -> str | None:
             "it leaves this computer.")
 
 
+def resolve_model(model: str) -> tuple[Path | None, str, str | None]:
+    """Return the GGUF file that ``[language] model`` names, a display name and what its context starts with.
+
+    The file is None for a Hugging Face model; the start is None for the tokenizer's end-of-text token.
+
+    ``""`` is the default model (:data:`DEFAULT_MODEL`), ``"light"`` the bundled SmolLM2-135M-Instruct, a key
+    of :data:`PACKAGED_MODELS` that model, a path ending in ``.gguf`` that file; anything else is a Hugging Face
+    model folder or hub id.
+
+    Raises
+    ------
+    ModelLoadError
+        If a packaged model is not installed, or cannot be assembled.
+    """
+    from ._loader import BUNDLED_NAME, bundled_gguf
+    from ._packages import PACKAGED_MODELS, model_file
+
+    key = model or DEFAULT_MODEL
+    if key == LIGHT_MODEL:
+        return bundled_gguf(), BUNDLED_NAME, None
+    if key in PACKAGED_MODELS:
+        return model_file(key), PACKAGED_MODELS[key].title, PACKAGED_MODELS[key].context_start
+    if key.lower().endswith(".gguf"):
+        path = Path(key).expanduser()
+        return path, path.stem, None
+    return None, key, None
+
+
+def short_name(model: str) -> str:
+    """Return the short name the status line shows for ``[language] model`` (``Qwen2.5-Coder-0.5B``, ``SmolLM2``)."""
+    from ._packages import PACKAGED_MODELS
+
+    key = model or DEFAULT_MODEL
+    if key == LIGHT_MODEL:
+        return "SmolLM2"
+    if key in PACKAGED_MODELS:
+        return PACKAGED_MODELS[key].title.split("-Instruct")[0]
+    return Path(key).stem if key.lower().endswith(".gguf") else key.rsplit("/", 1)[-1]
+
+
+def load_local(settings: LanguageSettings, *, on_notice: Callable[[str], None] | None = None) -> LanguageModel:
+    """Load the local model of ``settings`` on its engine.
+
+    ``engine = "auto"`` runs a GGUF file on llama.cpp and a Hugging Face model on transformers;
+    ``"transformers"`` also runs a GGUF file (de-quantised once into the model cache).
+
+    Raises
+    ------
+    ModelLoadError
+        If the model cannot be found or loaded, or llama.cpp is asked to run a Hugging Face folder.
+    """
+    import dataclasses
+
+    from ._local import LocalModel
+
+    gguf, name, start = resolve_model(settings.model)
+    engine = settings.engine if settings.engine != "auto" else ("llama.cpp" if gguf is not None else "transformers")
+    if engine == "llama.cpp":
+        if gguf is None:
+            raise ModelLoadError(
+                f"The llama.cpp engine runs GGUF files, and {settings.model!r} is a Hugging Face model. Set "
+                "[language] engine = \"transformers\", or give a .gguf file."
+            )
+        from ._llama_model import LlamaCppModel
+
+        return LlamaCppModel.load_file(gguf, settings, name=name, context_start=start)
+    target = "" if settings.model == LIGHT_MODEL else (str(gguf) if gguf is not None else settings.model)
+    return LocalModel.load(dataclasses.replace(settings, model=target), on_notice=on_notice)
+
+
 def load_language_model(
     settings: LanguageSettings | None = None,
     *,
@@ -129,9 +201,7 @@ def load_language_model(
             model = WordFreqModel()
     else:
         try:
-            from ._local import LocalModel
-
-            model = LocalModel.load(s, on_notice=on_notice)
+            model = load_local(s, on_notice=on_notice)
         except ModelNotFetchedError:
             raise  # the user asked for this model: say how to fetch it rather than writing with another one
         except Exception as exc:  # any failure degrades to the fallback, with a message that says why

@@ -19,17 +19,39 @@ from ._types import Answer, Rewrite
 from ._vocab import Vocabulary
 from ._wordfreq import rule_candidates
 
-__all__ = ["GeneratingModel", "phrases", "abbreviations", "rewrites", "MAX_PHRASE_WORDS"]
+__all__ = ["GeneratingModel", "GenerationRows", "phrases", "abbreviations", "rewrites", "stop_ids", "MAX_PHRASE_WORDS"]
+
+
+class GenerationRows(Protocol):
+    """Rows of a batched generation on a private copy of a context's KV cache (one per engine)."""
+
+    def repeat(self, rows: int) -> None:
+        """Turn the one row into ``rows`` identical rows."""
+        ...
+
+    def reorder(self, parents: list[int]) -> None:
+        """Make row i a copy of old row ``parents[i]`` (beam search)."""
+        ...
+
+    def step(self, tokens: list[int]) -> np.ndarray:
+        """Feed one token per row; return next-token probabilities, shape (n_rows, n_vocab)."""
+        ...
+
+    def close(self) -> None:
+        """Release the rows."""
+        ...
 
 
 class GeneratingModel(Protocol):
-    """What generation needs from a local causal language model (:class:`~bci_input.language.LocalModel`)."""
+    """What generation needs from a local causal language model, whatever its engine.
 
-    model: Any
+    :class:`~bci_input.language.LocalModel` (transformers) and :class:`~bci_input.language.LlamaCppModel`
+    (llama.cpp) both provide it.
+    """
+
     tokenizer: Any
     tokens: TokenTable
     vocab: Vocabulary
-    tokens_forwarded: int
 
     def encode(self, text: str) -> list[int]:
         """Tokenise ``text`` without special tokens."""
@@ -39,8 +61,20 @@ class GeneratingModel(Protocol):
         """Return the token ids fed for ``text``."""
         ...
 
-    def cache_for(self, ids: list[int], cancel: threading.Event | None = None) -> tuple[np.ndarray | None, Any]:
-        """Return the next-token distribution after ``ids`` and a private copy of their KV cache."""
+    def cache_for(
+        self, ids: list[int], cancel: threading.Event | None = None
+    ) -> tuple[np.ndarray | None, GenerationRows | None]:
+        """Return the next-token distribution after ``ids`` and generation rows on a private copy of their cache."""
+        ...
+
+    def sample(
+        self, ids: list[int], n: int, max_new: int, cancel: threading.Event | None, temperature: float = 0.7
+    ) -> list[str]:
+        """Return ``n`` sampled continuations of ``ids`` (special tokens dropped), with a fixed seed."""
+        ...
+
+    def mean_logprob(self, prefix: list[int], continuation: list[int]) -> float:
+        """Return the model's mean log-probability per token of ``continuation`` after ``prefix``."""
         ...
 
     def complete_word(
@@ -49,19 +83,10 @@ class GeneratingModel(Protocol):
         """Return the top-k words starting with ``prefix`` after ``context``."""
         ...
 
+
 MAX_PHRASE_WORDS = 6
 _SPOKEN_START = 'She said, "'
 _STOP_CHARS = set(".?!\n,;:\"()[]{}<>|*#/\\")
-
-
-def _step(lm: GeneratingModel, cache: Any, tokens: list[int]) -> np.ndarray:
-    """Feed one token per row; return next-token probabilities, shape (n_rows, n_vocab)."""
-    import torch
-
-    with torch.inference_mode():
-        out = lm.model(torch.tensor(tokens, dtype=torch.long)[:, None], cache=cache, use_cache=True)
-    lm.tokens_forwarded += len(tokens)
-    return torch.softmax(out.logits[:, -1].float(), dim=-1).numpy().astype(np.float64)
 
 
 def _cancelled(cancel: threading.Event | None) -> bool:
@@ -89,9 +114,23 @@ def phrases(
     _, cache = lm.cache_for(ids, cancel)
     if cache is None:
         return []
+    try:
+        return _phrases(lm, cache, first, space, k, cancel)
+    finally:
+        cache.close()
+
+
+def _phrases(
+    lm: GeneratingModel,
+    cache: GenerationRows,
+    first: list[tuple[str, float]],
+    space: str,
+    k: int,
+    cancel: threading.Event | None,
+) -> list[tuple[str, float]]:
     rows = len(first)
     forced = [lm.encode(space + w) for w, _ in first]
-    cache.batch_repeat_interleave(rows)
+    cache.repeat(rows)
     texts = [space + w for w, _ in first]
     logp = np.log(np.array([p for _, p in first]))
     n_words = [1] * rows
@@ -135,7 +174,7 @@ def phrases(
             feed.append(t)
         if all(done):
             break
-        last_probs = _step(lm, cache, feed)
+        last_probs = cache.step(feed)
     out: dict[str, float] = {}
     seen: set[str] = set()
     for r in range(rows):
@@ -159,7 +198,6 @@ def abbreviations(
     letters = [c for c in initials.lower() if c.isalpha()][:16]
     if not letters:
         return []
-    table = lm.tokens
     start = sentence_start(context)
     if not context.strip():
         context = _SPOKEN_START  # a neutral, conversational start works far better than an empty context
@@ -167,8 +205,26 @@ def abbreviations(
     after_space = bool(ctx) and len(ctx) < len(context) and not ctx.endswith("\n")
     ids = lm.context_ids(ctx)
     probs, cache = lm.cache_for(ids, cancel)
-    if probs is None:
+    if probs is None or cache is None:
         return []
+    try:
+        return _beam_search(lm, cache, probs, letters, after_space, start, k, beam, cancel)
+    finally:
+        cache.close()
+
+
+def _beam_search(
+    lm: GeneratingModel,
+    cache: GenerationRows,
+    probs: np.ndarray,
+    letters: list[str],
+    after_space: bool,
+    start: bool,
+    k: int,
+    beam: int,
+    cancel: threading.Event | None,
+) -> list[tuple[str, float]]:
+    table = lm.tokens
     first_char = np.array([table.keys.keys[i][0] if i >= 0 else "" for i in range(len(table.keys))] + [""])
     space_initial = first_char[table.space_key]  # -1 indexes the trailing ""
     start_initial = first_char[table.space_key if after_space else table.bare_key]
@@ -225,12 +281,9 @@ def abbreviations(
                 break
         if not cands:
             break
-        import torch
-
-        parents = torch.tensor([c[1] for c in cands], dtype=torch.long)
-        cache.reorder_cache(parents)
+        cache.reorder([c[1] for c in cands])
         beams = [(beams[c[1]][0] + [c[2]], c[0], c[3], c[4], c[5]) for c in cands]
-        probs_rows = _step(lm, cache, [c[2] for c in cands])
+        probs_rows = cache.step([c[2] for c in cands])
     out: dict[str, float] = {}
     for toks, lp in sorted(finished, key=lambda f: -f[1]):
         text = "".join(table.texts[t] for t in toks).strip()
@@ -244,65 +297,12 @@ def abbreviations(
     return [(t, float(np.exp(lp - z))) for t, lp in best]
 
 
-class _CancelCriteria:
-    """A transformers StoppingCriteria that stops generation when the Event is set."""
-
-    def __init__(self, cancel: threading.Event | None) -> None:
-        self.cancel = cancel
-
-    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-        import torch
-
-        stop = bool(self.cancel is not None and self.cancel.is_set())
-        return torch.full((input_ids.shape[0],), stop, dtype=torch.bool)
-
-
-def _generate(
-    lm: GeneratingModel, ids: list[int], n: int, max_new: int, cancel: threading.Event | None, temperature: float = 0.7
-) -> list[str]:
-    import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
-
-    class Crit(_CancelCriteria, StoppingCriteria):
-        pass
-
-    torch.manual_seed(1234)
-    eos = _eos(lm)
-    with torch.inference_mode():
-        out = lm.model.generate(
-            torch.tensor([ids], dtype=torch.long),
-            attention_mask=torch.ones((1, len(ids)), dtype=torch.long),
-            do_sample=True,
-            temperature=temperature,
-            top_p=0.9,
-            top_k=0,
-            num_return_sequences=n,
-            max_new_tokens=max_new,
-            eos_token_id=eos,
-            pad_token_id=eos[0] if eos else 0,
-            stopping_criteria=StoppingCriteriaList([Crit(cancel)]),
-        )
-    lm.tokens_forwarded += int(out.shape[0] * (out.shape[1] - len(ids)))
-    return [lm.tokenizer.decode(row[len(ids) :], skip_special_tokens=True) for row in out]
-
-
-def _eos(lm: GeneratingModel) -> list[int]:
-    ids = (lm.tokenizer.eos_token_id, lm.tokenizer.convert_tokens_to_ids("<|im_end|>"))
-    return [i for i in ids if i is not None]
-
-
-def _mean_logprob(lm: GeneratingModel, prefix: list[int], continuation: list[int]) -> float:
-    """Return the model's mean log-probability per token of ``continuation`` after ``prefix``."""
-    import torch
-
-    if not continuation:
-        return float("-inf")
-    ids = torch.tensor([prefix + continuation], dtype=torch.long)
-    with torch.inference_mode():
-        logits = lm.model(ids).logits[0, len(prefix) - 1 : -1].float()
-    lm.tokens_forwarded += ids.shape[1]
-    logp = torch.log_softmax(logits, dim=-1)
-    return float(logp[torch.arange(len(continuation)), torch.tensor(continuation)].mean())
+def stop_ids(tokenizer: Any) -> list[int]:
+    """Return the token ids that end a reply: the tokenizer's end of text and the chat end of turn."""
+    ids = (tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>"),
+           tokenizer.convert_tokens_to_ids("<|endoftext|>"))
+    unk = tokenizer.unk_token_id
+    return list(dict.fromkeys(i for i in ids if i is not None and i != unk))
 
 
 def _chat_ids(lm: GeneratingModel, messages: list[dict[str, str]]) -> list[int]:
@@ -328,19 +328,20 @@ def rewrites(
         return []
     rules = [r.text for r in rule_candidates(text, instruction)]
     n_tok = len(lm.encode(text))
-    end = _eos(lm)[-1:]
+    im_end = lm.tokenizer.convert_tokens_to_ids("<|im_end|>")
+    end = [im_end] if im_end not in (None, lm.tokenizer.unk_token_id) else stop_ids(lm.tokenizer)[:1]
     scored: list[tuple[str, float]] = []
     if instruction == "continue":
         ids = lm.context_ids(text.rstrip())
-        for reply in _generate(lm, ids, k + 1, 40, cancel):
+        for reply in lm.sample(ids, k + 1, 40, cancel):
             cand = continuation(text, reply)
             if cand and cand not in {c for c, _ in scored}:
                 more = cand[len(text.rstrip()):]
-                scored.append((cand, _mean_logprob(lm, ids, lm.encode(more))))
+                scored.append((cand, lm.mean_logprob(ids, lm.encode(more))))
     else:
         ids = _chat_ids(lm, rewrite_messages(text, instruction))
-        cands = [clean_reply(r, text) for r in _generate(lm, ids, k + 1, min(160, int(1.5 * n_tok) + 16), cancel)]
+        cands = [clean_reply(r, text) for r in lm.sample(ids, k + 1, min(160, int(1.5 * n_tok) + 16), cancel)]
         for c in [*cands, *rules]:
             if c and not _cancelled(cancel) and c not in {x for x, _ in scored}:
-                scored.append((c, _mean_logprob(lm, ids, lm.encode(c) + end)))
+                scored.append((c, lm.mean_logprob(ids, lm.encode(c) + end)))
     return rank(text, instruction, scored, k)

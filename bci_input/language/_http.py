@@ -1,7 +1,9 @@
 """OpenAI-compatible HTTP backend (llama.cpp server, vLLM, Ollama, TGI) using only :mod:`urllib`.
 
-- ``POST {url}/completions`` with ``max_tokens=1, logprobs=20`` gives the next-token distribution that word
-  completion and next-symbol prediction turn into word probabilities (as the local backend does).
+- ``POST {url}/completions`` with ``max_tokens=1, logprobs=100`` gives the next-token distribution that word
+  completion and next-symbol prediction turn into word probabilities (as the local backend does). A server that
+  refuses more than OpenAI's 20 (vLLM) is asked for 20; llama.cpp's own server is asked through its native
+  ``POST /completion`` with ``n_probs=100``. :meth:`HttpModel.connect` finds out which one the server takes.
   Servers that return no log-probabilities still get word predictions: the greedy next word ranks first.
 - ``POST {url}/completions`` with sampling gives phrases and abbreviation expansions.
 - ``POST {url}/chat/completions`` gives rewrites.
@@ -9,30 +11,30 @@
 Nothing is sent anywhere unless the user configures ``backend = "http"``. The API key is read from the
 environment variable named by ``api_key_env`` and is never logged. When the server fails (after retries), the
 call is answered by the word-frequency model with a notice, and the server is tried again after
-``retry_after_s``.
+``retry_after_s``; when it answers again, another notice says so (:func:`server_notice` reads both).
+
+Each request's timeout is sized to it (:class:`~bci_input.language._http_speed.ServerSpeed`): ``timeout_s`` is
+the floor, kept by one-token requests, and a request that may generate many tokens gets twice the time the
+server's measured speed predicts for them.
 """
 
 from __future__ import annotations
 
 import collections
-import http.client
-import json
 import logging
 import os
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from .._errors import ConfigError, ModelLoadError
+from .._errors import ModelLoadError
 from ..settings import LanguageSettings
 from ._case import case_phrase, cased, natural_form, prefix_case, sentence_start
+from ._http_client import ServerClient, ServerNotice, _ServerError, server_notice, validate_url
+from ._http_wire import top_tokens
 from ._openers import at_document_start, opener_phrases, opener_words
 from ._symbols import boost_names, full_distribution, natural_capitals
 from ._text import initials_of, split_context, words_of
@@ -40,7 +42,7 @@ from ._types import ALPHABET, Answer, Rewrite
 from ._vocab import KeyTable, Vocabulary
 from ._wordfreq import BaseModel, WordFreqModel
 
-__all__ = ["HttpModel", "validate_url"]
+__all__ = ["HttpModel", "validate_url", "ServerNotice", "server_notice"]
 
 log = logging.getLogger(__name__)
 
@@ -71,30 +73,6 @@ class _Next:
         return natural_form(word, upper=v[2] / total, title=v[1] / total)
 
 
-class _ServerError(Exception):
-    """A request failed (after retries)."""
-
-
-def validate_url(url: str) -> str:
-    """Check an endpoint URL and return its ``/v1`` base (no trailing slash).
-
-    Raises
-    ------
-    ConfigError
-        If the scheme is not http/https or the host is missing.
-    """
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"Invalid value for 'endpoint_url': {url!r}. Use an http:// or https:// URL such as "
-            "http://127.0.0.1:8080/v1."
-        )
-    path = parts.path.rstrip("/")
-    if not path:
-        path = "/v1"
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-
 class HttpModel(BaseModel):
     """Language model served by an OpenAI-compatible HTTP server.
 
@@ -107,13 +85,21 @@ class HttpModel(BaseModel):
     api_key : str | None
         Bearer token.
     timeout_s : float
-        Timeout of one request.
+        Shortest timeout of one request (the timeout of one-token requests); longer requests get the time the
+        server's measured speed needs (see :class:`~bci_input.language._http_speed.ServerSpeed`).
     retries : int
         Extra attempts after a failed request (connection errors, 5xx, 429).
     on_notice : callable | None
         Receives user-facing messages when the server fails and the fallback answers.
     retry_after_s : float
         How long to use the fallback before trying a failed server again.
+    clock : callable
+        Monotonic time in seconds (injectable for tests).
+
+    Attributes
+    ----------
+    client : ServerClient
+        The transport: retries, sized timeouts, the server's measured speed and how many top tokens it gives.
     """
 
     def __init__(
@@ -128,25 +114,17 @@ class HttpModel(BaseModel):
         retry_after_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.url = validate_url(url)
-        self.model = model
-        self.name = f"http:{model or self.url}"
-        self._api_key = api_key
-        self.timeout_s = float(timeout_s)
-        self.retries = max(0, int(retries))
-        self._on_notice = on_notice
-        self._retry_after = float(retry_after_s)
-        self._clock = clock
-        self._down_until = -1.0
+        self.client = ServerClient(url, model, api_key=api_key, timeout_s=timeout_s, retries=retries,
+                                   on_notice=on_notice, retry_after_s=retry_after_s, clock=clock)
+        self.name = f"http:{model or self.client.url}"
         self._lock = threading.Lock()
         self.fallback = WordFreqModel()
         self.vocab: Vocabulary = self.fallback.vocab
         self._dists: collections.OrderedDict[str, _Next] = collections.OrderedDict()
-        self.requests = 0
 
     @classmethod
     def connect(cls, settings: LanguageSettings, *, on_notice: Callable[[str], None] | None = None) -> HttpModel:
-        """Create the model from settings and check that the server answers ``GET /models``.
+        """Create the model from settings, check that the server answers ``GET /models``, then :meth:`probe` it.
 
         Raises
         ------
@@ -167,83 +145,47 @@ class HttpModel(BaseModel):
             on_notice=on_notice,
         )
         try:
-            m._request("GET", "/models", None, timeout=min(settings.timeout_s, 5.0), retries=0)
+            m.client.check(min(settings.timeout_s, 5.0))
         except _ServerError as exc:
             raise ModelLoadError(f"The language server at {m.url} is unreachable ({exc}).") from None
+        m.probe()
         return m
 
-    # ----------------------------------------------------------------- transport
+    # ----------------------------------------------------------------- the client's state
 
-    def _request(
-        self, method: str, path: str, payload: dict[str, Any] | None, *, timeout: float | None = None,
-        retries: int | None = None, cancel: threading.Event | None = None,
-    ) -> dict[str, Any]:
-        data = json.dumps(payload).encode("utf-8") if payload is not None else None
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        attempts = 1 + (self.retries if retries is None else retries)
-        last = "no attempt"
-        for attempt in range(attempts):
-            if cancel is not None and cancel.is_set():
-                raise _ServerError("cancelled")
-            req = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
-            self.requests += 1
-            # The headers (and so the API key) are never logged: only the method, URL and attempt.
-            log.debug("%s %s%s (attempt %d of %d)", method, self.url, path, attempt + 1, attempts)
-            try:
-                with urllib.request.urlopen(req, timeout=timeout or self.timeout_s) as resp:  # noqa: S310 - validated
-                    body = json.loads(resp.read().decode("utf-8"))
-                    if not isinstance(body, dict):
-                        raise _ServerError("the server answered with JSON that is not an object")
-                    return body
-            except urllib.error.HTTPError as exc:
-                last = f"HTTP {exc.code} {exc.reason}"
-                if exc.code < 500 and exc.code != 429:
-                    raise _ServerError(last) from None
-            except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
-                reason = getattr(exc, "reason", exc)
-                last = f"{type(exc).__name__}: {reason}"
-            except ValueError as exc:
-                raise _ServerError(f"invalid JSON from the server: {exc}") from None
-            if attempt + 1 < attempts:
-                time.sleep(min(2.0, 0.2 * 2**attempt))
-        raise _ServerError(last)
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return self.client.url
 
-    def _call(self, path: str, payload: dict[str, Any], cancel: threading.Event | None) -> dict[str, Any] | None:
-        """POST, or return None (after a notice) when the server is failing; the caller then uses the fallback."""
-        if self._clock() < self._down_until:
-            return None
-        if self.model:
-            payload = {"model": self.model, **payload}
-        try:
-            return self._request("POST", path, payload, cancel=cancel)
-        except _ServerError as exc:
-            if str(exc) == "cancelled":
-                return None
-            self._down_until = self._clock() + self._retry_after
-            msg = (
-                f"The language server at {self.url} failed ({exc}); using word-frequency predictions for "
-                f"{self._retry_after:.0f} s."
-            )
-            log.warning("%s", msg)
-            if self._on_notice is not None:
-                self._on_notice(msg)
-            return None
+    @property
+    def requests(self) -> int:
+        """Requests sent to the server (attempts included)."""
+        return self.client.requests
+
+    @property
+    def on_notice(self) -> Callable[[str], None] | None:
+        """Receives the messages that say the server failed and, later, that it answers again."""
+        return self.client.on_notice
+
+    @on_notice.setter
+    def on_notice(self, value: Callable[[str], None] | None) -> None:
+        self.client.on_notice = value
+
+    @property
+    def top_k(self) -> int:
+        """Number of top next tokens word prediction asks the server for."""
+        return self.client.top_k
+
+    def probe(self, timeout_s: float | None = None) -> None:
+        """Find how many top next tokens the server gives and measure its speed (see :meth:`ServerClient.probe`)."""
+        self.client.probe(timeout_s)
+
+    def request_timeout(self, prompt: str, max_tokens: int) -> float:
+        """Return the timeout (seconds) of a request with this prompt that may generate ``max_tokens`` tokens."""
+        return self.client.request_timeout(prompt, max_tokens)
 
     # ----------------------------------------------------------------- next-word distribution
-
-    @staticmethod
-    def _top_logprobs(choice: dict[str, Any]) -> dict[str, float]:
-        lp = choice.get("logprobs") or {}
-        top = lp.get("top_logprobs")
-        if isinstance(top, list) and top and isinstance(top[0], dict):  # legacy completions format
-            return {str(t): float(v) for t, v in top[0].items()}
-        content = lp.get("content")
-        if isinstance(content, list) and content:  # chat-style format (llama.cpp, vLLM)
-            entries = content[0].get("top_logprobs") or []
-            return {str(e["token"]): float(e["logprob"]) for e in entries if "token" in e and "logprob" in e}
-        return {}
 
     def _key_dist(self, ctx: str, after_space: bool, cancel: threading.Event | None) -> _Next | None:
         cache_key = f"{int(after_space)}|{ctx}"
@@ -251,18 +193,23 @@ class HttpModel(BaseModel):
             if cache_key in self._dists:
                 self._dists.move_to_end(cache_key)
                 return self._dists[cache_key]
-        body = self._call(
-            "/completions",
-            {"prompt": ctx or "\n", "max_tokens": 1, "temperature": 0, "logprobs": 20, "n": 1},
-            cancel,
-        )
-        if body is None or not body.get("choices"):
+        prompt = ctx or "\n"
+        top_k = self.client.top_k
+        if self.client.native is not None:
+            payload = {"prompt": prompt, "n_predict": 1, "n_probs": top_k, "temperature": 0, "cache_prompt": True}
+            body = self.client.call("", payload, cancel, prompt=prompt, max_tokens=1, url=self.client.native)
+            text = str((body or {}).get("content") or "")
+        else:
+            payload = {"prompt": prompt, "max_tokens": 1, "temperature": 0, "logprobs": top_k, "n": 1}
+            body = self.client.call("/completions", payload, cancel, prompt=prompt, max_tokens=1)
+            choices = (body or {}).get("choices") or [{}]
+            text = str(choices[0].get("text") or "") if isinstance(choices[0], dict) else ""
+        if body is None:
             return None
-        choice = body["choices"][0]
         out = _Next()
-        top = self._top_logprobs(choice)
-        if not top and choice.get("text"):
-            top = {choice["text"]: np.log(0.5)}
+        top = top_tokens(body)
+        if not top and text:
+            top = {text: float(np.log(0.5))}
         for tok, lp in top.items():
             p = float(np.exp(lp))
             if after_space:
@@ -354,11 +301,11 @@ class HttpModel(BaseModel):
         for temperature, count in ((0.0, 1), (0.8, max(0, n - 1))):
             if count == 0:
                 continue
-            body = self._call(
+            body = self.client.call(
                 "/completions",
                 {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature, "n": count, "stop": stop,
                  "logprobs": 1, "seed": 1234},
-                cancel,
+                cancel, prompt=prompt, max_tokens=max_tokens,
             )
             if body is None:
                 break
@@ -434,6 +381,7 @@ class HttpModel(BaseModel):
         if not text.strip():
             return self._answer([], revision, t0, "rewrite", cancel)
         messages = rewrite_messages(text, instruction)
+        sent = "\n".join(str(m.get("content", "")) for m in messages)
         max_tokens = 64 + 4 * len(text.split()) if instruction != "continue" else 48
         scored: list[tuple[str, float]] = []
         asked = 0
@@ -441,11 +389,12 @@ class HttpModel(BaseModel):
             if asked >= k or (cancel is not None and cancel.is_set()):
                 break
             n = k - asked if attempt == 0 else 1
-            body = self._call(
+            body = self.client.call(
                 "/chat/completions",
                 {"messages": messages, "n": n, "temperature": 0.0 if attempt == 0 and n == 1 else 0.7,
-                 "max_tokens": max_tokens, "seed": 1234 + attempt, "logprobs": True},
-                cancel,
+                 "max_tokens": max_tokens, "seed": 1234 + attempt, "logprobs": True,
+                 "top_logprobs": 1},  # llama_cpp.server sends no log-probabilities without top_logprobs
+                cancel, prompt=sent, max_tokens=max_tokens,
             )
             if body is None:
                 break

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..settings import LanguageSettings
 from ._case import cased, natural_form, prefix_case, sentence_start
+from ._generate import GenerationRows, stop_ids
 from ._loader import LoadedModel, load_transformers
 from ._openers import at_document_start, opener_phrases, opener_words
 from ._symbols import full_distribution
@@ -30,14 +31,55 @@ from ._types import Answer, Rewrite
 from ._vocab import Vocabulary
 from ._wordfreq import BaseModel
 
-__all__ = ["LocalModel"]
+__all__ = ["LocalModel", "auto_threads"]
 
 log = logging.getLogger(__name__)
 
 
-def _auto_threads() -> int:
+def auto_threads() -> int:
+    """Return the default number of CPU threads for a model: half the cores, 1 to 4."""
     n = os.cpu_count() or 1
     return max(1, min(4, n // 2))
+
+
+class _CancelCriteria:
+    """A transformers StoppingCriteria that stops generation when the Event is set."""
+
+    def __init__(self, cancel: threading.Event | None) -> None:
+        self.cancel = cancel
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        stop = bool(self.cancel is not None and self.cancel.is_set())
+        return torch.full((input_ids.shape[0],), stop, dtype=torch.bool)
+
+
+class _TorchRows:
+    """Generation rows on a private copy of a transformers KV cache (see :class:`GenerationRows`)."""
+
+    def __init__(self, lm: LocalModel, cache: Any) -> None:
+        self.lm = lm
+        self.cache = cache
+
+    def repeat(self, rows: int) -> None:
+        self.cache.batch_repeat_interleave(rows)
+
+    def reorder(self, parents: list[int]) -> None:
+        import torch
+
+        self.cache.reorder_cache(torch.tensor(parents, dtype=torch.long))
+
+    def step(self, tokens: list[int]) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            out = self.lm.model(torch.tensor(tokens, dtype=torch.long)[:, None], cache=self.cache, use_cache=True)
+        self.lm.tokens_forwarded += len(tokens)
+        return torch.softmax(out.logits[:, -1].float(), dim=-1).numpy().astype(np.float64)
+
+    def close(self) -> None:
+        self.cache = None
 
 
 class LocalModel(BaseModel):
@@ -75,6 +117,7 @@ class LocalModel(BaseModel):
         self._cache_ids: list[int] = []
         self._cache: Any = None
         self._probs: collections.OrderedDict[tuple[int, ...], np.ndarray] = collections.OrderedDict()
+        self._kpc: collections.OrderedDict[tuple[tuple[int, ...], bool], np.ndarray] = collections.OrderedDict()
         #: Number of tokens run through the model (for the benchmark).
         self.tokens_forwarded = 0
 
@@ -96,7 +139,7 @@ class LocalModel(BaseModel):
         import torch
 
         s = settings or LanguageSettings()
-        torch.set_num_threads(s.threads or _auto_threads())
+        torch.set_num_threads(s.threads or auto_threads())
         loaded = load_transformers(s.model, dtype=s.dtype, cache_dir=cache_dir, on_notice=on_notice)
         return cls(loaded)
 
@@ -156,8 +199,10 @@ class LocalModel(BaseModel):
                 self._probs.popitem(last=False)
             return probs
 
-    def cache_for(self, ids: list[int], cancel: threading.Event | None = None) -> tuple[np.ndarray | None, Any]:
-        """Return the next-token distribution after ``ids`` and a private copy of the KV cache of ``ids``.
+    def cache_for(
+        self, ids: list[int], cancel: threading.Event | None = None
+    ) -> tuple[np.ndarray | None, GenerationRows | None]:
+        """Return the next-token distribution after ``ids`` and generation rows on a private copy of their KV cache.
 
         Generation works on the copy, so the shared prefix cache stays valid for the next keystroke.
         """
@@ -169,7 +214,49 @@ class LocalModel(BaseModel):
             probs = self.next_token_probs(ids, cancel)
             if probs is None:
                 return None, None
-            return probs, copy.deepcopy(self._cache)
+            return probs, _TorchRows(self, copy.deepcopy(self._cache))
+
+    def sample(
+        self, ids: list[int], n: int, max_new: int, cancel: threading.Event | None, temperature: float = 0.7
+    ) -> list[str]:
+        """Return ``n`` continuations of ``ids`` sampled with top-p 0.9 and a fixed seed (special tokens dropped)."""
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class Crit(_CancelCriteria, StoppingCriteria):
+            pass
+
+        torch.manual_seed(1234)
+        eos = stop_ids(self.tokenizer)
+        with torch.inference_mode():
+            out = self.model.generate(
+                torch.tensor([ids], dtype=torch.long),
+                attention_mask=torch.ones((1, len(ids)), dtype=torch.long),
+                do_sample=True,
+                temperature=temperature,
+                top_p=0.9,
+                top_k=0,
+                num_return_sequences=n,
+                max_new_tokens=max_new,
+                eos_token_id=eos,
+                pad_token_id=eos[0] if eos else 0,
+                stopping_criteria=StoppingCriteriaList([Crit(cancel)]),
+            )
+        self.tokens_forwarded += int(out.shape[0] * (out.shape[1] - len(ids)))
+        return [self.tokenizer.decode(row[len(ids) :], skip_special_tokens=True) for row in out]
+
+    def mean_logprob(self, prefix: list[int], continuation: list[int]) -> float:
+        """Return the model's mean log-probability per token of ``continuation`` after ``prefix``."""
+        import torch
+
+        if not continuation:
+            return float("-inf")
+        ids = torch.tensor([prefix + continuation], dtype=torch.long)
+        with torch.inference_mode():
+            logits = self.model(ids).logits[0, len(prefix) - 1 : -1].float()
+        self.tokens_forwarded += ids.shape[1]
+        logp = torch.log_softmax(logits, dim=-1)
+        return float(logp[torch.arange(len(continuation)), torch.tensor(continuation)].mean())
 
     def _word_scores(
         self, before: str, prefix: str, cancel: threading.Event | None
@@ -193,7 +280,12 @@ class LocalModel(BaseModel):
         probs = self.next_token_probs(ids, cancel)
         if probs is None:
             return None
-        kpc = self.tokens.key_probs_case(probs, after_space=after_space)
+        memo = (tuple(ids), after_space)
+        kpc = self._kpc.get(memo)
+        if kpc is None:  # each letter of a word asks again with the same context: sum the vocabulary once
+            kpc = self._kpc[memo] = self.tokens.key_probs_case(probs, after_space=after_space)
+            while len(self._kpc) > 8:
+                self._kpc.popitem(last=False)
         lo, scores = self.tokens.keys.word_scores(prefix, kpc.sum(axis=1))
         lo_u, hi_u = self.vocab.prefix_range(prefix)
         uni = self.vocab.freq[lo_u:hi_u]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError
+from ..settings import LanguageSettings
 from ._prompts import invented
 from ._types import REWRITE_PRESETS, LanguageModel
 
@@ -380,19 +382,30 @@ def format_markdown(label: str, result: dict[str, Any], set_name: str) -> str:
         "shown.\n\n"
         + markdown_table(["instruction", "items", "acc@1", "acc@3", "latency p50 / p95 (s)"], rows)
         + f"\nFailed rules over the {result['n_candidates']} candidates shown: {fails}.\n"
+        + f"\nMachine load (1-min load average) when the run ended: {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        "cores; latencies scale with it.\n"
     )
 
 
+def _slug(settings: LanguageSettings) -> str:
+    """Return the section name of a compared model: ``default``, ``light-transformers``, ``qwen2.5-coder-1.5b``."""
+    if not settings.model:
+        return "default"
+    return settings.model + (f"-{settings.engine}" if settings.engine != "auto" else "")
+
+
 def run_bench(out: Path) -> None:
-    """Run the dev set with the bundled model and with wordfreq; write one section per model to ``out``."""
+    """Run the dev set with each compared model (:func:`._bench.compared_settings`) and wordfreq; one section each."""
     from .._bench_report import write_section
+    from ._bench import compared_settings
     from ._factory import load_language_model
     from ._wordfreq import WordFreqModel
 
     items = load_items()
     set_name = f"the bundled dev set `bci_input/data/rewrite_dev.jsonl` ({len(items)} items)"
-    for slug, make in (("bundled", lambda: load_language_model(on_notice=print)), ("wordfreq", WordFreqModel)):
-        model = make()
+    runs: list[tuple[str, LanguageSettings | None]] = [(_slug(s), s) for s in compared_settings()]
+    for slug, settings in [*runs, ("wordfreq", None)]:
+        model = load_language_model(settings, on_notice=print) if settings is not None else WordFreqModel()
         rows = generate_candidates(model, items, progress=print)
         result = score(items, rows)
         label = f"{slug} ({model.name})"
