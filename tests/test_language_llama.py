@@ -179,6 +179,16 @@ def test_every_kind_of_suggestion_runs_on_llama_cpp(light_llama: LlamaCppModel) 
     assert [r.text for r in again] == [r.text for r in fixed]
 
 
+@pytest.mark.llm
+@pytest.mark.slow
+def test_engine_setting_picks_the_engine(model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", str(model_cache))
+    on_llama = load_local(LanguageSettings(model="light", threads=1))
+    on_torch = load_local(LanguageSettings(model="light", engine="transformers", threads=1))
+    assert isinstance(on_llama, LlamaCppModel) and on_llama.name == "llama.cpp:SmolLM2-135M-Instruct"
+    assert type(on_torch) is LocalModel and on_torch.name == "local:SmolLM2-135M-Instruct"
+
+
 def test_engine_and_model_settings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="engine"):
         LanguageSettings(engine="vllm").validate()

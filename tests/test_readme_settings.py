@@ -37,9 +37,12 @@ BEHAVIOUR_TESTS: dict[str, str] = {
     "acquisition.lsl_scope": "test_lsl_scope.py::test_default_stream_is_announced_on_this_computer_only",
     "language.backend": "test_language_http.py::test_http_backend_end_to_end",
     "language.model": "test_language_llm.py::test_missing_model_degrades_to_fallback",
+    "language.engine": "test_language_llama.py::test_engine_setting_picks_the_engine",
     "language.dtype": "test_language_llm.py::test_a_hugging_face_model_folder_loads_in_bf16",
     "language.endpoint_url": "test_language_http.py::test_http_backend_end_to_end",
     "language.api_key_env": "test_language_http.py::test_wrong_api_key_degrades_with_notice",
+    "language.timeout_s": "test_language_http_sizing.py::"
+                          "test_a_server_that_stops_answering_is_noticed_with_the_floor_then_announced_back",
     "language.allow_insecure_http": "test_privacy_choices.py::test_plain_http_to_another_computer_needs_the_opt_in",
     "speller.paradigm": "test_readme_settings.py::test_paradigm_setting_picks_the_keyboard",
     "speller.switch_preset": "test_readme_settings.py::test_scan_settings_set_the_step_and_the_preset",
