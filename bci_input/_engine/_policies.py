@@ -232,11 +232,16 @@ class P300Policy(_Policy):
         self.loglik: NDArray[np.float64] | None = None
         self.n_flashes = 0
         self.null_ll = 0.0  # sum over flashes of log N(s; non-target) - log N(s; rest)
+        #: Evidence carried over from trials that ended undecided: per candidate, its log-likelihood ratio
+        #: against looking at nothing, summed and floored at 0 (a CUSUM), so a person who keeps attending a
+        #: target is selected in a later trial while rest never builds up evidence.
+        self.carry: NDArray[np.float64] | None = None
         self.onset = 0.0
         self.active = False
 
     def abort(self, t: float) -> None:
         self.active = False
+        self.carry = None
         self.pending.clear()
         self.sent.clear()
         self.next_at = max(self.next_at, t + self.cfg.gaze_s)
@@ -255,7 +260,8 @@ class P300Policy(_Policy):
             if not self.ready(t):
                 return
             self.active = True
-            self.loglik = np.zeros(lay.n_targets)
+            carry = self.carry if self.carry is not None and self.carry.shape == (lay.n_targets,) else None
+            self.loglik = np.zeros(lay.n_targets) if carry is None else carry.copy()
             self.n_flashes = 0
             self.null_ll = 0.0
             self.order = []
@@ -304,6 +310,8 @@ class P300Policy(_Policy):
             self.e.report_status(status)
             if decided is None and self.n_flashes >= self.cfg.max_repetitions * n_groups:
                 if not self.cfg.forced_decision:
+                    assert self.loglik is not None
+                    self.carry = np.maximum(self.loglik + self.null_ll, 0.0)
                     self.active = False
                     self.pending.clear()
                     self.sent.clear()
@@ -313,6 +321,7 @@ class P300Policy(_Policy):
                 decided = int(np.argmax(post))
             if decided is not None:
                 self.active = False
+                self.carry = None
                 self.pending.clear()
                 self.sent.clear()
                 self.emit(decided, post, self.onset, t_dec, n_flashes=self.n_flashes)
