@@ -89,3 +89,20 @@ def test_idle_detector_values_are_validated() -> None:
     assert abs(ev) < 1e-12 and not det.passes(ev) and det.with_operating_point(-1.0).passes(ev)
     back = IdleDetector.from_dict(det.to_dict())
     assert back == det
+
+
+def test_calibration_records_a_look_away_block_and_stores_the_fitted_detector() -> None:
+    from bci_input.calibration import get_spec, make_cue_plan
+    from bci_input.calibration._protocol import IDLE_CODE
+
+    for paradigm in ("ssvep", "p300"):
+        plan = make_cue_plan(get_spec(paradigm), 2)
+        idle = [c for c in plan if c.code == IDLE_CODE]
+        assert len(idle) == 1 and idle[0].label is None and "Look away" in idle[0].text
+        assert plan[-1].start_s - idle[0].start_s >= 20.0  # the block lasts idle_s
+    assert main(["calibrate", "--paradigm", "ssvep", "--targets", "4", "--trials", "4", "--profile", "idl",
+                 "--simulated", "--quiet", "--no-pdf"]) == 0
+    det = load_profile("idl").idle_detector("ssvep")
+    assert det is not None and det.kind == "ssvep" and det.n_rest >= 10
+    # The attended class scores above rest at every window length: the detector separates the two.
+    assert all(t > m + 2 * s for t, m, s in zip(det.target_mean, det.mean, det.std, strict=True))
