@@ -33,7 +33,7 @@ __all__ = ["IdleDetector", "fit_ssvep_idle", "fit_p300_idle", "ssvep_scores", "l
 IDLE_KINDS = ("ssvep", "p300")
 
 #: Default operating points (chosen on the simulated participant, see BENCHMARKS.md "No-control state").
-DEFAULT_OPERATING_POINT = {"ssvep": 3.0, "p300": 4.0}
+DEFAULT_OPERATING_POINT = {"ssvep": 6.0, "p300": 4.0}
 
 
 def ssvep_scores(decoder: Any, X: NDArray[np.floating]) -> NDArray[np.float64]:
