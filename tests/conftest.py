@@ -3,7 +3,8 @@
 - Qt runs offscreen.
 - liblsl reads a loopback-only configuration, so tests never reach the network.
 - ``BCI_INPUT_HOME`` points at a temporary folder, so tests never touch the user's data or cache.
-- ``data_dir`` yields the real recordings folder, or skips the test with a clear message.
+- ``data_dir`` yields the real recordings folder, or skips the test with a clear message; a test that uses it
+  must be marked ``@pytest.mark.data`` (collection refuses it otherwise).
 - ``tiny_disk`` mounts a real 64 KiB tmpfs for full-disk tests.
 """
 
@@ -59,3 +60,12 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a test that reads the real recordings (the ``data_dir`` fixture) without ``@pytest.mark.data``."""
+    unmarked = [item.nodeid for item in items
+                if "data_dir" in getattr(item, "fixturenames", ()) and item.get_closest_marker("data") is None]
+    if unmarked:
+        raise pytest.UsageError("Tests that use the real recordings must be marked @pytest.mark.data: "
+                                + ", ".join(unmarked))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _chance import min_correct
 
 from bci_input.calibration import load_profile
 from bci_input.cli import main
@@ -47,6 +48,7 @@ def test_user_errors_exit_2_with_one_line(argv: list[str], match: str, capsys) -
 
 
 @pytest.mark.slow
+@pytest.mark.data
 def test_from_recording_on_ssvep_exo_matches_evaluate(data_dir: Path, tmp_path: Path, capsys) -> None:
     from bci_input.evaluation._ssvep_exo import evaluate_subject
 
@@ -96,17 +98,23 @@ def test_simulated_blink_calibration_trains_a_working_blink_switch(tmp_path: Pat
     assert quiet == [] and any(e.kind == "double_blink" for e in later), later
 
 
+@pytest.mark.data
 def test_motor_imagery_profile_from_real_eegbci_runs(data_dir: Path, tmp_path: Path, capsys) -> None:
-    """Left- vs right-fist imagery, PhysioNet subject 1, dev runs 4 and 8 merged."""
-    runs = [data_dir / "eegbci_s001" / f"S001R{r:02d}.edf" for r in (4, 8)]
+    """Left- vs right-fist imagery, PhysioNet subject 1, the three left/right runs 4, 8 and 12 merged."""
+    runs = [data_dir / "eegbci_s001" / f"S001R{r:02d}.edf" for r in (4, 8, 12)]
     if not all(p.exists() for p in runs):
-        pytest.skip("eegbci_s001 runs 4 and 8 not found")
+        pytest.skip("eegbci_s001 runs 4, 8 and 12 not found")
     code = main(["calibrate", "--paradigm", "mi", "--profile", "mi-1", "--from-recording", *map(str, runs),
                  "--report", str(tmp_path / "mi.html"), "--no-pdf", "--quiet"])
     out, err = capsys.readouterr()
     assert code == 0, err
     entry = load_profile("mi-1").paradigm("mi")
-    assert entry["n_trials"] >= 20 and 0.5 <= entry["metrics"]["accuracy"] <= 1.0
+    m = entry["metrics"]
+    assert entry["n_trials"] >= 30 and m["n_trials"] == entry["n_trials"]
+    # Subject 1's left/right imagery is weak: measured 27 of 39 cross-validated trials (guessing: p = 0.012), so no
+    # bound both below it and beyond chance at p < 0.01 exists on this data. The bound is the p < 0.05 one
+    # (26 of 39), one trial under the measured count; a decoder at chance fails it 19 times in 20.
+    assert m["n_correct"] >= min_correct(m["n_trials"], 0.5, alpha=0.05)
     assert (tmp_path / "mi.html").stat().st_size > 10_000
     decoder = load_profile("mi-1").decoder("mi")
     assert hasattr(decoder, "predict_proba")

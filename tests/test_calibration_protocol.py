@@ -21,14 +21,16 @@ from bci_input.calibration import (
 def test_cue_plan_is_balanced_seeded_and_has_rests() -> None:
     spec = get_spec("ssvep", n_targets=5)
     plan = make_cue_plan(spec, 3, seed=1)
-    stims = [c for c in plan if c.kind == "stim"]
+    stims = [c for c in plan if c.kind == "stim" and c.trial >= 0]  # cued trials; trial -1 is the look-away block
     assert np.bincount([c.label for c in stims]).tolist() == [3] * 5
     assert all(c.code == spec.codes[c.label] for c in stims)
-    assert sum(c.kind == "rest" for c in plan) == 15
+    assert sum(c.kind == "rest" for c in plan) == 15 + 1
     starts = [c.start_s for c in plan]
     assert starts == sorted(starts)
-    assert [c.label for c in make_cue_plan(spec, 3, seed=1) if c.kind == "stim"] == [c.label for c in stims]
-    assert [c.label for c in make_cue_plan(spec, 3, seed=2) if c.kind == "stim"] != [c.label for c in stims]
+    assert [c.label for c in make_cue_plan(spec, 3, seed=1) if c.kind == "stim" and c.trial >= 0] == [
+        c.label for c in stims]
+    assert [c.label for c in make_cue_plan(spec, 3, seed=2) if c.kind == "stim" and c.trial >= 0] != [
+        c.label for c in stims]
     with pytest.raises(ConfigError, match="at least 1"):
         make_cue_plan(spec, 0)
 
@@ -36,7 +38,7 @@ def test_cue_plan_is_balanced_seeded_and_has_rests() -> None:
 def test_p300_plan_flashes_every_item_each_repetition() -> None:
     spec = get_spec("p300", n_repetitions=3)
     plan = make_cue_plan(spec, 4, seed=0)
-    cues = [c for c in plan if c.kind == "cue"]
+    cues = [c for c in plan if c.kind == "cue" and c.trial >= 0]  # trial -1 is the look-away block
     assert len(cues) == 4 and all(c.code >= 100 for c in cues)
     flashes = [c for c in plan if c.kind == "flash" and c.trial == 0]
     assert len(flashes) == spec.n_items * 3

@@ -13,6 +13,7 @@ from bci_input.datasets import (
 )
 
 
+@pytest.mark.data
 def test_splits_and_excluded_listing(data_dir):
     dev = ssvep_exo_subjects("dev", data_dir)
     ev = ssvep_exo_subjects("eval", data_dir)
@@ -24,6 +25,7 @@ def test_splits_and_excluded_listing(data_dir):
     assert all(("subject08", s) not in SSVEP_EXO_EXCLUDED for s in s8_clean)
 
 
+@pytest.mark.data
 def test_read_one_session_in_microvolts(data_dir):
     ses = ssvep_exo_sessions("subject01", data_dir)[0]
     rec = load_ssvep_exo("subject01", ses, data_dir)
@@ -42,6 +44,7 @@ def test_missing_folder_is_explained(tmp_path):
         ssvep_exo_subjects("dev", tmp_path / "nowhere")
 
 
+@pytest.mark.data
 def test_muse_ssvep_run(data_dir):
     from bci_input.datasets import MUSE_SSVEP_FREQS, load_muse_ssvep, muse_ssvep_runs, muse_ssvep_subjects
 

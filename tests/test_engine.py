@@ -55,18 +55,22 @@ class _FixedLikelihood:
 
 
 def test_prior_times_likelihood_decides_earlier_with_a_confident_prior():
-    def run(prior):
+    def run(prior, forced=True):
         part = SimulatedParticipant(seed=12)
-        intents = []
-        cfg = EngineConfig(stopping_threshold=0.9, max_window_s=3.0)
-        eng = Engine(part, _FixedLikelihood(), "ssvep", EngineCallbacks(intents.append, part.on_stimulus),
+        intents, statuses = [], []
+        cfg = EngineConfig(stopping_threshold=0.9, max_window_s=3.0, forced_decision=forced)
+        eng = Engine(part, _FixedLikelihood(), "ssvep", EngineCallbacks(intents.append, part.on_stimulus,
+                                                                        statuses.append),
                      config=cfg, eeg_picks=part.eeg_picks)
         eng.set_layout(Layout("ssvep", _layout().targets, prior))
         while not intents and part.now < 20:
             eng.feed(part.read())
-        return intents[0]
+        return intents[0] if intents else statuses
 
-    flat = run([0.25, 0.25, 0.25, 0.25])  # posterior 0.4 < 0.9: runs to the longest window
+    # The no-control state (the default): posterior 0.4 < 0.9 never selects; each trial restarts at 3 s.
+    statuses = run([0.25, 0.25, 0.25, 0.25], forced=False)
+    assert sum(st.get("state") == "waiting" for st in statuses) >= 5
+    flat = run([0.25, 0.25, 0.25, 0.25])  # the old behaviour, kept for comparisons: the best at the longest window
     assert flat.payload == "t1" and flat.extra["window_s"] == pytest.approx(3.0)
     np.testing.assert_allclose(flat.extra["posterior"], [0.2, 0.4, 0.2, 0.2])
     sure = run([0.05, 0.85, 0.05, 0.05])  # 0.85*0.4 / (0.34 + 3*0.05*0.2) = 0.919 >= 0.9 at once

@@ -19,6 +19,7 @@ def _one_blas_thread():
 
 
 @pytest.mark.slow
+@pytest.mark.data
 def test_cca_on_one_real_subject(data_dir):
     from bci_input.datasets import ssvep_exo_sessions
 
@@ -31,6 +32,7 @@ def test_cca_on_one_real_subject(data_dir):
     assert row["itr_bits_min"] > 0 and row["compute_ms"] > 0
 
 
+@pytest.mark.data
 def test_cli_json_on_one_eval_subject(data_dir, tmp_path, capsys):
     # the eval split is only read here to check the output format, with the reference method
 
@@ -50,6 +52,7 @@ def test_cli_json_on_one_eval_subject(data_dir, tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.data
 def test_calibrated_fbcca_beats_cca_on_one_dev_subject(data_dir):
     from bci_input.datasets import ssvep_exo_sessions
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _chance import min_correct
 from scipy import signal
 
 from bci_input._errors import ConfigError
@@ -127,6 +128,7 @@ def test_ride_along_on_brainflow_synthetic_board():
 
 
 @pytest.mark.slow
+@pytest.mark.data
 def test_snr_calibration_matches_real_cca_accuracy(data_dir):
     from bci_input.simulation import DEFAULT_SNR
     from bci_input.simulation._calibrate import real_cca_accuracy, simulated_cca_accuracy
@@ -137,7 +139,12 @@ def test_snr_calibration_matches_real_cca_accuracy(data_dir):
     assert abs(sim - real) < 0.12
 
 
+#: Replayed ssvep_exo trials decoded by CCA (2 s windows, 3 flickers).
+N_REPLAY_TRIALS = 24
+
+
 @pytest.mark.slow
+@pytest.mark.data
 def test_replay_mode_draws_real_ssvep_exo_trials(data_dir):
     from bci_input.decoding._ssvep_cca import CCA
     from bci_input.simulation import REPLAY_CHANNELS, load_replay_trials
@@ -149,7 +156,7 @@ def test_replay_mode_draws_real_ssvep_exo_trials(data_dir):
     layout = Layout("ssvep", targets, np.ones(3))
     picks = [part.info.ch_names.index(c) for c in REPLAY_CHANNELS]
     X, y = [], []
-    for k in range(12):
+    for k in range(N_REPLAY_TRIALS):
         part.attend(targets[k % 3].id)
         part.on_stimulus({"type": "ssvep_on", "layout": layout})
         data, _ = _read(part, 4.0)
@@ -158,5 +165,8 @@ def test_replay_mode_draws_real_ssvep_exo_trials(data_dir):
         y.append(k % 3)
         # the replayed samples are the recorded ones
         assert any(np.allclose(data[:100, picks], t[:100]) for t in trials[targets[k % 3].freq])
-    acc = np.mean(CCA(sfreq=part.sfreq, freqs=(13.0, 17.0, 21.0)).fit_targets(8).predict(np.stack(X)) == y)
-    assert acc > 0.34  # above chance on real recorded responses
+    n_correct = int(np.sum(CCA(sfreq=part.sfreq, freqs=(13.0, 17.0, 21.0)).fit_targets(8).predict(np.stack(X)) == y))
+    print(f"replayed trials decoded: {n_correct}/{N_REPLAY_TRIALS}")
+    # Above chance on real recorded responses: guessing 1 of 3 reaches the bound (15 of 24) with p < 0.01.
+    # Measured: 17 of 24 (guessing: p = 0.0002); margin 2 trials.
+    assert n_correct >= min_correct(N_REPLAY_TRIALS, 1 / 3)

@@ -78,6 +78,7 @@ def test_headset_session_uses_the_profiles_emg_switch_and_recommended_settings(t
     engine = factory(sink)
     assert participant is None
     assert len(engine.switches) == 1 and isinstance(engine.switches[0], EmgSwitch)
+    assert engine.idle is not None and engine.idle.kind == "ssvep"  # the look-away block's detector
     assert engine.switches[0].threshold_ == pytest.approx(emg["thresholds"]["on_uv"])
     assert engine.config.stopping_threshold == pytest.approx(ssvep["stopping_threshold"])
     assert engine.config.max_window_s == pytest.approx(ssvep["window_s"])

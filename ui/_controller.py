@@ -31,6 +31,9 @@ from .bridge import EngineBridge, connect_queued
 
 log = logging.getLogger(__name__)
 
+#: Status line while no target stands out (the no-control state: a trial ended and nothing was selected).
+WAITING_TEXT = "waiting: look at a target to select it; looking away types nothing"
+
 __all__ = ["AppController", "APP_COMMANDS"]
 
 #: Commands the app performs itself (registered as speller hooks).
@@ -98,6 +101,8 @@ class AppController(QObject, AppCommands):
         self.autosaver: Autosaver | None = None
         self.last_export: dict[str, Path] = {}
         self.intents_handled = 0
+        #: A trial ended with nothing selected (the no-control state) and no selection came since.
+        self.waiting = False
         self._closed = False
         self._loader: threading.Thread | None = None
         self._learners: list[threading.Thread] = []
@@ -321,6 +326,7 @@ class AppController(QObject, AppCommands):
         target = self.speller.layout.get(str(intent.payload)) if intent.kind == IntentKind.SELECT else None
         names = self.speller.handle(intent)
         self.intents_handled += 1
+        self.waiting = False
         label = getattr(target, "label", None) or (str(intent.payload) if intent.payload is not None else intent.kind)
         self.window.status.set_confidence(str(label), float(intent.confidence))
         if intent.kind == IntentKind.SELECT and not isinstance(intent.payload, (tuple, list)):
@@ -402,8 +408,13 @@ class AppController(QObject, AppCommands):
 
     def _on_status(self, status: dict[str, Any]) -> None:
         st = self.window.status
+        if status.get("state") == "waiting":  # a trial ended with nothing selected: say so until a selection
+            self.waiting = True
         if "best" in status and not self.speller.paused:
-            st.set_state(f"best {float(status['best']):.0%}")
+            best = f"best {float(status['best']):.0%}"
+            st.set_state(f"{WAITING_TEXT} ({best})" if self.waiting else best)
+        elif self.waiting and not self.speller.paused:
+            st.set_state(WAITING_TEXT)
         if "connection" in status:
             st.set_board(str(status.get("board", self.board_name)), str(status["connection"]))
         if "quality" in status:

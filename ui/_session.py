@@ -151,21 +151,22 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str)
         label = "synthetic + simulated" if base is not None else "simulated"
 
         def factory(bridge: Any) -> Any:
-            from bci_input.simulation._calib_sim import calibrate_p300, calibrate_switches
+            from bci_input.simulation._calib_sim import calibrate_idle, calibrate_p300, calibrate_switches
 
             twin = SimulatedParticipant(realtime=False, seed=0) if base is None else None
-            decoder, switches = None, []
+            decoder, switches, idle = None, [], None
             if twin is not None:
                 twin.start()
                 if paradigm == "p300":
                     decoder = calibrate_p300(twin, cfg, line_freq=settings.acquisition.line_freq)
+                    idle = calibrate_idle(twin, paradigm, decoder, cfg, line_freq=settings.acquisition.line_freq)
                 switches = calibrate_switches(twin)
                 twin.stop()
             cb = _DeveloperCallbacks(bridge, participant, cfg.switch_preset)
             callbacks = EngineCallbacks(cb.on_intent, cb.on_stimulus, bridge.on_status, bridge.on_error)
             engine = Engine(participant, decoder, paradigm, callbacks, config=cfg,
                             processors=_processors(settings, paradigm, participant.sfreq), switches=switches,
-                            eeg_picks=participant.eeg_picks)
+                            eeg_picks=participant.eeg_picks, idle=idle)
             cb.engine = engine
             engine.pause()  # developer mode: decide only while the participant attends a clicked target
             return engine
@@ -176,10 +177,11 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str)
 
     source = open_source(settings.acquisition)
     prof = _load_profile(profile, source.info)
-    decoder = None
+    decoder, idle = None, None
     if paradigm != "scan":
         decoder = _profile_decoder(prof, profile, paradigm)
         cfg = _profile_engine_config(cfg, prof, paradigm)
+        idle = _profile_idle(prof, paradigm, decoder)
     switches = _profile_switches(prof) if prof is not None else []
     if paradigm == "scan":
         _check_scan_switches(switches, profile, cfg.switch_preset)
@@ -189,7 +191,8 @@ def build_engine_factory(settings: Any, board: str, paradigm: str, profile: str)
         for sw in switches:  # a rebuilt session must not inherit a burst in progress from the last engine
             sw.reset()
         return Engine(source, decoder, paradigm, callbacks, config=cfg,
-                      processors=_processors(settings, paradigm, source.info.sfreq, prof), switches=switches)
+                      processors=_processors(settings, paradigm, source.info.sfreq, prof), switches=switches,
+                      idle=idle)
 
     return hw_factory, None, board + lsl_label(settings.acquisition)
 
@@ -246,6 +249,21 @@ def _profile_decoder(prof: Any, profile: str, paradigm: str) -> Any:
                               "Calibrate with 'bci-input calibrate' and pass --profile NAME.") from None
         log.info("no calibrated SSVEP decoder in profile %r (%s); using training-free FBCCA", profile, exc)
     return None
+
+
+def _profile_idle(prof: Any, paradigm: str, decoder: Any) -> Any:
+    """Return the profile's no-control detector for ``paradigm`` (None without one, or without its decoder)."""
+    from bci_input._errors import ProfileError
+
+    if prof is None or decoder is None:
+        return None
+    try:
+        idle = prof.idle_detector(paradigm)
+    except ProfileError as exc:
+        raise ConfigError(str(exc)) from None
+    log.info("profile %r: %s idle detector %s", prof.name, paradigm,
+             "none (posterior threshold only)" if idle is None else f"at operating point {idle.operating_point:g}")
+    return idle
 
 
 def _profile_engine_config(cfg: Any, prof: Any, paradigm: str) -> Any:

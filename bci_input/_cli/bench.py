@@ -19,13 +19,14 @@ BENCHMARKS: dict[str, str] = {
     "language": "bci_input.language._bench",
     "rewrite": "bci_input.language._rewrite_bench",
     "closed-loop": "bci_input.simulation._bench",
+    "idle": "bci_input.simulation._bench_idle",
     "calibration": "bci_input.calibration._bench",
     "flicker": "bci_input.ui._bench_flicker",
     "soak": "bci_input._cli._soak",
 }
 
 #: What ``bench all`` runs (the soak takes an hour and runs alone, via ``make soak``).
-ALL = ("decoders-ssvep", "decoders-other", "language", "rewrite", "closed-loop", "calibration", "flicker")
+ALL = ("decoders-ssvep", "decoders-other", "language", "rewrite", "closed-loop", "idle", "calibration", "flicker")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("--dataset", required=True, choices=DATASET_CHOICES)
     p.add_argument("--split", required=True, choices=("dev", "eval"), help="tune on dev; report on eval")
-    p.add_argument("--method", required=True, help="decoder name; an unknown name lists the allowed ones")
+    p.add_argument("--method", required=True,
+                   help="decoder name, or 'default' for the one the app ships for the dataset's paradigm; "
+                   "an unknown name lists the allowed ones")
     p.add_argument("--window", type=float, default=None, help="decoding window in seconds (dataset default)")
     p.add_argument("--classes", type=int, choices=(3, 4), default=None, help="ssvep_exo: 4 = rest + 3 flickers")
     p.add_argument(

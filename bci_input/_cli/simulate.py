@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "on recorded (simulated) time, and report characters per minute, selection accuracy and ITR.",
     )
     p.add_argument("--paradigm", default="ssvep", help="ssvep, p300 or scan (default %(default)s)")
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--text", help="the text to write")
     src.add_argument("--text-file", help="a UTF-8 file with the text to write")
     p.add_argument("--lm", default="bundled",
@@ -37,6 +37,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--switch-preset", default="one-switch", help="scan: one-switch or two-switch")
     p.add_argument("--ssvep-decoder", default="trca",
                    help="ssvep: trca (simulated calibration), fbcca or cca (training-free)")
+    p.add_argument("--idle-minutes", type=float, default=0.0,
+                   help="first look at nothing for this many (simulated) minutes and count the selections made "
+                   "meanwhile; --text is then optional (default %(default)s)")
+    p.add_argument("--idle-detector", default="auto",
+                   help="auto (fit the no-control detector on a simulated rest block) or none (default %(default)s)")
+    p.add_argument("--operating-point", type=float, default=None,
+                   help="operating point of the idle detector (ssvep: rest SDs, p300: nats; default: the shipped one)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the figures to this JSON file")
     p.set_defaults(func=run)
 
@@ -59,13 +66,17 @@ def load_model(name: str, args: argparse.Namespace | None = None) -> Any:
 
 
 def read_target_text(args: argparse.Namespace) -> str:
-    """Return the text to write from ``--text`` or ``--text-file``, exactly as given.
+    """Return the text to write from ``--text`` or ``--text-file``, exactly as given (``''`` with only idle minutes).
 
     A file's final line break is not part of the text. Characters the speller cannot write are refused
     (:class:`~bci_input.ConfigError` naming them, exit 2).
     """
     from ..speller import normalise_text
 
+    if not args.text and not args.text_file:
+        if getattr(args, "idle_minutes", 0.0) > 0:
+            return ""
+        raise ConfigError("Give --text or --text-file (or --idle-minutes N to only look at nothing).")
     if args.text_file:
         try:
             raw = Path(args.text_file).read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
@@ -103,6 +114,9 @@ def format_result(r: Any) -> str:
             f"keystroke savings  {r.keystroke_savings:.3f}   corrections {r.n_corrections}",
             f"language model     {r.lm_calls} calls, mean {r.lm_latency_mean_s * 1000:.0f} ms, "
             f"{r.lm_time_charged_s:.1f} s charged to the clock",
+            f"looking at nothing {r.idle_minutes:g} min: {r.idle_selections} selections "
+            f"({r.false_selections_per_min:.2f}/min), text then {r.idle_text!r}; "
+            f"{r.idle_restarts} undecided trials restarted; detector {r.idle_detector or 'none'}",
             f"work per decision  speller {r.speller_ms_mean:.2f} ms (p95 {r.speller_ms_p95:.2f})"
             + (f", decoder {r.decoder_ms_mean:.2f} ms (p95 {r.decoder_ms_p95:.2f})" if r.decoder_ms_mean else ""),
         ]
@@ -117,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
     check_option("paradigm", args.paradigm, ("ssvep", "p300", "scan"))
     check_option("switch-preset", args.switch_preset, ("one-switch", "two-switch"))
     check_option("ssvep-decoder", args.ssvep_decoder, ("trca", "fbcca", "cca"))
+    check_option("idle-detector", args.idle_detector, ("auto", "none"))
+    if not 0 <= args.idle_minutes <= 600:
+        raise ConfigError(f"--idle-minutes must be in [0, 600], got {args.idle_minutes}.")
     if args.max_minutes <= 0:
         raise ConfigError(f"--max-minutes must be positive, got {args.max_minutes}.")
     text = read_target_text(args)
@@ -134,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
         realtime=base is not None,
         ssvep_decoder=args.ssvep_decoder,
         line_freq=load_cli_settings(args).acquisition.line_freq,
+        idle=None if args.idle_detector == "none" else "auto",
+        idle_minutes=args.idle_minutes,
+        idle_operating_point=args.operating_point,
     )
     print(format_result(result), flush=True)
     if args.json_out:

@@ -45,7 +45,7 @@ class EngineConfig:
     step_s : float
         SSVEP: seconds between decisions while a trial grows (a profile's SSVEP calibration carries its own).
     min_window_s, max_window_s : float
-        SSVEP: shortest window decided on, and the window at which the best target is taken anyway.
+        SSVEP: shortest window decided on, and the longest: a trial that reaches it undecided restarts.
     gaze_s : float
         Pause between a selection and the next trial (the user finds the next target).
     latency_s : float
@@ -56,7 +56,7 @@ class EngineConfig:
     epoch_s : float
         P300: epoch length after each flash (a profile's P300 calibration carries the one it trained with).
     max_repetitions : int
-        P300: repetitions (every group flashed once) after which the best target is taken.
+        P300: repetitions (every group flashed once) after which an undecided trial restarts.
     min_repetitions : int
         P300: repetitions before a decision may be made.
     scan_step_s : float
@@ -67,6 +67,10 @@ class EngineConfig:
         After a selection, wait this long for a new layout before starting with the old one.
     max_scan_cycles : int
         Scanning: full cycles of a sub-level without a selection before returning to the top level.
+    forced_decision : bool
+        Take the best target anyway when an SSVEP window reaches ``max_window_s`` or a P300 trial
+        ``max_repetitions``. Off by default: without enough evidence nothing is selected and the trial
+        restarts quietly (the no-control state). On only reproduces the old behaviour for comparisons.
     """
 
     stopping_threshold: float = 0.9
@@ -83,6 +87,7 @@ class EngineConfig:
     switch_preset: str = "one-switch"
     await_layout_s: float = 2.0
     max_scan_cycles: int = 2
+    forced_decision: bool = False
 
     def __post_init__(self) -> None:
         check_option("switch_preset", self.switch_preset, SWITCH_PRESETS)
@@ -93,11 +98,6 @@ class EngineConfig:
             raise ConfigError("max_window_s must be at least min_window_s.")
         if self.max_repetitions < max(1, self.min_repetitions):
             raise ConfigError("max_repetitions must be at least min_repetitions (and at least 1).")
-
-    @property
-    def threshold(self) -> float:
-        """The stopping threshold (read-only alias of :attr:`stopping_threshold`)."""
-        return self.stopping_threshold
 
     @classmethod
     def from_settings(cls, speller: Any, **overrides: Any) -> EngineConfig:

@@ -66,6 +66,10 @@ class Engine:
         fitted decoder's ``score_stats_``.
     seed : int
         Seed of the flash order.
+    idle : IdleDetector | None
+        The no-control detector of the paradigm (:class:`~bci_input.decoding.IdleDetector`, fitted on
+        rest at calibration). A selection must pass it as well as the posterior threshold. ``None``:
+        only the posterior threshold gates selections; either way nothing is forced at a time limit.
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class Engine:
         eeg_picks: Sequence[int] | None = None,
         p300_stats: Any = None,
         seed: int = 0,
+        idle: Any = None,
     ) -> None:
         check_option("paradigm", paradigm, PARADIGMS)
         self.source = source
@@ -99,6 +104,11 @@ class Engine:
             raise ConfigError(f"Source {info.name!r} has no EEG channels; the {paradigm} paradigm needs some.")
         self.p300_stats = p300_stats
         self.seed = seed
+        if idle is not None and getattr(idle, "kind", paradigm) != paradigm:
+            raise ConfigError(f"The idle detector is for {idle.kind!r} but the engine runs {paradigm!r}.")
+        self.idle = idle
+        #: Trials that ended without enough evidence and restarted (the no-control state).
+        self.n_idle_restarts = 0
         if paradigm == "p300" and (decoder is None or not hasattr(decoder, "decision_function")):
             raise ConfigError("The p300 paradigm needs a fitted decoder with decision_function (a P300Decoder).")
         self.buffer = SampleBuffer(info.n_channels, self.sfreq)

@@ -20,6 +20,8 @@ class PolicyHost(Protocol):
     buffer: SampleBuffer
     decoder: Any
     p300_stats: Any
+    idle: Any
+    n_idle_restarts: int
     paused: bool
     decoder_latency: float
     seed: int

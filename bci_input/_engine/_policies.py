@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._types import Intent, IntentKind, Modality
+from ..decoding._idle import log_bayes_factor, ssvep_scores
 from ..speller._fusion import make_stopping
 from ._host import PolicyHost
 
@@ -57,6 +58,11 @@ class _Policy:
     def decided(self, t: float) -> None:
         self.waiting_since = t
 
+    def waiting(self, t: float) -> None:
+        """End a trial without enough evidence: select nothing, report waiting, start again."""
+        self.e.n_idle_restarts += 1
+        self.e.report_status({"state": "waiting", "t": t})
+
     def ready(self, t: float) -> bool:
         if self.layout is None or self.e.paused:
             return False
@@ -90,8 +96,13 @@ class SsvepPolicy(_Policy):
         self.marker_sent = False
         self.k = 0
         self._decoders: dict[tuple[float, ...], Any] = {}
+        #: Idle detector on: each target's evidence carried over from trials that ended undecided, as a
+        #: CUSUM (summed log-likelihood ratios against looking at nothing, floored at 0), so a person who
+        #: keeps looking at a target is selected on the next trial while rest never builds up evidence.
+        self.carry: NDArray[np.float64] | None = None
 
     def abort(self, t: float) -> None:
+        self.carry = None
         if self.onset is not None or self.marker_sent:
             self.e.emit_stimulus({"type": "ssvep_off", "t": t})
         self.onset = None
@@ -144,23 +155,60 @@ class SsvepPolicy(_Policy):
                 return
             self.k += 1
             t0 = time.perf_counter()
-            proba = np.asarray(self._decoder(lay).predict_proba(win[None, :, self.e.eeg_picks])[0], float)
+            dec, x = self._decoder(lay), win[None, :, self.e.eeg_picks]
+            idle = self.e.idle
+            scores = None
+            if idle is not None:
+                scores = ssvep_scores(dec, x)
+                proba = np.asarray(dec.proba_from_scores(scores, n)[0] if hasattr(dec, "proba_from_scores")
+                                   else dec.predict_proba(x)[0], float)
+            else:
+                proba = np.asarray(dec.predict_proba(x)[0], float)
             self.e.decoder_latency = time.perf_counter() - t0
             p = proba[: lay.n_targets] if proba.shape[0] >= lay.n_targets else np.resize(proba, lay.n_targets)
             p = np.clip(p / p.sum(), 1e-12, None)
-            stop = make_stopping(lay.n_targets, cfg.threshold, None, lay.prior)
+            stop = make_stopping(lay.n_targets, cfg.stopping_threshold, None, lay.prior)
             post = stop.update(np.log(p))
             decided = stop.decided
             t_dec = start + length
-            self.e.report_status({"state": "ssvep", "window_s": length, "best": float(post.max()), "t": t_dec})
+            status: dict[str, Any] = {"state": "ssvep", "window_s": length, "best": float(post.max()), "t": t_dec}
+            llr = None
+            if idle is not None and scores is not None:
+                llr = idle.ssvep_llr(scores[0][: lay.n_targets], length)
+                if self.carry is None or self.carry.shape != llr.shape:
+                    self.carry = np.zeros_like(llr)
+                total = self.carry + llr
+                status["idle_evidence"] = ev = log_bayes_factor(total, lay.prior)
+                stop = make_stopping(lay.n_targets, cfg.stopping_threshold, None, lay.prior)
+                post = stop.update(total)  # the posterior of the carried and current evidence
+                decided = stop.decided if idle.passes(ev) else None  # else no stronger than looking at nothing
+                status["best"] = float(post.max())
+            self.e.report_status(status)
             if decided is None and length + 1e-9 >= cfg.max_window_s:
+                if not cfg.forced_decision:
+                    if llr is not None and self.carry is not None:
+                        self.carry = np.maximum(self.carry + llr, 0.0)
+                    self.e.emit_stimulus({"type": "ssvep_off", "t": t_dec})
+                    self.onset = None
+                    self.marker_sent = False
+                    self.next_at = t_dec
+                    self.waiting(t_dec)
+                    return
                 decided = int(np.argmax(post))
             if decided is not None:
                 self.e.emit_stimulus({"type": "ssvep_off", "t": t_dec})
                 self.onset = None
                 self.marker_sent = False
+                self.carry = None
                 self.emit(decided, post, start, t_dec, window_s=length, n_steps=self.k)
                 return
+
+
+def _nontarget_stats(stats: Any) -> tuple[float, float]:
+    from ..decoding._erp import _stats_from
+
+    m0, s0, _, _ = _stats_from(stats)
+    return float(m0), float(s0)
 
 
 def _flash_loglik(score: float, group: tuple[int, ...], n: int, stats: Any) -> NDArray[np.float64]:
@@ -183,11 +231,17 @@ class P300Policy(_Policy):
         self.sent: list[int] = []
         self.loglik: NDArray[np.float64] | None = None
         self.n_flashes = 0
+        self.null_ll = 0.0  # sum over flashes of log N(s; non-target) - log N(s; rest)
+        #: Evidence carried over from trials that ended undecided: per candidate, its log-likelihood ratio
+        #: against looking at nothing, summed and floored at 0 (a CUSUM), so a person who keeps attending a
+        #: target is selected in a later trial while rest never builds up evidence.
+        self.carry: NDArray[np.float64] | None = None
         self.onset = 0.0
         self.active = False
 
     def abort(self, t: float) -> None:
         self.active = False
+        self.carry = None
         self.pending.clear()
         self.sent.clear()
         self.next_at = max(self.next_at, t + self.cfg.gaze_s)
@@ -206,8 +260,10 @@ class P300Policy(_Policy):
             if not self.ready(t):
                 return
             self.active = True
-            self.loglik = np.zeros(lay.n_targets)
+            carry = self.carry if self.carry is not None and self.carry.shape == (lay.n_targets,) else None
+            self.loglik = np.zeros(lay.n_targets) if carry is None else carry.copy()
             self.n_flashes = 0
+            self.null_ll = 0.0
             self.order = []
             self.next_flash = t
             self.onset = t
@@ -235,16 +291,37 @@ class P300Policy(_Policy):
             assert self.loglik is not None
             self.loglik += ll
             self.n_flashes += 1
-            stop = make_stopping(lay.n_targets, self.cfg.threshold, None, lay.prior)
+            stats = self.e.p300_stats or self.e.decoder
+            idle = self.e.idle
+            if idle is not None:
+                m0, s0 = _nontarget_stats(stats)
+                self.null_ll += idle.p300_null_term(score, m0, s0)
+            stop = make_stopping(lay.n_targets, self.cfg.stopping_threshold, None, lay.prior)
             post = stop.update(self.loglik)
             reps = self.n_flashes / n_groups
             decided = stop.decided if reps >= self.cfg.min_repetitions else None
             t_dec = float(tm) + self.cfg.epoch_s
-            self.e.report_status({"state": "p300", "flashes": self.n_flashes, "best": float(post.max()), "t": t_dec})
+            status: dict[str, Any] = {"state": "p300", "flashes": self.n_flashes, "best": float(post.max()),
+                                      "t": t_dec}
+            if idle is not None:
+                status["idle_evidence"] = ev = log_bayes_factor(self.loglik + self.null_ll, lay.prior)
+                if not idle.passes(ev):
+                    decided = None  # no stronger than looking at nothing
+            self.e.report_status(status)
             if decided is None and self.n_flashes >= self.cfg.max_repetitions * n_groups:
+                if not self.cfg.forced_decision:
+                    assert self.loglik is not None
+                    self.carry = np.maximum(self.loglik + self.null_ll, 0.0)
+                    self.active = False
+                    self.pending.clear()
+                    self.sent.clear()
+                    self.next_at = t_dec
+                    self.waiting(t_dec)
+                    return
                 decided = int(np.argmax(post))
             if decided is not None:
                 self.active = False
+                self.carry = None
                 self.pending.clear()
                 self.sent.clear()
                 self.emit(decided, post, self.onset, t_dec, n_flashes=self.n_flashes)

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._errors import ConfigError
-from ._protocol import P300_CUE_OFFSET, ParadigmSpec
+from ._protocol import IDLE_CODE, P300_CUE_OFFSET, ParadigmSpec
 
 __all__ = [
     "CalibrationEpochs", "DataCheck", "filter_continuous", "extract_epochs", "reject_artifacts", "check_minimum_data",
@@ -156,6 +156,9 @@ def extract_epochs(
         elif spec.name == "p300":
             if code >= P300_CUE_OFFSET:
                 trial, cued = trial + 1, code - P300_CUE_OFFSET
+                continue
+            if code == IDLE_CODE:  # the look-away block: its flashes are not training epochs
+                cued = None
                 continue
             if cued is None or not 1 <= code <= spec.n_items:
                 continue

@@ -229,6 +229,38 @@ class Profile:
         self.meta["updated"] = _now()
         validate_profile_dict(self.meta)
 
+    def set_idle(self, paradigm: str, detector: Any) -> None:
+        """Store the no-control detector of a calibrated paradigm (``None`` removes it).
+
+        Parameters
+        ----------
+        paradigm : str
+            ``ssvep`` or ``p300`` (already calibrated: :meth:`set_paradigm` first).
+        detector : IdleDetector | None
+            The detector fitted on the rest blocks, with its operating point (stored in ``profile.json``).
+        """
+        entry = self.paradigm(paradigm)
+        entry["idle"] = None if detector is None else to_jsonable(detector.to_dict())
+        validate_profile_dict(self.meta)
+
+    def idle_detector(self, paradigm: str) -> Any:
+        """Return the paradigm's :class:`~bci_input.decoding.IdleDetector`, or ``None`` if it has none.
+
+        A profile saved before the no-control state has none: its engine then selects on the posterior
+        threshold alone (and, like every engine, never forces a selection at a time limit).
+
+        Raises
+        ------
+        ProfileError
+            If the stored detector is invalid.
+        """
+        entry = self.meta["paradigms"].get(paradigm)
+        if not entry or not entry.get("idle"):
+            return None
+        from ..decoding import IdleDetector
+
+        return IdleDetector.from_dict(entry["idle"], f"profile {self.name!r} ({paradigm})")
+
     def paradigm_arrays(self, paradigm: str) -> dict[str, NDArray[Any]]:
         """Return the arrays stored for one paradigm, without the key prefix."""
         pre = paradigm + _SEP

@@ -28,10 +28,17 @@ __all__ = [
     "jfpm_codes",
     "make_cue_plan",
     "P300_CUE_OFFSET",
+    "IDLE_CODE",
+    "IDLE_TEXT",
 ]
 
 #: Marker code of a P300 cue is ``P300_CUE_OFFSET + target item``; flashes are ``1 + item``.
 P300_CUE_OFFSET = 100
+#: Marker code of the look-away block (SSVEP: its stimulus onset; P300: its cue), from which the idle
+#: detector is fitted.
+IDLE_CODE = 99
+#: What the patient is asked during the look-away block.
+IDLE_TEXT = "Look away from the targets: rest, read or think. Do not follow or count anything."
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,9 @@ class ParadigmSpec:
         P300: flashes of every item per trial.
     soa_s : float
         P300: stimulus onset asynchrony, s.
+    idle_s : float
+        SSVEP/P300: length of the look-away block at the end of the session (the stimuli run, the patient
+        attends none of them), from which the no-control detector is fitted, s; 0 records none.
     """
 
     name: str
@@ -107,6 +117,7 @@ class ParadigmSpec:
     n_items: int = 0
     n_repetitions: int = 0
     soa_s: float = 0.25
+    idle_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -155,13 +166,13 @@ PARADIGM_SPECS: dict[str, ParadigmSpec] = {
         tmin=0.0, tmax=3.0, win_start_s=EngineConfig.latency_s, l_freq=LIVE_BANDS["ssvep"][0],
         h_freq=LIVE_BANDS["ssvep"][1],
         reject_ptp_uv=250.0, min_trials_per_class=4, default_trials_per_class=5, freqs=_SSVEP_PLACEHOLDER,
-        phases=tuple(0.5 * np.pi * i for i in range(4)),
+        phases=tuple(0.5 * np.pi * i for i in range(4)), idle_s=20.0,
     ),
     "p300": ParadigmSpec(
         "p300", ("non-target", "target"), (1, 2), cue_s=1.0, stim_s=0.8, rest_s=1.0, tmin=0.0,
         tmax=EngineConfig.epoch_s,
         l_freq=LIVE_BANDS["p300"][0], h_freq=LIVE_BANDS["p300"][1], reject_ptp_uv=150.0, min_trials_per_class=30,
-        default_trials_per_class=10, n_items=6, n_repetitions=8, soa_s=EngineConfig.soa_s,
+        default_trials_per_class=10, n_items=6, n_repetitions=8, soa_s=EngineConfig.soa_s, idle_s=20.0,
     ),
     "emg": ParadigmSpec(
         "emg", ("rest", "clench"), (1, 2), cue_s=1.0, stim_s=2.0, rest_s=1.0, tmin=0.0, tmax=2.0,
@@ -312,6 +323,15 @@ def make_cue_plan(spec: ParadigmSpec, trials_per_class: int, seed: int = 0) -> l
             t += 1.0
             plan.append(Cue("rest", t, spec.rest_s, None, None, "Rest", trial=i))
             t += spec.rest_s
+        if spec.idle_s > 0:  # the look-away block: flashes nobody attends
+            plan.append(Cue("cue", t, spec.cue_s, None, IDLE_CODE, IDLE_TEXT, trial=-1))
+            t += spec.cue_s
+            for _ in range(max(1, int(np.ceil(spec.idle_s / (spec.n_items * spec.soa_s))))):
+                for item in rng.permutation(spec.n_items):
+                    plan.append(Cue("flash", t, spec.soa_s, None, 1 + int(item), "", int(item), trial=-1))
+                    t += spec.soa_s
+            t += 1.0
+            plan.append(Cue("rest", t, spec.rest_s, None, None, "Rest", trial=-1))
         return plan
     labels = np.repeat(np.arange(spec.n_classes), trials_per_class)
     rng.shuffle(labels)
@@ -327,6 +347,12 @@ def make_cue_plan(spec: ParadigmSpec, trials_per_class: int, seed: int = 0) -> l
         t += spec.stim_s
         plan.append(Cue("rest", t, spec.rest_s, None, None, "Rest", trial=i))
         t += spec.rest_s
+    if spec.name == "ssvep" and spec.idle_s > 0:  # the look-away block: every target flickers, none attended
+        plan.append(Cue("cue", t, spec.cue_s, None, None, IDLE_TEXT, trial=-1))
+        t += spec.cue_s
+        plan.append(Cue("stim", t, spec.idle_s, None, IDLE_CODE, IDLE_TEXT, trial=-1))
+        t += spec.idle_s
+        plan.append(Cue("rest", t, spec.rest_s, None, None, "Rest", trial=-1))
     return plan
 
 

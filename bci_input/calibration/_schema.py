@@ -62,6 +62,7 @@ _PARADIGM: dict[str, tuple[tuple[type, ...], bool]] = {
     "trained": ((str,), True),
     "n_trials": ((int,), True),
     "sessions": ((list,), False),
+    "idle": ((dict, type(None)), False),
 }
 
 

@@ -267,6 +267,10 @@ class CalibrationSession:
             clean = CalibrationEpochs.concatenate([self.previous, clean])
         result = train_calibration(clean, self.spec, method=self.method, seed=self.seed, rejected=rejected,
                                    progress=lambda s, f: self._progress(s, 0.8 + 0.2 * f), info=rec.info)
+        from ._idle_fit import fit_idle_from_recording
+
+        result.idle = fit_idle_from_recording(self.spec, rec.data, rec.info.sfreq, rec.events, result.decoder,
+                                              result.epochs, info=rec.info, max_window_s=result.window_s)
         self.result = result
         return result
 

@@ -65,6 +65,8 @@ class CalibrationResult:
         The clean epochs used.
     recommendations : list of str
         Plain-language advice for the clinician.
+    idle : IdleDetector | None
+        SSVEP/P300: the no-control detector fitted on the session's look-away block (``None`` without one).
     """
 
     paradigm: str
@@ -76,6 +78,7 @@ class CalibrationResult:
     check: DataCheck
     epochs: CalibrationEpochs
     recommendations: list[str] = field(default_factory=list)
+    idle: Any = None
 
     @property
     def window_s(self) -> float | None:

@@ -122,6 +122,8 @@ def store_result(
         arrays={"X": ep.X, "y": ep.y, "groups": ep.groups, "items": ep.items, "onsets": ep.onsets},
         sessions=sessions,
     )
+    if result.idle is not None:
+        profile.set_idle(result.paradigm, result.idle)
     if save:
         save_profile(profile, root)
     return profile

@@ -8,6 +8,7 @@ from ._blink import BlinkSwitch
 from ._emg import EmgSwitch
 from ._emg_gestures import EmgGestureClassifier, emg_time_features
 from ._erp import P300Decoder, flash_log_likelihoods, xdawn_filters
+from ._idle import IdleDetector, fit_p300_idle, fit_ssvep_idle
 from ._mi import MotorImageryDecoder, csp_filters
 from ._persist import load_decoder, register_decoder, registered_decoders, save_decoder
 from ._ssvep_cca import CCA, FBCCA
@@ -37,6 +38,10 @@ __all__ = [
     # dynamic stopping
     "DynamicStopping",
     "sweep_stopping_threshold",
+    # no-control state
+    "IdleDetector",
+    "fit_ssvep_idle",
+    "fit_p300_idle",
     # ERP / P300
     "P300Decoder",
     "flash_log_likelihoods",

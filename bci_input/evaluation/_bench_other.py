@@ -127,7 +127,7 @@ def run_bench(out: Path, data_dir: str | Path | None = None) -> None:
             d, e = dev["subjects"][0], ev["subjects"][0]
             rows.append([method, _f(d["roc_auc"]), " / ".join(_f(v) for v in dev["options"]["loso_auc"]),
                          _f(e["roc_auc"]), _f(e["balanced_accuracy"]), _f(e["compute_ms"], 2)])
-            if method == "xdawn_lda":
+            if method == _muse_p300.DEFAULT_METHOD:
                 eval_scores = _muse_p300.p300_scores(root, "eval", method)
         md.append(
             "### ERP / P300 (muse_p300, single flash, ROC-AUC)\n\n"
@@ -143,7 +143,8 @@ def run_bench(out: Path, data_dir: str | Path | None = None) -> None:
             md.append(
                 "### Virtual 6-candidate P300 speller from real eval flashes, and dynamic stopping\n\n"
                 "Each repetition flashes each of 6 candidates once; the attended one draws a real session-3 target "
-                "score, the others real non-target scores (xdawn_lda trained on dev; score model from its internal "
+                "score, the others real non-target scores (the default method, "
+                f"{_muse_p300.DEFAULT_METHOD}, trained on dev; score model from its internal "
                 "CV). One repetition = 6 flashes (≈ 3.5 s at this recording's ≈ 0.59 s flash interval).\n\n"
                 + markdown_table(["repetitions (fixed)", "selection accuracy"], [[r, _f(a)] for r, a in fixed])
                 + "\n\n"

@@ -55,7 +55,8 @@ def evaluate(
     split : str
         ``'dev'`` or ``'eval'``.
     method : str
-        A method of that dataset (see :func:`dataset_methods`).
+        A method of that dataset (see :func:`dataset_methods`), or ``'default'``: the one the app ships for
+        the dataset's paradigm (the module's ``DEFAULT_METHOD``).
     window : float | None
         Decoding window, s (None: the dataset's default).
     data_dir : path-like | None
@@ -70,9 +71,11 @@ def evaluate(
     """
     module = dataset_module(dataset)
     methods = tuple(module.METHODS)
+    if method == "default":  # what the app ships for this dataset's paradigm
+        method = str(module.DEFAULT_METHOD)
     if method not in methods:
         raise ConfigError(
-            f"Invalid method for dataset {dataset!r}: {method!r}. Allowed values are: {', '.join(methods)}."
+            f"Invalid method for dataset {dataset!r}: {method!r}. Allowed values are: default, {', '.join(methods)}."
         )
     given = {k: v for k, v in options.items() if v is not None}
     allowed = tuple(getattr(module, "OPTIONS", ()))

@@ -24,6 +24,8 @@ from ._schema import make_result, subject_row
 __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "TMIN", "evaluate"]
 
 METHODS = ("csp_lda",)
+#: The method calibration trains and the app uses for motor imagery.
+DEFAULT_METHOD = "csp_lda"
 OPTIONS: tuple[str, ...] = ()
 DEFAULT_WINDOW = 2.0
 TMIN = 0.5

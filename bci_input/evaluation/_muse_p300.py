@@ -27,7 +27,9 @@ from ._schema import make_result, subject_row
 
 __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "EPOCH", "BAND", "evaluate", "load_epochs", "p300_scores"]
 
-METHODS = ("xdawn_lda", "xdawn_ts", "lda")
+METHODS = ("xdawncov_ts_lr", "xdawn_lda", "xdawn_ts", "lda")
+#: The method calibration trains and the app uses (:class:`~bci_input.decoding.P300Decoder`'s default).
+DEFAULT_METHOD = "xdawncov_ts_lr"
 OPTIONS: tuple[str, ...] = ()
 EPOCH = (0.1, 0.7)
 BAND = (0.5, 20.0)
@@ -104,8 +106,8 @@ def evaluate(split: str, method: str, window: float | None, data_dir: str | Path
     ----------
     split : {"dev", "eval"}
         See the module docstring for the protocols.
-    method : {"xdawn_lda", "xdawn_ts", "lda"}
-        The pipeline.
+    method : {"xdawncov_ts_lr", "xdawn_lda", "xdawn_ts", "lda"}
+        The pipeline (:data:`DEFAULT_METHOD` is the one calibration trains and the app uses).
     window : float | None
         Epoch length, s (default 0.6: 0.1-0.7 s after the flash).
     data_dir : path-like | None

@@ -28,6 +28,8 @@ __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "evaluate"]
 log = logging.getLogger(__name__)
 
 METHODS = SSVEP_METHODS
+#: The method calibration trains and the app uses for SSVEP (the calibration's first method).
+DEFAULT_METHOD = "fbetrca"
 OPTIONS = ("skip_s",)
 DEFAULT_WINDOW = 2.0
 SKIP_S = 0.5

@@ -34,6 +34,8 @@ __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "evaluate", "score_switch_ses
 log = logging.getLogger(__name__)
 
 METHODS = ("switch", "gesture_lda")
+#: The method the app uses (the EMG switch).
+DEFAULT_METHOD = "switch"
 OPTIONS: tuple[str, ...] = ()
 DEFAULT_WINDOW = 0.2
 CAL_EPISODES = 4

@@ -31,6 +31,8 @@ from ._schema import make_result, subject_row
 __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "evaluate", "detect_events", "REST_S"]
 
 METHODS = ("blink_switch", "jaw_switch")
+#: The method the app uses (the blink switch).
+DEFAULT_METHOD = "blink_switch"
 OPTIONS: tuple[str, ...] = ()
 DEFAULT_WINDOW = 0.0
 REST_S = (20.0, 30.0)

@@ -29,6 +29,8 @@ __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "evaluate", "evaluate_subject
 log = logging.getLogger(__name__)
 
 METHODS = SSVEP_METHODS
+#: The method calibration trains and the app uses for SSVEP (the calibration's first method).
+DEFAULT_METHOD = "fbetrca"
 #: Extra options this dataset accepts (besides split, method, window, data_dir).
 OPTIONS = ("classes", "include_excluded", "skip_s")
 DEFAULT_WINDOW = 2.0

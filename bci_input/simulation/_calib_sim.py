@@ -12,7 +12,7 @@ from .._types import Chunk
 from ..speller import grid_groups
 from ._fast_trca import GrowingWindowTRCA
 
-__all__ = ["calibrate_p300", "calibrate_ssvep", "calibrate_switches", "record"]
+__all__ = ["calibrate_p300", "calibrate_ssvep", "calibrate_switches", "calibrate_idle", "engine_lengths_s", "record"]
 
 log = logging.getLogger(__name__)
 
@@ -147,3 +147,106 @@ def calibrate_ssvep(part: Any, cfg: Any, *, n_blocks: int = 4, n_targets: int = 
     dec = GrowingWindowTRCA(part.sfreq, freqs, lengths).fit(Xa.astype(np.float64), ya)
     log.info("SSVEP calibration: out-of-fold accuracy by window %s", dec.oof_accuracy_)
     return dec
+
+
+def engine_lengths_s(cfg: Any) -> list[float]:
+    """Return the SSVEP window lengths the engine decides on, s (``min_window_s`` by ``step_s`` up to the max)."""
+    out, k = [], 0
+    while cfg.min_window_s + k * cfg.step_s <= cfg.max_window_s + 1e-9:
+        out.append(round(cfg.min_window_s + k * cfg.step_s, 6))
+        k += 1
+    return out
+
+
+def calibrate_idle(part: Any, paradigm: str, decoder: Any, cfg: Any, *, seconds: float = 60.0,
+                   operating_point: float | None = None, line_freq: float | None = 50.0) -> Any:
+    """Record a rest block (the participant looks at nothing) and fit the paradigm's idle detector.
+
+    SSVEP: rest windows of every engine window length through the decoder; P300: flashes the participant
+    does not attend, scored by the decoder. Returns ``None`` for scanning or a per-layout decoder factory.
+
+    Parameters
+    ----------
+    part : SimulatedParticipant
+        The participant (started).
+    paradigm : str
+        ``'ssvep'``, ``'p300'`` or ``'scan'``.
+    decoder : estimator | callable | None
+        The calibrated decoder.
+    cfg : EngineConfig
+        Window and flash timing.
+    seconds : float
+        Length of the rest block, s.
+    operating_point : float | None
+        Default: :data:`~bci_input.decoding._idle.DEFAULT_OPERATING_POINT`.
+    line_freq : float | None
+        Mains frequency the live chain notches (``None``: none).
+
+    Returns
+    -------
+    IdleDetector | None
+    """
+    from ..decoding._idle import DEFAULT_OPERATING_POINT, fit_p300_idle, fit_ssvep_idle
+    from ..stream import Pipeline, live_processors
+
+    op = DEFAULT_OPERATING_POINT.get(paradigm, 0.0) if operating_point is None else operating_point
+    part.attend(None)
+    if paradigm == "ssvep" and hasattr(decoder, "predict_proba"):
+        filt = Pipeline(live_processors("ssvep", part.sfreq, line_freq))  # the live chain
+        x = filt.process(record(part, seconds + 1.0)).data[int(part.sfreq):, part.decoder_picks]
+        cued, labels = _cued_ssvep_trials(part, cfg, n_trials=40, seed=8642, line_freq=line_freq)
+        return fit_ssvep_idle(decoder, x, cued, labels, part.sfreq, engine_lengths_s(cfg), operating_point=op)
+    if paradigm == "p300" and decoder is not None:
+        groups = grid_groups(40, 8)
+        filt = Pipeline(live_processors("p300", part.sfreq, line_freq))
+        rng = np.random.default_rng(2468)
+        soa = int(round(cfg.soa_s * part.sfreq))
+        n_ep = int(round(cfg.epoch_s * part.sfreq))
+        data: list[NDArray[np.float32]] = []
+        onsets, n_have = [], 0
+        while n_have < seconds * part.sfreq:
+            for g in rng.permutation(len(groups)):
+                onsets.append(n_have)
+                part.on_stimulus({"type": "flash", "targets": [f"cal:{i}" for i in groups[g]]})
+                got = 0
+                while got < soa:
+                    c = part.read(timeout=1.0)
+                    if c is None or not c.n_times:
+                        continue
+                    xx = filt.process(c).data
+                    data.append(xx)
+                    got += len(xx)
+                    n_have += len(xx)
+        data.append(filt.process(record(part, cfg.epoch_s + 0.2)).data)
+        sig = np.concatenate(data)[:, part.decoder_picks]
+        X = np.stack([sig[o : o + n_ep] for o in onsets if o + n_ep <= len(sig)])
+        return fit_p300_idle(np.ravel(decoder.decision_function(X)), operating_point=op)
+    return None
+
+
+def _cued_ssvep_trials(
+    part: Any, cfg: Any, *, n_trials: int, seed: int, line_freq: float | None
+) -> tuple[NDArray[np.float64], NDArray[Any]]:
+    """Record ``n_trials`` cued JFPM trials (random targets of 40); return windows from onset + latency and labels."""
+    from ..speller import Layout, Target, jfpm_code
+    from ..stream import Pipeline, live_processors
+
+    codes = [jfpm_code(i) for i in range(40)]
+    layout = Layout("ssvep", tuple(Target(f"cal:{i}", str(i), "char", str(i), f, ph) for i, (f, ph) in
+                                   enumerate(codes)), np.ones(40))
+    filt = Pipeline(live_processors("ssvep", part.sfreq, line_freq))
+    filt.process(record(part, 1.0))
+    a = int(round(cfg.latency_s * part.sfreq))
+    n_win = int(round((cfg.latency_s + cfg.max_window_s) * part.sfreq))
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for k in rng.integers(0, 40, n_trials):
+        part.attend(f"cal:{int(k)}")
+        part.on_stimulus({"type": "ssvep_on", "layout": layout})
+        c = filt.process(record(part, cfg.latency_s + cfg.max_window_s + 0.01))
+        X.append(c.data[a:n_win, part.decoder_picks])
+        y.append(int(k))
+        part.on_stimulus({"type": "ssvep_off"})
+        part.attend(None)
+        filt.process(record(part, cfg.gaze_s))
+    return np.stack(X).astype(np.float64), np.array(y)

@@ -16,11 +16,12 @@ from ..document import Document
 from ..engine import Engine, EngineCallbacks, EngineConfig
 from ..speller import Speller, SpellerLM
 from ..stream import live_processors
-from ._calib_sim import calibrate_p300, calibrate_ssvep, calibrate_switches
+from ._calib_sim import calibrate_idle, calibrate_p300, calibrate_ssvep, calibrate_switches
 from ._participant import DEFAULT_SNR, SimulatedParticipant, SubjectParams
 from ._typist import Typist
 
-__all__ = ["ClosedLoopResult", "run_closed_loop", "calibrate_decoder", "edit_distance", "wolpaw_itr"]
+__all__ = ["ClosedLoopResult", "run_closed_loop", "calibrate_decoder", "calibrate_idle_detector", "edit_distance",
+           "wolpaw_itr"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,15 @@ class ClosedLoopResult:
     #: SSVEP: the decoder's ``predict_proba`` on the deciding window, mean and 95th percentile, ms.
     decoder_ms_mean: float = 0.0
     decoder_ms_p95: float = 0.0
+    #: The no-control phase before writing: minutes the participant looked at nothing, the selections made
+    #: meanwhile, and the trials that ended undecided and restarted (over the whole run).
+    idle_minutes: float = 0.0
+    idle_selections: int = 0
+    false_selections_per_min: float = 0.0
+    idle_text: str = ""
+    idle_restarts: int = 0
+    #: The idle detector's kind and operating point (``None``: none, only the posterior threshold).
+    idle_detector: dict[str, Any] | None = None
     timeline: list[tuple[float, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,6 +174,24 @@ def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0,
         return _calibrate(part, paradigm, config or EngineConfig(), "trca", calibration_blocks, line_freq)
 
 
+def calibrate_idle_detector(paradigm: str, decoder: Any, *, snr: float = DEFAULT_SNR, seed: int = 0,
+                            config: EngineConfig | None = None, operating_point: float | None = None) -> Any:
+    """Fit participant ``seed``'s idle detector once (rest and cued trials of another session of the same person).
+
+    Returns
+    -------
+    IdleDetector | None
+        ``None`` for scanning or a decoder built per layout.
+    """
+    from threadpoolctl import threadpool_limits
+
+    part = SimulatedParticipant(snr=snr, seed=seed + 600)
+    part.subject = SubjectParams.draw(np.random.default_rng(seed + 1000))
+    part.start()
+    with threadpool_limits(limits=1):
+        return calibrate_idle(part, paradigm, decoder, config or EngineConfig(), operating_point=operating_point)
+
+
 def run_closed_loop(*args: Any, **kwargs: Any) -> ClosedLoopResult:
     """Let a simulated participant write a text with the real engine, speller and document.
 
@@ -198,6 +226,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     document: Document | None = None,
     subject_seed: int | None = None,
     line_freq: float | None = 50.0,
+    idle: Any = "auto",
+    idle_minutes: float = 0.0,
+    idle_operating_point: float | None = None,
 ) -> ClosedLoopResult:
     """Let a simulated participant write ``text`` with the real engine, speller and document.
 
@@ -248,6 +279,14 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     line_freq : float | None
         Mains frequency the live chain notches (``acquisition.line_freq``; the participant's mains is 50 Hz);
         ``None``: no notch.
+    idle : IdleDetector | 'auto' | None
+        The no-control detector. ``'auto'``: after the decoder's calibration the participant rests for a
+        minute and the detector is fitted on it (SSVEP with a calibrated decoder, P300); ``None``: none.
+    idle_minutes : float
+        Before writing, the participant looks at nothing for this long (``text`` may then be empty);
+        the selections made meanwhile are reported as ``idle_selections``.
+    idle_operating_point : float | None
+        Operating point of an ``'auto'`` detector, or a replacement for a given detector's.
 
     Returns
     -------
@@ -267,20 +306,29 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     try:
         if decoder is None:
             decoder = _calibrate(part, paradigm, cfg, ssvep_decoder, calibration_blocks, line_freq)
+        if isinstance(idle, str):
+            check_option("idle", idle, ("auto",))
+            idle = calibrate_idle(part, paradigm, decoder, cfg, operating_point=idle_operating_point,
+                                  line_freq=line_freq)
+        elif idle is not None and idle_operating_point is not None:
+            idle = idle.with_operating_point(idle_operating_point)
         switches = calibrate_switches(part)
         processors = live_processors(paradigm, part.sfreq, line_freq)
         spl_lm = lm if lm is not None else SpellerLM(language_model)
         doc = document if document is not None else Document()
         typist = Typist(text, part, rng, use_suggestions=spl_lm.model is not None,
                         undo_gesture=paradigm == "scan", switch_preset=cfg.switch_preset)
-        stats: dict[str, Any] = {"sel": 0, "ok": 0, "corr": 0, "commits": 0, "n_targets": [], "lm_charged": 0.0,
-                                 "typist_s": 0.0, "speller_s": [], "decoder_s": []}
+        resting = [idle_minutes > 0]  # the participant looks at nothing: the typist does not act
+        stats: dict[str, Any] = {"idle_sel": 0, "sel": 0, "ok": 0, "corr": 0, "commits": 0, "n_targets": [],
+                                 "lm_charged": 0.0, "typist_s": 0.0, "speller_s": [], "decoder_s": []}
         timeline: list[tuple[float, str]] = []
         engine_box: list[Engine] = []
 
         def on_layout(layout: Any) -> None:
             if engine_box:
                 engine_box[0].set_layout(layout)
+            if resting[0]:
+                return
             t0 = _time.perf_counter()
             typist.plan(layout, doc.text, doc.revision)
             stats["typist_s"] += _time.perf_counter() - t0
@@ -289,7 +337,10 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
 
         def on_intent(intent: Intent) -> None:
             desired = typist.desired
-            if intent.kind == IntentKind.SELECT:
+            if resting[0] and intent.kind == IntentKind.SELECT:
+                stats["idle_sel"] += 1
+                log.info("selection while looking at nothing: %r at %.1f s", intent.payload, intent.decided_at)
+            elif intent.kind == IntentKind.SELECT:
                 stats["sel"] += 1
                 payload = intent.payload
                 hit = desired in payload if isinstance(payload, tuple) else payload == desired
@@ -320,20 +371,33 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
                     stats["lm_charged"] += charge
                 speller.last_lm_latency = 0.0
                 speller.last_lm_latencies = {}
-            if not actions:  # nothing changed: plan again on the same layout
+            if not actions and not resting[0]:  # nothing changed: plan again on the same layout
                 typist.plan(speller.layout, doc.text, doc.revision)
 
         def on_stimulus(event: dict[str, Any]) -> None:
             part.on_stimulus(event)
-            typist.on_stimulus(event)
+            if not resting[0]:
+                typist.on_stimulus(event)
 
         engine = Engine(part, decoder, paradigm, EngineCallbacks(on_intent, on_stimulus), config=cfg,
-                        processors=processors, switches=switches, eeg_picks=part.decoder_picks, seed=seed)
+                        processors=processors, switches=switches, eeg_picks=part.decoder_picks, seed=seed,
+                        idle=idle)
         engine_box.append(engine)
+        idle_text = doc.text
+        if resting[0]:
+            part.attend(None)
+            engine.set_layout(speller.layout)
+            t_rest_end = part.now + idle_minutes * 60.0
+            while part.now < t_rest_end:
+                chunk = part.read(timeout=1.0)
+                if chunk is not None and chunk.n_times:
+                    engine.feed(chunk)
+            resting[0] = False
+            idle_text = doc.text
         t_begin = part.now
         on_layout(speller.layout)
         limit = t_begin + max_minutes * 60.0
-        while not typist.done(doc.text) and part.now < limit:
+        while text and not typist.done(doc.text) and part.now < limit:
             chunk = part.read(timeout=1.0)
             if chunk is not None and chunk.n_times:
                 engine.feed(chunk)
@@ -373,5 +437,11 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         speller_ms_p95=_ms(stats["speller_s"], "p95"),
         decoder_ms_mean=_ms(stats["decoder_s"], "mean"),
         decoder_ms_p95=_ms(stats["decoder_s"], "p95"),
+        idle_minutes=float(idle_minutes),
+        idle_selections=int(stats["idle_sel"]),
+        false_selections_per_min=stats["idle_sel"] / idle_minutes if idle_minutes > 0 else 0.0,
+        idle_text=idle_text,
+        idle_restarts=int(engine.n_idle_restarts),
+        idle_detector=None if idle is None else {"kind": idle.kind, "operating_point": idle.operating_point},
         timeline=timeline,
     )

@@ -93,10 +93,20 @@ class GrowingWindowTRCA:
         self.oof_accuracy_ = {n: float(np.mean(np.argmax(oof[n], 1) == idx)) for n in self.lengths}
         return self
 
+    def _length(self, n_times: int) -> int:
+        fits = [n for n in self.lengths if n <= n_times]
+        return fits[-1] if fits else self.lengths[0]
+
+    def decision_function(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Return the ensemble-TRCA correlations (n_windows, n_classes) at the longest fitted length <= window."""
+        X = np.asarray(X, np.float64)  # type: ignore[assignment]
+        n = self._length(X.shape[1])
+        return self._score(X[:, :n], self.filters_, self.templates_, min(n, X.shape[1]))
+
+    def proba_from_scores(self, scores: NDArray[np.float64], n_times: int) -> NDArray[np.float64]:
+        """Return probabilities from :meth:`decision_function` output for windows of ``n_times`` samples."""
+        return softmax_scores(np.asarray(scores, float), self.scales_[self._length(n_times)], None)
+
     def predict_proba(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return probabilities (n_windows, n_classes) using the temperature of the longest fitted length <= window."""
-        X = np.asarray(X, np.float64)  # type: ignore[assignment]
-        fits = [n for n in self.lengths if n <= X.shape[1]]
-        n = fits[-1] if fits else self.lengths[0]
-        scores = self._score(X[:, :n], self.filters_, self.templates_, min(n, X.shape[1]))
-        return softmax_scores(scores, self.scales_[n], None)
+        return self.proba_from_scores(self.decision_function(X), np.shape(X)[1])
