@@ -172,6 +172,7 @@ class LanguageSettings(_Section):
 
     backend: str = "local"
     model: str = ""
+    rewrite_model: str = "auto"
     engine: str = "auto"
     dtype: str = "fp32"
     threads: int = _number(0, 0, 1024, integer=True)

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from bci_input._errors import ModelLoadError
-from bci_input.language import _packages
+from bci_input.language import _packages, load_language_model
 from bci_input.language._factory import load_local, resolve_model
 from bci_input.language._llama import SeqCache, softmax
 from bci_input.language._llama_model import LlamaCppModel
 from bci_input.language._loader import bundled_gguf
 from bci_input.language._local import LocalModel
+from bci_input.language._split import SplitModel
 from bci_input.settings import LanguageSettings
 
 
@@ -187,6 +188,25 @@ def test_engine_setting_picks_the_engine(model_cache: Path, monkeypatch: pytest.
     on_torch = load_local(LanguageSettings(model="light", engine="transformers", threads=1))
     assert isinstance(on_llama, LlamaCppModel) and on_llama.name == "llama.cpp:SmolLM2-135M-Instruct"
     assert type(on_torch) is LocalModel and on_torch.name == "local:SmolLM2-135M-Instruct"
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_the_default_set_up_rewrites_with_the_larger_model(model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typing is answered by the 0.5B model, rewrites and abbreviations by the 1.5B; one setting changes it."""
+    monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", str(model_cache))
+    model = load_language_model(LanguageSettings(threads=1))
+    assert isinstance(model, SplitModel)
+    assert model.complete_word("Thank you for your ", "he", 3).backend.startswith("llama.cpp:Qwen2.5-Coder-0.5B")
+    assert model.rewrite("i has a cat.", "fix_grammar", 1).backend.startswith("llama.cpp:Qwen2.5-Coder-1.5B")
+    assert model.expand_abbreviation("tyvm", "", 1).backend.startswith("llama.cpp:Qwen2.5-Coder-1.5B")
+    single = load_language_model(LanguageSettings(threads=1, rewrite_model=""))
+    assert isinstance(single, LlamaCppModel) and "1.5B" not in single.name
+    notices: list[str] = []
+    missing = load_language_model(LanguageSettings(threads=1, rewrite_model="/nowhere/model.gguf"),
+                                  on_notice=notices.append)
+    assert isinstance(missing, LlamaCppModel)  # the typing model rewrites, and the person is told why
+    assert any("rewrite model could not be loaded" in n and "model.gguf" in n for n in notices), notices
 
 
 def test_engine_and_model_settings_are_checked(tmp_path: Path) -> None:

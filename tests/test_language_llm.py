@@ -12,6 +12,7 @@ import pytest
 
 from bci_input.language import SYMBOLS, LocalModel, WordFreqModel, _loader, load_language_model
 from bci_input.language._llama_model import LlamaCppModel
+from bci_input.language._split import SplitModel
 from bci_input.settings import LanguageSettings
 
 
@@ -42,10 +43,11 @@ def test_default_backend_loads_bundled_model_without_network(
     monkeypatch.setenv("BCI_INPUT_MODEL_CACHE", str(model_cache))
     notices: list[str] = []
     model = load_language_model(LanguageSettings(threads=1), on_notice=notices.append)
-    assert isinstance(model, LlamaCppModel), notices  # the default model runs on llama.cpp
-    assert model.name == "llama.cpp:Qwen2.5-Coder-0.5B-Instruct (Q4_K_M)"
+    assert isinstance(model, SplitModel), notices  # the default models run on llama.cpp
+    assert isinstance(model.typing, LlamaCppModel) and isinstance(model.rewriting, LlamaCppModel)
+    assert model.name.startswith("llama.cpp:Qwen2.5-Coder-0.5B-Instruct (Q4_K_M) + Qwen2.5-Coder-1.5B")
     words = model.complete_word("Thank you very much for your ", "he", k=5, revision=9)
-    assert words.revision == 9 and words.backend == model.name
+    assert words.revision == 9 and words.backend == model.typing.name
     assert "help" in [w for w, _ in words.value]
     assert not attempts
 

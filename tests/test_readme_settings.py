@@ -37,6 +37,7 @@ BEHAVIOUR_TESTS: dict[str, str] = {
     "acquisition.lsl_scope": "test_lsl_scope.py::test_default_stream_is_announced_on_this_computer_only",
     "language.backend": "test_language_http.py::test_http_backend_end_to_end",
     "language.model": "test_language_llm.py::test_missing_model_degrades_to_fallback",
+    "language.rewrite_model": "test_language_llama.py::test_the_default_set_up_rewrites_with_the_larger_model",
     "language.engine": "test_language_llama.py::test_engine_setting_picks_the_engine",
     "language.dtype": "test_language_llm.py::test_a_hugging_face_model_folder_loads_in_bf16",
     "language.endpoint_url": "test_language_http.py::test_http_backend_end_to_end",
@@ -101,20 +102,24 @@ class _FixedLikelihood:
 
 
 def test_stopping_threshold_setting_decides_earlier_or_later() -> None:
-    def window_of_first_selection(threshold: float) -> float:
+    def window_of_first_selection(threshold: float, forced: bool = False) -> float | None:
         part = SimulatedParticipant(seed=12)
         intents: list[Intent] = []
-        cfg = EngineConfig.from_settings(_speller(stopping_threshold=threshold, max_window_s=3.0).speller)
+        cfg = EngineConfig.from_settings(_speller(stopping_threshold=threshold, max_window_s=3.0).speller,
+                                         forced_decision=forced)
         eng = Engine(part, _FixedLikelihood(), "ssvep", EngineCallbacks(intents.append, part.on_stimulus),
                      config=cfg, eeg_picks=part.eeg_picks)
         eng.set_layout(_layout())
         while not intents and part.now < 20:
             eng.feed(part.read())
+        if not intents:
+            return None
         assert intents[0].payload == "t1"
         return float(intents[0].extra["window_s"])
 
     assert window_of_first_selection(0.35) == pytest.approx(0.5)  # 0.4 passes at the first window
-    assert window_of_first_selection(0.9) == pytest.approx(3.0)  # never passes: the longest window
+    assert window_of_first_selection(0.9) is None  # never passes: no selection (the no-control state)
+    assert window_of_first_selection(0.9, forced=True) == pytest.approx(3.0)  # forced: the longest window
 
 
 def test_scan_settings_set_the_step_and_the_preset() -> None:

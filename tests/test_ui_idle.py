@@ -7,16 +7,18 @@ app's bridge, controller, speller and window, offscreen.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from bci_input.ui._controller import WAITING_TEXT, AppController
-from bci_input.ui._prefs import AccessibilityPrefs
 from bci_input.ui._window import MainWindow
 
 from bci_input.engine import Engine, EngineCallbacks, EngineConfig
 from bci_input.language import WordFreqModel
+from bci_input.settings import Settings
 from bci_input.simulation import SimulatedParticipant
 from bci_input.simulation._calib_sim import calibrate_idle, calibrate_ssvep
-from bci_input.stream import BandPass
+from bci_input.stream import live_processors
 
 
 @pytest.mark.slow
@@ -40,10 +42,11 @@ def test_looking_away_for_a_minute_types_nothing_in_the_app(qtbot, tmp_path) -> 
     def factory(bridge):
         return Engine(part, decoder, "ssvep",
                       EngineCallbacks(bridge.on_intent, on_stimulus_factory(bridge), bridge.on_status, bridge.on_error),
-                      config=cfg, processors=[BandPass(part.sfreq, 6.0, 45.0)], eeg_picks=part.decoder_picks,
+                      config=cfg, processors=live_processors("ssvep", part.sfreq, 50.0), eeg_picks=part.decoder_picks,
                       idle=idle)
 
-    window = MainWindow(AccessibilityPrefs(dwell_s=0.0), "ssvep")
+    base = Settings()
+    window = MainWindow(dataclasses.replace(base, speller=dataclasses.replace(base.speller, dwell_s=0.0)), "ssvep")
     qtbot.addWidget(window)
     ctrl = AppController(window, language_model=WordFreqModel(), paradigm="ssvep", documents_dir=tmp_path / "docs",
                          board_name="simulated", engine_factory=factory)

@@ -322,21 +322,20 @@ def format_markdown(
     return "\n".join(lines) + "\n"
 
 
-def compared_settings(*, larger: bool = True) -> list[LanguageSettings]:
+def compared_settings(*, rewrites: bool = False) -> list[LanguageSettings]:
     """Return the local models the language benchmarks compare, the default first.
 
-    The default model; the light bundled SmolLM2 on both engines (the engine comparison on one model); and,
-    with ``larger``, the Qwen2.5-Coder-1.5B where its packages are installed.
+    The default set-up (Qwen2.5-Coder-0.5B, with the 1.5B for rewrites where installed); the light bundled
+    SmolLM2 on both engines (the engine comparison on one model); and, with ``rewrites``, the 0.5B alone (what
+    the default set-up rewrites with when the 1.5B is not installed).
     """
-    from ._packages import PACKAGED_MODELS, parts_installed
-
     out = [
         LanguageSettings(),
         LanguageSettings(model="light", engine="transformers"),
         LanguageSettings(model="light", engine="llama.cpp"),
     ]
-    if larger and parts_installed(PACKAGED_MODELS["qwen2.5-coder-1.5b"]):
-        out.append(LanguageSettings(model="qwen2.5-coder-1.5b"))
+    if rewrites:
+        out.append(LanguageSettings(model="qwen2.5-coder-0.5b"))
     return out
 
 
@@ -354,8 +353,8 @@ def run_bench(out: Path, *, corpus: str | None = None, phrase_tokens: int = 300)
     load_avg = os.getloadavg()[0]
     load = measure_load(cold=True)
     notices: list[str] = []
-    # Word prediction: the default and the light model on both engines (the 1.5B is offered for rewrites).
-    models = [load_language_model(s, on_notice=notices.append) for s in compared_settings(larger=False)]
+    # Word prediction: the default and the light model on both engines.
+    models = [load_language_model(s, on_notice=notices.append) for s in compared_settings()]
     results = [
         bench_model(m, text, ks, phrase_tokens=phrase_tokens if i == 0 else 0, progress=print)
         for i, m in enumerate(models)

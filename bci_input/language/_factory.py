@@ -15,7 +15,10 @@ from ._packages import DEFAULT_MODEL, LIGHT_MODEL
 from ._types import SYMBOLS, Answer, LanguageModel, Rewrite
 from ._wordfreq import BaseModel, WordFreqModel
 
-__all__ = ["load_language_model", "load_local", "resolve_model", "short_name", "NullModel", "destination_notice"]
+__all__ = [
+    "load_language_model", "load_local", "resolve_model", "short_name", "rewrite_model_of", "NullModel",
+    "destination_notice",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,24 @@ def _notify(on_notice: Callable[[str], None] | None, message: str) -> None:
     log.warning("%s", message)
     if on_notice is not None:
         on_notice(message)
+
+
+def _with_rewriter(
+    typing: LanguageModel, settings: LanguageSettings, rewriting: str, on_notice: Callable[[str], None] | None
+) -> LanguageModel:
+    """Pair ``typing`` with the rewrite model; if that cannot load, say so and let ``typing`` rewrite too."""
+    import dataclasses
+
+    from ._split import SplitModel
+
+    try:
+        return SplitModel(typing, load_local(dataclasses.replace(settings, model=rewriting), on_notice=on_notice))
+    except Exception as exc:  # any failure keeps the typing model, with a message that says why
+        if not isinstance(exc, BciInputError):
+            log.debug("rewrite model load failed", exc_info=True)
+            exc = ModelLoadError(f"{type(exc).__name__}: {exc}.")
+        _notify(on_notice, f"The rewrite model could not be loaded: {exc} {typing.name} rewrites instead.")
+        return typing
 
 
 def destination_notice(settings: LanguageSettings) -> str | None:
@@ -149,6 +170,21 @@ def load_local(settings: LanguageSettings, *, on_notice: Callable[[str], None] |
     return LocalModel.load(dataclasses.replace(settings, model=target), on_notice=on_notice)
 
 
+def rewrite_model_of(settings: LanguageSettings) -> str | None:
+    """Return the model that answers rewrites and abbreviations, or None when the typing model does.
+
+    ``rewrite_model = "auto"`` pairs the default model with Qwen2.5-Coder-1.5B where its packages are installed
+    (and with nothing else); ``""`` means the typing model; any other value names a model as ``model`` does.
+    """
+    from ._packages import PACKAGED_MODELS, REWRITE_MODEL, parts_installed
+
+    if settings.rewrite_model == "auto":
+        if settings.model or not parts_installed(PACKAGED_MODELS[REWRITE_MODEL]):
+            return None
+        return REWRITE_MODEL
+    return settings.rewrite_model or None
+
+
 def load_language_model(
     settings: LanguageSettings | None = None,
     *,
@@ -202,6 +238,9 @@ def load_language_model(
     else:
         try:
             model = load_local(s, on_notice=on_notice)
+            rewriting = rewrite_model_of(s)
+            if rewriting is not None and rewriting != s.model:
+                model = _with_rewriter(model, s, rewriting, on_notice)
         except ModelNotFetchedError:
             raise  # the user asked for this model: say how to fetch it rather than writing with another one
         except Exception as exc:  # any failure degrades to the fallback, with a message that says why

@@ -29,7 +29,8 @@ from pathlib import Path
 from .._errors import ModelLoadError
 
 __all__ = [
-    "DEFAULT_MODEL", "LIGHT_MODEL", "PackagedModel", "PACKAGED_MODELS", "model_file", "model_dir", "parts_installed"
+    "DEFAULT_MODEL", "LIGHT_MODEL", "REWRITE_MODEL", "PackagedModel", "PACKAGED_MODELS", "model_file", "model_dir",
+    "parts_installed",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
 
 #: The model used when ``[language] model`` is empty (chosen by the rewrite benchmark: BENCHMARKS.md).
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+#: What rewrites and abbreviations use with the default model (``[language] rewrite_model = "auto"``).
+REWRITE_MODEL = "qwen2.5-coder-1.5b"
 #: ``[language] model`` value of the small bundled SmolLM2-135M-Instruct, for computers with little memory.
 LIGHT_MODEL = "light"
 

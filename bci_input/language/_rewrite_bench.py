@@ -403,7 +403,7 @@ def run_bench(out: Path) -> None:
 
     items = load_items()
     set_name = f"the bundled dev set `bci_input/data/rewrite_dev.jsonl` ({len(items)} items)"
-    runs: list[tuple[str, LanguageSettings | None]] = [(_slug(s), s) for s in compared_settings()]
+    runs: list[tuple[str, LanguageSettings | None]] = [(_slug(s), s) for s in compared_settings(rewrites=True)]
     for slug, settings in [*runs, ("wordfreq", None)]:
         model = load_language_model(settings, on_notice=print) if settings is not None else WordFreqModel()
         rows = generate_candidates(model, items, progress=print)
