@@ -77,9 +77,13 @@ def test_wizard_ssvep_calibration_flickers_the_cued_targets(qtbot, tmp_path: Pat
         spec = wiz.session.spec
         assert wiz.stimulus.isVisibleTo(wiz) and len(grid.targets) == len(spec.classes) == 40  # the speller's codes
         assert [t.freq for t in grid.targets] == list(spec.freqs)
-    stims = [s for s in seen if s[0] == "stim"]
+    stims = [s for s in seen if s[0] == "stim" and s[1] is not None]
     assert len(stims) == 4 * 40
+    look_away = [s for s in seen if s[0] == "stim" and s[1] is None]
+    assert len(look_away) == 1 and look_away[0][3] and look_away[0][4] is None  # all flicker, none outlined
     for kind, label, _item, flickering, selected, _ in seen:
+        if label is None and kind != "rest":
+            continue  # the look-away block, checked above
         if kind == "stim":  # every target flickers, the cued one outlined
             assert flickering and selected == f"cal:{label}"
         elif kind == "cue":  # the target to look at is shown, steady
@@ -94,11 +98,13 @@ def test_wizard_p300_calibration_flashes_each_cued_item(qtbot) -> None:
     wiz, seen = _simulated_wizard(qtbot, "p300", 6)
     with qtbot.waitSignal(wiz._bridge.result, timeout=120_000):
         wiz.start_button.click()
-    flashes = [s for s in seen if s[0] == "flash"]
+    flashes = [s for s in seen if s[0] == "flash" and s[1] is not None]
     assert len(flashes) == 6 * 8 * 6  # trials x repetitions x items
+    look_away = [s for s in seen if s[0] == "flash" and s[1] is None]  # 20 s of flashes nobody attends
+    assert len(look_away) == 6 * 14 and all(s[4] is None for s in look_away)
     for _kind, label, item, _f, selected, flashing in flashes:
         assert flashing == (f"cal:{item}",) and selected == f"cal:{label}"
-    assert wiz.stimulus.grid.n_flashes == len(flashes)
+    assert wiz.stimulus.grid.n_flashes == len(flashes) + len(look_away)
 
 
 def test_calibration_stimulus_flickers_in_real_time(qtbot, tmp_path: Path) -> None:

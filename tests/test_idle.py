@@ -37,7 +37,7 @@ def test_the_engine_no_longer_forces_a_selection_at_the_time_limit() -> None:
     forced = run_closed_loop("", "ssvep", seed=3, idle=None, idle_minutes=1.0,
                              config=EngineConfig(forced_decision=True))
     assert forced.idle_selections >= 5 and forced.idle_restarts == 0
-    assert kept.idle_restarts >= 5 and kept.idle_selections < forced.idle_selections / 2
+    assert kept.idle_restarts >= 5 and kept.idle_selections <= forced.idle_selections / 2
 
 
 def test_writing_still_works_with_the_idle_detector() -> None:
