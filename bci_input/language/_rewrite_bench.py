@@ -387,6 +387,34 @@ def format_markdown(label: str, result: dict[str, Any], set_name: str) -> str:
     )
 
 
+def format_summary(runs: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    """Return the side-by-side table of several models' results (section ``rewrite-summary``)."""
+    from .._bench_report import machine_line, markdown_table
+
+    def cell(r: dict[str, Any], group: str, key: str) -> str:
+        g = r["groups"].get(group)
+        return "" if g is None else f"{g[key]:.2f}"
+
+    rows: list[list[object]] = [
+        [label, f"{cell(r, 'presets (4)', 'acc1')} / {cell(r, 'presets (4)', 'acc3')}",
+         cell(r, "fix_grammar", "acc3"), f"{cell(r, 'all rewrites', 'acc1')} / {cell(r, 'all rewrites', 'acc3')}",
+         cell(r, "abbreviation", "acc3"),
+         f"{cell(r, 'presets (4)', 'p50_s')} / {cell(r, 'presets (4)', 'p95_s')}",
+         f"{cell(r, 'all rewrites', 'p50_s')} / {cell(r, 'all rewrites', 'p95_s')}",
+         str(r["failures"].get("invented", 0))]
+        for label, r in runs
+    ]
+    return (
+        "## Rewrite benchmark: the models side by side\n\n"
+        f"The dev set `bci_input/data/rewrite_dev.jsonl`, each model's own section below. {machine_line()}\n"
+        "Targets (issue 15): presets acc@3 >= 0.80 and acc@1 >= 0.55, fix grammar acc@3 >= 0.90, rewrite p95 <= 5 s, "
+        "no invented name or number.\n\n"
+        + markdown_table(["model", "presets acc@1 / @3", "fix grammar @3", "all rewrites acc@1 / @3",
+                          "abbreviation @3", "presets p50 / p95 (s)", "all rewrites p50 / p95 (s)",
+                          "invented (shown)"], rows)
+    )
+
+
 def _slug(settings: LanguageSettings) -> str:
     """Return the section name of a compared model: ``default``, ``light-transformers``, ``qwen2.5-coder-1.5b``."""
     if not settings.model:
@@ -404,6 +432,7 @@ def run_bench(out: Path) -> None:
     items = load_items()
     set_name = f"the bundled dev set `bci_input/data/rewrite_dev.jsonl` ({len(items)} items)"
     runs: list[tuple[str, LanguageSettings | None]] = [(_slug(s), s) for s in compared_settings(rewrites=True)]
+    summary: list[tuple[str, dict[str, Any]]] = []
     for slug, settings in [*runs, ("wordfreq", None)]:
         model = load_language_model(settings, on_notice=print) if settings is not None else WordFreqModel()
         rows = generate_candidates(model, items, progress=print)
@@ -411,3 +440,5 @@ def run_bench(out: Path) -> None:
         label = f"{slug} ({model.name})"
         print(format_report(label, result), flush=True)
         write_section(f"rewrite-{slug}", format_markdown(label, result, set_name), out)
+        summary.append((label, result))
+        write_section("rewrite-summary", format_summary(summary), out)
