@@ -37,6 +37,12 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture(scope="session")
+def model_cache() -> Path:
+    """Converted and assembled models, shared by every test of the run and kept between runs."""
+    return Path(MODEL_CACHE)
+
+
+@pytest.fixture(scope="session")
 def data_dir() -> Path:
     """Return the folder of real recordings, or skip the test."""
     from bci_input._paths import default_data_dir

@@ -21,12 +21,6 @@ from bci_input.settings import LanguageSettings
 
 
 @pytest.fixture(scope="module")
-def model_cache() -> Path:
-    env = os.environ.get("BCI_INPUT_TEST_MODEL_CACHE")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / ".venv" / "model-cache-tests"
-
-
-@pytest.fixture(scope="module")
 def light_llama(model_cache: Path) -> LlamaCppModel:
     """The bundled SmolLM2 GGUF on llama.cpp."""
     return LlamaCppModel.load_file(bundled_gguf(), LanguageSettings(threads=1), cache_dir=model_cache)

@@ -17,13 +17,6 @@ from bci_input.settings import LanguageSettings
 
 
 @pytest.fixture(scope="session")
-def model_cache() -> Path:
-    """Converted weights, shared by every test of the run and kept between runs (the folder conftest.py uses)."""
-    env = os.environ.get("BCI_INPUT_TEST_MODEL_CACHE")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / ".venv" / "model-cache-tests"
-
-
-@pytest.fixture(scope="session")
 def local_model(model_cache: Path) -> LocalModel:
     return LocalModel.load(LanguageSettings(threads=1), cache_dir=model_cache)
 

@@ -20,7 +20,7 @@ from ..settings import LanguageSettings
 from ._generate import GenerationRows, stop_ids
 from ._llama import CONTEXT_SEQ, PROMPT_SEQ, LlamaEngine, SeqCache, softmax
 from ._loader import LoadedModel, gguf_tokenizer
-from ._local import LocalModel, auto_threads
+from ._local import LocalModel, auto_threads, reusable_prefix
 
 __all__ = ["LlamaCppModel"]
 
@@ -101,12 +101,7 @@ class LlamaCppModel(LocalModel):
                 return hit
             if cancel is not None and cancel.is_set():
                 return None
-            common = 0
-            for a, b in zip(self._cache_ids, ids, strict=False):
-                if a != b:
-                    break
-                common += 1
-            common = min(common, len(ids) - 1)
+            common = reusable_prefix(self._cache_ids, ids)
             self.engine.cut(CONTEXT_SEQ, common)
             logits = self.engine.extend(CONTEXT_SEQ, common, ids[common:])
             self.tokens_forwarded += len(ids) - common
@@ -136,12 +131,7 @@ class LlamaCppModel(LocalModel):
         """Hold ``ids`` in the prompt sequence (reusing the prefix it shares with the last prompt); last logits."""
         if self._prompt_ids == ids and self._prompt_logits is not None:
             return self._prompt_logits
-        common = 0
-        for a, b in zip(self._prompt_ids, ids, strict=False):
-            if a != b:
-                break
-            common += 1
-        common = min(common, len(ids) - 1)
+        common = reusable_prefix(self._prompt_ids, ids)
         self.engine.cut(PROMPT_SEQ, common)
         self._prompt_logits = self.engine.extend(PROMPT_SEQ, common, ids[common:])[0]
         self.tokens_forwarded += len(ids) - common

@@ -31,9 +31,19 @@ from ._types import Answer, Rewrite
 from ._vocab import Vocabulary
 from ._wordfreq import BaseModel
 
-__all__ = ["LocalModel", "auto_threads"]
+__all__ = ["LocalModel", "auto_threads", "reusable_prefix"]
 
 log = logging.getLogger(__name__)
+
+
+def reusable_prefix(cached: list[int], ids: list[int]) -> int:
+    """Return how many leading tokens of ``ids`` a cache holding ``cached`` can keep (at least one is run again)."""
+    common = 0
+    for a, b in zip(cached, ids, strict=False):
+        if a != b:
+            break
+        common += 1
+    return min(common, len(ids) - 1)  # always run at least one token to get its logits
 
 
 def auto_threads() -> int:
@@ -176,12 +186,7 @@ class LocalModel(BaseModel):
                 return hit
             if cancel is not None and cancel.is_set():
                 return None
-            common = 0
-            for a, b in zip(self._cache_ids, ids, strict=False):
-                if a != b:
-                    break
-                common += 1
-            common = min(common, len(ids) - 1)  # always run at least one token to get its logits
+            common = reusable_prefix(self._cache_ids, ids)
             if self._cache is None or common == 0:
                 self._cache, self._cache_ids, common = None, [], 0
             elif common < len(self._cache_ids):

@@ -65,16 +65,7 @@ def calibrate_p300(part: Any, cfg: Any, *, n_targets: int = 10, n_reps: int = 5,
         for _rep in range(n_reps):
             for g in rng.permutation(len(groups)):
                 onsets.append((n_have, int(k in groups[g])))
-                part.on_stimulus({"type": "flash", "targets": [f"cal:{i}" for i in groups[g]]})
-                got = 0
-                while got < soa:
-                    c = part.read(timeout=1.0)
-                    if c is None or not c.n_times:
-                        continue
-                    x = filt.process(c).data
-                    data.append(x)
-                    got += len(x)
-                    n_have += len(x)
+                n_have += _flash(part, filt, [f"cal:{i}" for i in groups[g]], soa, data)
     tail = record(part, cfg.epoch_s + 0.2)
     data.append(filt.process(tail).data)
     part.attend(None)
@@ -84,6 +75,20 @@ def calibrate_p300(part: Any, cfg: Any, *, n_targets: int = 10, n_reps: int = 5,
     dec = P300Decoder(sfreq=part.sfreq).fit(X, y)
     log.info("P300 calibration: %d epochs, score stats %s", len(X), np.round(dec.score_stats_, 2))
     return dec
+
+
+def _flash(part: Any, filt: Any, targets: list[str], soa: int, data: list[NDArray[np.float32]]) -> int:
+    """Flash ``targets``, read one stimulus-onset asynchrony of signal through ``filt`` into ``data``; samples read."""
+    part.on_stimulus({"type": "flash", "targets": targets})
+    got = 0
+    while got < soa:
+        c = part.read(timeout=1.0)
+        if c is None or not c.n_times:
+            continue
+        x = filt.process(c).data
+        data.append(x)
+        got += len(x)
+    return got
 
 
 def calibrate_switches(part: Any) -> list[Any]:
@@ -207,16 +212,7 @@ def calibrate_idle(part: Any, paradigm: str, decoder: Any, cfg: Any, *, seconds:
         while n_have < seconds * part.sfreq:
             for g in rng.permutation(len(groups)):
                 onsets.append(n_have)
-                part.on_stimulus({"type": "flash", "targets": [f"cal:{i}" for i in groups[g]]})
-                got = 0
-                while got < soa:
-                    c = part.read(timeout=1.0)
-                    if c is None or not c.n_times:
-                        continue
-                    xx = filt.process(c).data
-                    data.append(xx)
-                    got += len(xx)
-                    n_have += len(xx)
+                n_have += _flash(part, filt, [f"cal:{i}" for i in groups[g]], soa, data)
         data.append(filt.process(record(part, cfg.epoch_s + 0.2)).data)
         sig = np.concatenate(data)[:, part.decoder_picks]
         X = np.stack([sig[o : o + n_ep] for o in onsets if o + n_ep <= len(sig)])
