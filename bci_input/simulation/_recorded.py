@@ -337,7 +337,7 @@ def _scan_setup(root: Path, seed: int, config: Any) -> RecordedSetup:
     switch = EmgSwitch(sfreq=MYO_SFREQ).calibrate(rest_d, [f[settle:] for f in fist_d])
     rest_e, other_e, fist_e = _myo_segments(root, "eval")
     rng = np.random.default_rng(seed + 31)
-    background = [rest_e[i] for i in rng.permutation(len(rest_e))]
+    background = [(rest_e + other_e)[i] for i in rng.permutation(len(rest_e) + len(other_e))]
     fists = [f[settle : len(f) - settle] for f in fist_e if len(f) > 3 * settle]
     part = RecordedEmgParticipant(np.concatenate(background), fists, MYO_SFREQ, seed=seed)
     desc = {"dataset": "myo_emg", "calibrated_on": "dev rest and fist episodes", "play": "eval",
