@@ -341,6 +341,6 @@ def _scan_setup(root: Path, seed: int, config: Any) -> RecordedSetup:
     fists = [f[settle : len(f) - settle] for f in fist_e if len(f) > 3 * settle]
     part = RecordedEmgParticipant(np.concatenate(background), fists, MYO_SFREQ, seed=seed)
     desc = {"dataset": "myo_emg", "calibrated_on": "dev rest and fist episodes", "play": "eval",
-            "threshold": switch.threshold_, "eval_rest_episodes": len(rest_e), "eval_other_episodes": len(other_e),
-            "eval_fist_episodes": len(fists)}
+            "threshold": round(switch.threshold_, 2), "eval_rest_episodes": len(rest_e),
+            "eval_other_episodes": len(other_e), "eval_fist_episodes": len(fists)}
     return RecordedSetup(part, None, [switch], [], config or EngineConfig(), None, desc)
