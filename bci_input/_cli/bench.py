@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, str] = {
     "language": "bci_input.language._bench",
     "rewrite": "bci_input.language._rewrite_bench",
     "closed-loop": "bci_input.simulation._bench",
+    "closed-loop-recorded": "bci_input.simulation._bench_recorded",
     "idle": "bci_input.simulation._bench_idle",
     "calibration": "bci_input.calibration._bench",
     "flicker": "bci_input.ui._bench_flicker",
@@ -26,7 +27,8 @@ BENCHMARKS: dict[str, str] = {
 }
 
 #: What ``bench all`` runs (the soak takes an hour and runs alone, via ``make soak``).
-ALL = ("decoders-ssvep", "decoders-other", "language", "rewrite", "closed-loop", "idle", "calibration", "flicker")
+ALL = ("decoders-ssvep", "decoders-other", "language", "rewrite", "closed-loop", "closed-loop-recorded", "idle",
+       "calibration", "flicker")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ConfigError, DataFormatError, check_option
-from ._common import load_cli_settings
+from ._common import add_data_dir_argument, load_cli_settings, resolve_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="auto (fit the no-control detector on a simulated rest block) or none (default %(default)s)")
     p.add_argument("--operating-point", type=float, default=None,
                    help="operating point of the idle detector (ssvep: rest SDs, p300: nats; default: the shipped one)")
+    p.add_argument("--signals", default="rendered",
+                   help="rendered (synthetic signals) or recorded (real eval recordings: p300 plays muse_p300 "
+                   "session 3 epochs to a decoder trained on sessions 1-2; scan plays myo_emg eval EMG to the switch "
+                   "calibrated on dev; not ssvep) (default %(default)s)")
+    add_data_dir_argument(p)
     p.add_argument("--json", dest="json_out", default=None, help="also write the figures to this JSON file")
     p.set_defaults(func=run)
 
@@ -102,9 +107,13 @@ def open_base_source(board: str, args: argparse.Namespace) -> Any:
 
 def format_result(r: Any) -> str:
     """Return a human-readable summary of a :class:`ClosedLoopResult`."""
+    rec = r.recording or {}
+    signals = (f"recorded: {rec.get('dataset')} {rec.get('play')}, " + ", ".join(
+        f"{k} {v}" for k, v in rec.items() if k not in ("dataset", "play"))) if r.signals == "recorded" else "rendered"
     return "\n".join(
         [
             f"paradigm           {r.paradigm}   lm {r.lm}   snr {r.snr:g}   seed {r.seed}",
+            f"signals            {signals}",
             f"final text         {r.final_text!r}",
             f"target             {r.target!r}   edit distance {r.edit_distance}   completed {r.completed}",
             f"recorded time      {r.duration_s:.1f} s   (wall {r.wall_s:.1f} s)",
@@ -132,11 +141,20 @@ def run(args: argparse.Namespace) -> int:
     check_option("switch-preset", args.switch_preset, ("one-switch", "two-switch"))
     check_option("ssvep-decoder", args.ssvep_decoder, ("trca", "fbcca", "cca"))
     check_option("idle-detector", args.idle_detector, ("auto", "none"))
+    check_option("signals", args.signals, ("rendered", "recorded"))
     if not 0 <= args.idle_minutes <= 600:
         raise ConfigError(f"--idle-minutes must be in [0, 600], got {args.idle_minutes}.")
     if args.max_minutes <= 0:
         raise ConfigError(f"--max-minutes must be positive, got {args.max_minutes}.")
     text = read_target_text(args)
+    recorded = None
+    if args.signals == "recorded":
+        from ..simulation import recorded_setup
+
+        if args.board != "simulated":
+            raise ConfigError("--signals recorded plays recordings; it cannot ride along on --board synthetic.")
+        recorded = recorded_setup(args.paradigm, resolve_data_dir(args.data_dir), seed=args.seed,
+                                  config=EngineConfig(switch_preset=args.switch_preset))
     model = load_model(args.lm, args)
     base = open_base_source(args.board, args)
     result = run_closed_loop(
@@ -154,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
         idle=None if args.idle_detector == "none" else "auto",
         idle_minutes=args.idle_minutes,
         idle_operating_point=args.operating_point,
+        recorded=recorded,
     )
     print(format_result(result), flush=True)
     if args.json_out:

@@ -15,6 +15,7 @@ from ._participant import (
     SubjectParams,
     load_replay_trials,
 )
+from ._recorded import SSVEP_RECORDED_REASON, RecordedSetup, recorded_setup
 from ._typist import Typist
 
 __all__ = [
@@ -31,4 +32,7 @@ __all__ = [
     "EMG_CHANNELS",
     "REPLAY_CHANNELS",
     "load_replay_trials",
+    "recorded_setup",
+    "RecordedSetup",
+    "SSVEP_RECORDED_REASON",
 ]

@@ -98,6 +98,9 @@ class ClosedLoopResult:
     idle_restarts: int = 0
     #: The idle detector's kind and operating point (``None``: none, only the posterior threshold).
     idle_detector: dict[str, Any] | None = None
+    #: ``'rendered'`` (synthetic signals) or ``'recorded'`` (real eval recordings), and what was recorded.
+    signals: str = "rendered"
+    recording: dict[str, Any] | None = None
     timeline: list[tuple[float, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -229,6 +232,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     idle: Any = "auto",
     idle_minutes: float = 0.0,
     idle_operating_point: float | None = None,
+    recorded: Any = None,
 ) -> ClosedLoopResult:
     """Let a simulated participant write ``text`` with the real engine, speller and document.
 
@@ -287,6 +291,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         the selections made meanwhile are reported as ``idle_selections``.
     idle_operating_point : float | None
         Operating point of an ``'auto'`` detector, or a replacement for a given detector's.
+    recorded : RecordedSetup | None
+        Drive the engine with real recordings (see :func:`~bci_input.simulation.recorded_setup`): its participant,
+        decoder, switches, filter chain, engine timing and idle detector replace the rendered ones.
 
     Returns
     -------
@@ -299,12 +306,19 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     wall0 = _time.perf_counter()
     cfg = config or EngineConfig()
     rng = np.random.default_rng(seed + 7)
-    part = SimulatedParticipant(snr=snr, seed=seed, base=base_source, realtime=realtime, **(participant_kwargs or {}))
-    if subject_seed is not None:
-        part.subject = SubjectParams.draw(np.random.default_rng(subject_seed + 1000))
+    part: Any
+    if recorded is not None:
+        part, decoder, cfg = recorded.participant, recorded.decoder, recorded.config
+        if isinstance(idle, str):
+            idle = recorded.idle
+    else:
+        part = SimulatedParticipant(snr=snr, seed=seed, base=base_source, realtime=realtime,
+                                    **(participant_kwargs or {}))
+        if subject_seed is not None:
+            part.subject = SubjectParams.draw(np.random.default_rng(subject_seed + 1000))
     part.start()
     try:
-        if decoder is None:
+        if decoder is None and recorded is None:
             decoder = _calibrate(part, paradigm, cfg, ssvep_decoder, calibration_blocks, line_freq)
         if isinstance(idle, str):
             check_option("idle", idle, ("auto",))
@@ -312,8 +326,11 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
                                   line_freq=line_freq)
         elif idle is not None and idle_operating_point is not None:
             idle = idle.with_operating_point(idle_operating_point)
-        switches = calibrate_switches(part)
-        processors = live_processors(paradigm, part.sfreq, line_freq)
+        if recorded is not None:
+            switches, processors = list(recorded.switches), list(recorded.processors)
+        else:
+            switches = calibrate_switches(part)
+            processors = live_processors(paradigm, part.sfreq, line_freq)
         spl_lm = lm if lm is not None else SpellerLM(language_model)
         doc = document if document is not None else Document()
         typist = Typist(text, part, rng, use_suggestions=spl_lm.model is not None,
@@ -443,5 +460,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         idle_text=idle_text,
         idle_restarts=int(engine.n_idle_restarts),
         idle_detector=None if idle is None else {"kind": idle.kind, "operating_point": idle.operating_point},
+        signals="rendered" if recorded is None else "recorded",
+        recording=None if recorded is None else {**recorded.description, **part.served()},
         timeline=timeline,
     )
