@@ -91,38 +91,16 @@ class LlamaCppModel(LocalModel):
 
     # ----------------------------------------------------------------- forward passes
 
-    def next_token_probs(self, ids: list[int], cancel: threading.Event | None = None) -> np.ndarray | None:
-        """Return the next-token distribution after ``ids``, reusing the cells of sequence 0 they share."""
-        key = tuple(ids)
-        with self._lock, self.engine.lock:
-            hit = self._probs.get(key)
-            if hit is not None:
-                self._probs.move_to_end(key)
-                return hit
-            if cancel is not None and cancel.is_set():
-                return None
-            common = reusable_prefix(self._cache_ids, ids)
+    def _forward(self, ids: list[int], common: int) -> np.ndarray:
+        """Run ``ids[common:]`` in sequence 0 after the cells of ``ids[:common]`` it keeps."""
+        with self.engine.lock:
             self.engine.cut(CONTEXT_SEQ, common)
             logits = self.engine.extend(CONTEXT_SEQ, common, ids[common:])
-            self.tokens_forwarded += len(ids) - common
-            self._cache_ids = list(ids)
-            probs = softmax(logits[0])
-            self._probs[key] = probs
-            while len(self._probs) > 16:
-                self._probs.popitem(last=False)
-            return probs
+        return softmax(logits[0])
 
-    def cache_for(
-        self, ids: list[int], cancel: threading.Event | None = None
-    ) -> tuple[np.ndarray | None, GenerationRows | None]:
-        """Return the next-token distribution after ``ids`` and generation rows that share their cells."""
-        with self._lock, self.engine.lock:
-            if self._cache_ids != list(ids):
-                self._probs.pop(tuple(ids), None)
-            probs = self.next_token_probs(ids, cancel)
-            if probs is None:
-                return None, None
-            return probs, SeqCache(self.engine, CONTEXT_SEQ, len(ids), self._count)
+    def _rows(self, length: int) -> GenerationRows:
+        """Return generation rows that share the cells of sequence 0 (which holds ``length`` tokens)."""
+        return SeqCache(self.engine, CONTEXT_SEQ, length, self._count)
 
     def _count(self, n: int) -> None:
         self.tokens_forwarded += n

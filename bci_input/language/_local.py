@@ -176,8 +176,6 @@ class LocalModel(BaseModel):
 
         Returns None if ``cancel`` was set before the forward pass.
         """
-        import torch
-
         key = tuple(ids)
         with self._lock:
             hit = self._probs.get(key)
@@ -187,39 +185,47 @@ class LocalModel(BaseModel):
             if cancel is not None and cancel.is_set():
                 return None
             common = reusable_prefix(self._cache_ids, ids)
-            if self._cache is None or common == 0:
-                self._cache, self._cache_ids, common = None, [], 0
-            elif common < len(self._cache_ids):
-                self._cache.crop(common - len(self._cache_ids))  # a negative count removes that many tokens
-                self._cache_ids = self._cache_ids[:common]
-            new = ids[common:]
-            with torch.inference_mode():
-                out = self.model(torch.tensor([new], dtype=torch.long), cache=self._cache, use_cache=True)
-            self.tokens_forwarded += len(new)
-            self._cache = out.cache
+            probs = self._forward(ids, common)
+            self.tokens_forwarded += len(ids) - common
             self._cache_ids = list(ids)
-            probs = torch.softmax(out.logits[0, -1].float(), dim=-1).numpy().astype(np.float64)
             self._probs[key] = probs
             while len(self._probs) > 16:
                 self._probs.popitem(last=False)
             return probs
 
+    def _forward(self, ids: list[int], common: int) -> np.ndarray:
+        """Run ``ids[common:]`` on the cache of ``ids[:common]``; return the next-token distribution (the engine)."""
+        import torch
+
+        if self._cache is None or common == 0:
+            self._cache, self._cache_ids, common = None, [], 0
+        elif common < len(self._cache_ids):
+            self._cache.crop(common - len(self._cache_ids))  # a negative count removes that many tokens
+        with torch.inference_mode():
+            out = self.model(torch.tensor([ids[common:]], dtype=torch.long), cache=self._cache, use_cache=True)
+        self._cache = out.cache
+        return torch.softmax(out.logits[0, -1].float(), dim=-1).numpy().astype(np.float64)
+
     def cache_for(
         self, ids: list[int], cancel: threading.Event | None = None
     ) -> tuple[np.ndarray | None, GenerationRows | None]:
-        """Return the next-token distribution after ``ids`` and generation rows on a private copy of their KV cache.
+        """Return the next-token distribution after ``ids`` and generation rows on a private copy of their cache.
 
         Generation works on the copy, so the shared prefix cache stays valid for the next keystroke.
         """
-        import copy
-
         with self._lock:
             if self._cache_ids != list(ids):
-                self._probs.pop(tuple(ids), None)
+                self._probs.pop(tuple(ids), None)  # the cache must hold ids: run them even if their answer is known
             probs = self.next_token_probs(ids, cancel)
             if probs is None:
                 return None, None
-            return probs, _TorchRows(self, copy.deepcopy(self._cache))
+            return probs, self._rows(len(ids))
+
+    def _rows(self, length: int) -> GenerationRows:
+        """Return generation rows on a private copy of the cache (which holds ``length`` tokens)."""
+        import copy
+
+        return _TorchRows(self, copy.deepcopy(self._cache))
 
     def sample(
         self, ids: list[int], n: int, max_new: int, cancel: threading.Event | None, temperature: float = 0.7
