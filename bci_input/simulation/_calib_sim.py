@@ -128,20 +128,12 @@ def calibrate_ssvep(part: Any, cfg: Any, *, n_blocks: int = 4, n_targets: int = 
     layout = Layout("ssvep", tuple(Target(f"cal:{i}", str(i), "char", str(i), f, ph) for i, (f, ph) in
                                    enumerate(codes)), np.ones(n_targets))
     filt = Pipeline(live_processors("ssvep", part.sfreq, line_freq))  # the live chain
-    n_win = int(round((cfg.latency_s + cfg.max_window_s) * part.sfreq))
-    a = int(round(cfg.latency_s * part.sfreq))
     rng = np.random.default_rng(4321)
     X, y = [], []
     for _ in range(n_blocks):
         for k in rng.permutation(n_targets):
-            part.attend(f"cal:{k}")
-            part.on_stimulus({"type": "ssvep_on", "layout": layout})
-            c = filt.process(record(part, cfg.latency_s + cfg.max_window_s + 0.01))
-            X.append(c.data[a:n_win, part.eeg_picks])
+            X.append(_cued_window(part, filt, layout, int(k), cfg, part.eeg_picks))
             y.append(int(k))
-            part.on_stimulus({"type": "ssvep_off"})
-            part.attend(None)
-            filt.process(record(part, cfg.gaze_s))
     Xa, ya = np.stack(X), np.array(y)
     freqs = [f for f, _ in codes]
     lengths = []
@@ -220,6 +212,19 @@ def calibrate_idle(part: Any, paradigm: str, decoder: Any, cfg: Any, *, seconds:
     return None
 
 
+def _cued_window(part: Any, filt: Any, layout: Any, k: int, cfg: Any, picks: Any) -> NDArray[np.float32]:
+    """Cue target ``k`` of ``layout`` for the longest engine window; return it from onset + latency, then rest."""
+    a = int(round(cfg.latency_s * part.sfreq))
+    n_win = int(round((cfg.latency_s + cfg.max_window_s) * part.sfreq))
+    part.attend(f"cal:{k}")
+    part.on_stimulus({"type": "ssvep_on", "layout": layout})
+    c = filt.process(record(part, cfg.latency_s + cfg.max_window_s + 0.01))
+    part.on_stimulus({"type": "ssvep_off"})
+    part.attend(None)
+    filt.process(record(part, cfg.gaze_s))
+    return c.data[a:n_win, picks]
+
+
 def _cued_ssvep_trials(
     part: Any, cfg: Any, *, n_trials: int, seed: int, line_freq: float | None
 ) -> tuple[NDArray[np.float64], NDArray[Any]]:
@@ -232,17 +237,9 @@ def _cued_ssvep_trials(
                                    enumerate(codes)), np.ones(40))
     filt = Pipeline(live_processors("ssvep", part.sfreq, line_freq))
     filt.process(record(part, 1.0))
-    a = int(round(cfg.latency_s * part.sfreq))
-    n_win = int(round((cfg.latency_s + cfg.max_window_s) * part.sfreq))
     rng = np.random.default_rng(seed)
     X, y = [], []
     for k in rng.integers(0, 40, n_trials):
-        part.attend(f"cal:{int(k)}")
-        part.on_stimulus({"type": "ssvep_on", "layout": layout})
-        c = filt.process(record(part, cfg.latency_s + cfg.max_window_s + 0.01))
-        X.append(c.data[a:n_win, part.decoder_picks])
+        X.append(_cued_window(part, filt, layout, int(k), cfg, part.decoder_picks))
         y.append(int(k))
-        part.on_stimulus({"type": "ssvep_off"})
-        part.attend(None)
-        filt.process(record(part, cfg.gaze_s))
     return np.stack(X).astype(np.float64), np.array(y)
