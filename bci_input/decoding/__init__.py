@@ -7,6 +7,7 @@ with :func:`save_decoder` / loaded with :func:`load_decoder` (JSON + ``.npz``, n
 from ._blink import BlinkSwitch
 from ._emg import EmgSwitch
 from ._emg_gestures import EmgGestureClassifier, emg_time_features
+from ._emg_pattern import EmgPatternSwitch, emg_moving_features
 from ._erp import P300Decoder, flash_log_likelihoods, xdawn_filters
 from ._idle import IdleDetector, fit_p300_idle, fit_ssvep_idle
 from ._mi import MotorImageryDecoder, csp_filters
@@ -49,6 +50,8 @@ __all__ = [
     # EMG and blink switches, EMG gestures
     "SwitchEvent",
     "EmgSwitch",
+    "EmgPatternSwitch",
+    "emg_moving_features",
     "BlinkSwitch",
     "EmgGestureClassifier",
     "emg_time_features",

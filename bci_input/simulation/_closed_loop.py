@@ -418,6 +418,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
             chunk = part.read(timeout=1.0)
             if chunk is not None and chunk.n_times:
                 engine.feed(chunk)
+                typist.tick(doc.text)
         duration = max(part.now - t_begin, 1e-9)
     finally:
         part.stop()

@@ -3,7 +3,9 @@
 P300: every flash the engine decodes is a real muse_p300 session-3 epoch (a target epoch when the flash holds the
 attended item, a non-target epoch otherwise), and the decoder is trained on sessions 1 and 2. Scan: the EMG switch
 sees real myo_emg eval EMG: rest and the six other gestures between presses, a slice of a real fist contraction for
-every press; the switch is calibrated on dev. SSVEP cannot be driven by ssvep_exo (:data:`SSVEP_RECORDED_REASON`).
+every press; the multichannel pattern switch (:class:`~bci_input.decoding.EmgPatternSwitch`) is calibrated on the
+participant's first session, as the app's calibration would record it, and the sessions played are its other two.
+SSVEP cannot be driven by ssvep_exo (:data:`SSVEP_RECORDED_REASON`).
 """
 
 from __future__ import annotations
@@ -307,40 +309,59 @@ def _p300_setup(root: Path, seed: int, config: Any) -> RecordedSetup:
     return RecordedSetup(part, dec, [], [], cfg, idle, desc)
 
 
-def _myo_segments(root: Path, split: str) -> tuple[list[NDArray[np.float32]], list[NDArray[np.float32]],
-                                                    list[NDArray[np.float32]]]:
-    """Return the rest episodes, the other gestures' episodes and the fist episodes of a split."""
-    from ..datasets import myo_episodes, myo_sessions, read_myo_file
+#: The eval participant whose EMG drives recorded scanning (the first of ``MYO_SPLITS['eval']``).
+SCAN_PARTICIPANT = "54321"
+
+
+def _myo_segments(root: Path, split: str, participant: str | None = None,
+                  sessions: tuple[int, ...] | None = None) -> tuple[
+        list[NDArray[np.float32]], list[NDArray[np.float32]], list[NDArray[np.float32]]]:
+    """Return the rest episodes, the other gestures' episodes and the fist episodes of a split's sessions.
+
+    The first second of a rest episode that follows a fist is dropped: the participant is still releasing the fist.
+    """
+    from ..datasets import MYO_SFREQ, myo_episodes, myo_sessions, read_myo_file
+
+    release = int(round(1.0 * MYO_SFREQ))
 
     rest: list[NDArray[np.float32]] = []
     other: list[NDArray[np.float32]] = []
     fist: list[NDArray[np.float32]] = []
     for sess in myo_sessions(root, split):
+        if (participant is not None and sess.participant != participant) or \
+                (sessions is not None and sess.session not in sessions):
+            continue
         for g in range(8):
             if not sess.file(g).is_file():
                 continue
             data, labels = read_myo_file(sess.file(g))
             for a, b, lab in myo_episodes(labels):
+                if g == 7 and lab == 0 and a > 0:  # the hand is still a fist when the label turns to rest
+                    a = min(b, a + release)
                 (fist if lab == 7 else rest if lab == 0 else other).append(data[a:b])
     return rest, other, fist
 
 
-def _scan_setup(root: Path, seed: int, config: Any) -> RecordedSetup:
+def _scan_setup(root: Path, seed: int, config: Any, participant: str = SCAN_PARTICIPANT) -> RecordedSetup:
+    """Calibrate the pattern switch on an eval participant's session 1, play its sessions 2 and 3."""
     from ..datasets import MYO_SFREQ, MYO_SPLITS
-    from ..decoding import EmgSwitch
+    from ..decoding import EmgPatternSwitch
     from ..engine import EngineConfig
 
-    if not all(any((root / "myo_emg").glob(f"{p}-*")) for s in ("dev", "eval") for p in MYO_SPLITS[s]):
+    check_option("participant", participant, MYO_SPLITS["eval"])
+    if not all(any((root / "myo_emg").glob(f"{participant}-{k}")) for k in (1, 2, 3)):
         raise _missing(root, "myo_emg")
     settle = int(round(0.5 * MYO_SFREQ))  # the first half second of an episode is the movement itself
-    rest_d, _other_d, fist_d = _myo_segments(root, "dev")
-    switch = EmgSwitch(sfreq=MYO_SFREQ).calibrate(rest_d, [f[settle:] for f in fist_d])
-    rest_e, other_e, fist_e = _myo_segments(root, "eval")
+    # What the app's calibration records: rest, press (fist) and other-movement blocks of the first session.
+    rest_c, other_c, fist_c = _myo_segments(root, "eval", participant, (1,))
+    switch = EmgPatternSwitch(sfreq=MYO_SFREQ).calibrate(rest_c, fist_c, other_c)
+    rest_e, other_e, fist_e = _myo_segments(root, "eval", participant, (2, 3))
     rng = np.random.default_rng(seed + 31)
     background = [(rest_e + other_e)[i] for i in rng.permutation(len(rest_e) + len(other_e))]
     fists = [f[settle : len(f) - settle] for f in fist_e if len(f) > 3 * settle]
     part = RecordedEmgParticipant(np.concatenate(background), fists, MYO_SFREQ, seed=seed)
-    desc = {"dataset": "myo_emg", "calibrated_on": "dev rest and fist episodes", "play": "eval",
-            "threshold": round(switch.threshold_, 2), "eval_rest_episodes": len(rest_e),
+    desc = {"dataset": "myo_emg", "participant": participant, "switch": "EmgPatternSwitch",
+            "calibrated_on": f"{participant} session 1: rest, fist and other-gesture episodes",
+            "play": f"{participant} sessions 2-3", "eval_rest_episodes": len(rest_e),
             "eval_other_episodes": len(other_e), "eval_fist_episodes": len(fists)}
     return RecordedSetup(part, None, [switch], [], config or EngineConfig(), None, desc)

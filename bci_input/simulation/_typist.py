@@ -25,7 +25,9 @@ class Typist:
     undo gesture when the last selection caused the error and an EMG switch is
     available); otherwise it picks a suggestion that continues the target text
     exactly, or else the next character. Errors are not invented here: they
-    come from the decoder misreading the simulated signals.
+    come from the decoder misreading the simulated signals. A user with the EMG
+    gestures who finds the speller paused (a pause they did not mean) wakes it
+    with a long clench.
 
     Parameters
     ----------
@@ -62,6 +64,7 @@ class Typist:
         self.n_gestures = 0
         self._gesture_at_revision = -1
         self._menu_goal: str | None = None  # the menu command to select once the menu is open
+        self._wake_until = -np.inf  # a long clench to wake the paused speller is on its way until then
 
     def done(self, text: str) -> bool:
         """Whether ``text`` is the target."""
@@ -74,8 +77,21 @@ class Typist:
         self.p.attend(self.desired)
         return self.desired
 
+    def tick(self, text: str) -> None:
+        """Wake a paused speller with a long clench, again every few seconds while it stays paused."""
+        if self.layout is None or self.layout.page != "paused" or not self.undo_gesture or text == self.target \
+                or self.p.now < self._wake_until:
+            return
+        delay = float(self.rng.uniform(*self.reaction_s))
+        self._wake_until = self.p.now + delay + 3.0  # the 1.3 s clench, the speller's answer, a look
+        self.p.press("long_clench", 0, delay_s=delay)
+        self.n_gestures += 1
+
     def _choose(self, layout: Layout, text: str, revision: int) -> str | None:
         tgt = self.target
+        if layout.page == "paused":
+            self.tick(text)
+            return None
         if layout.n_targets == 0 or text == tgt:
             return None
         ids = {t.id for t in layout.targets}
