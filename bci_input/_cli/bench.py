@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 BENCHMARKS: dict[str, str] = {
     "decoders-ssvep": "bci_input.evaluation._bench",
     "decoders-other": "bci_input.evaluation._bench_other",
+    "emg-switch": "bci_input.evaluation._bench_switch",
     "language": "bci_input.language._bench",
     "rewrite": "bci_input.language._rewrite_bench",
     "closed-loop": "bci_input.simulation._bench",
@@ -27,8 +28,8 @@ BENCHMARKS: dict[str, str] = {
 }
 
 #: What ``bench all`` runs (the soak takes an hour and runs alone, via ``make soak``).
-ALL = ("decoders-ssvep", "decoders-other", "language", "rewrite", "closed-loop", "closed-loop-recorded", "idle",
-       "calibration", "flicker")
+ALL = ("decoders-ssvep", "decoders-other", "emg-switch", "language", "rewrite", "closed-loop", "closed-loop-recorded",
+       "idle", "calibration", "flicker")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

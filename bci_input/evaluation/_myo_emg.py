@@ -11,6 +11,11 @@ Methods
     activation is an event whose onset falls in a rest period, excluding the first 1 s after
     the fist ends (release time). The same calibrated switch also runs over the session's
     1-minute rest file ``0.txt`` (reported separately). Hyper-parameters were chosen on dev.
+``pattern_switch``
+    :class:`~bci_input.decoding.EmgPatternSwitch` (what the app calibrates for a multichannel armband): presses
+    detected and false presses per minute of rest and of the six other gestures, within participant (calibrated on
+    session 1, tested on sessions 2-3; see :mod:`bci_input.evaluation._myo_switch`), with the amplitude switch under
+    the same protocol for comparison and, on eval, the cross-participant figure (calibrated on dev).
 ``gesture_lda``
     :class:`~bci_input.decoding.EmgGestureClassifier` on 200 ms windows (100 ms hop), 8 classes
     (rest + 7 gestures), within participant, leave one session out.
@@ -33,9 +38,9 @@ __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "evaluate", "score_switch_ses
 
 log = logging.getLogger(__name__)
 
-METHODS = ("switch", "gesture_lda")
-#: The method the app uses (the EMG switch).
-DEFAULT_METHOD = "switch"
+METHODS = ("switch", "pattern_switch", "gesture_lda")
+#: The method the app uses on a multichannel armband (the pattern switch).
+DEFAULT_METHOD = "pattern_switch"
 OPTIONS: tuple[str, ...] = ()
 DEFAULT_WINDOW = 0.2
 CAL_EPISODES = 4
@@ -199,6 +204,31 @@ def _gestures(split: str, data_dir: Path, window: float) -> list[dict[str, Any]]
     return rows
 
 
+def _pattern_switch(split: str, root: Path, t0: float) -> dict[str, Any]:
+    from ._myo_switch import press_switch_summary
+
+    pattern = press_switch_summary(split, root, "pattern")
+    amplitude = press_switch_summary(split, root, "amplitude")
+    rows = []
+    for part, f in pattern["participants"].items():
+        row = subject_row(part, {"accuracy": f["detection_rate"]}, n_train=0, n_test=f["fist_episodes"], n_folds=1,
+                          protocol="calibrated on session 1, tested on sessions 2-3")
+        row.update(f)
+        row["amplitude_false_per_min"] = amplitude["participants"][part]["false_per_min"]
+        rows.append(row)
+    res = make_result(
+        dataset="myo_emg", split=split, method="pattern_switch", window_s=0.2, n_classes=2,
+        protocol="fist vs rest and the six other gestures; within participant: calibrated on session 1 (rest, fist "
+                 "and other-gesture episodes), tested on sessions 2-3",
+        rows=rows, elapsed_s=time.perf_counter() - t0,
+    )  # fmt: skip
+    res["switch_summary"] = {"within": pattern["within"], "amplitude_within": amplitude["within"]}
+    if "cross_participant" in pattern:
+        res["switch_summary"]["cross_participant"] = pattern["cross_participant"]
+        res["switch_summary"]["amplitude_cross_participant"] = amplitude["cross_participant"]
+    return res
+
+
 def evaluate(split: str, method: str, window: float | None, data_dir: str | Path | None) -> dict[str, Any]:
     """Evaluate ``method`` on myo_emg and return a ``bci-input-evaluation/1`` result.
 
@@ -206,7 +236,7 @@ def evaluate(split: str, method: str, window: float | None, data_dir: str | Path
     ----------
     split : {"dev", "eval"}
         Participants.
-    method : {"switch", "gesture_lda"}
+    method : {"switch", "pattern_switch", "gesture_lda"}
         What to evaluate (see the module docstring for the protocols).
     window : float | None
         Gesture window, s (default 0.2); ignored by ``switch``.
@@ -218,7 +248,10 @@ def evaluate(split: str, method: str, window: float | None, data_dir: str | Path
     dict
         For ``switch``, ``accuracy`` is the detection rate, ``decision_time_s`` the median decision
         latency; every row and the extra ``switch_summary`` hold ``false_activations_per_min``,
-        ``median_onset_latency_s`` and the rest-file false activations.
+        ``median_onset_latency_s`` and the rest-file false activations. For ``pattern_switch``, ``accuracy``
+        is the fist detection rate and ``switch_summary`` holds ``within``, ``amplitude_within`` (the amplitude
+        switch, same protocol) and, on eval, ``cross_participant``: presses detected, false presses per minute of
+        rest, of the other gestures and overall, and false long clenches.
     """
     from .._paths import default_data_dir
 
@@ -236,6 +269,8 @@ def evaluate(split: str, method: str, window: float | None, data_dir: str | Path
         )  # fmt: skip
         res["switch_summary"] = summary
         return res
+    if method == "pattern_switch":
+        return _pattern_switch(split, root, t0)
     w = float(window or DEFAULT_WINDOW)
     rows = _gestures(split, root, w)
     return make_result(
