@@ -20,6 +20,27 @@ SEED = 0
 HEADER = ["text", "paradigm", "signals", "LM", "done", "chars/min", "selection acc.", "edit dist.", "final text"]
 
 
+def _signals(paradigm: str) -> tuple[str, ...]:
+    """Return the participants of a paradigm: recorded scan plays each eval participant of myo_emg."""
+    if paradigm == "scan":
+        from ..datasets import MYO_SPLITS
+
+        return (*(f"recorded {p}" for p in MYO_SPLITS["eval"]), "rendered")
+    return ("recorded", "rendered")
+
+
+def _setup(paradigm: str, signals: str, root: Path, cfg: Any) -> Any:
+    """Return the recorded setup of ``signals`` (None for the rendered participant)."""
+    from . import recorded_setup
+    from ._recorded import _scan_setup
+
+    if signals == "rendered":
+        return None
+    if paradigm == "scan":
+        return _scan_setup(root, SEED, cfg, signals.split()[-1])
+    return recorded_setup(paradigm, root, seed=SEED, config=cfg)
+
+
 def run_bench(out: Path, *, data_dir: Any = None, max_minutes: float = 60.0) -> None:
     """Write section ``closed-loop-recorded``: chars/min of P300 and scan, recorded and rendered, per LM.
 
@@ -36,7 +57,7 @@ def run_bench(out: Path, *, data_dir: Any = None, max_minutes: float = 60.0) -> 
     from .._paths import default_data_dir
     from ..engine import EngineConfig
     from ..speller import SpellerLM
-    from . import DEFAULT_SNR, calibrate_decoder, recorded_setup, run_closed_loop
+    from . import DEFAULT_SNR, calibrate_decoder, run_closed_loop
 
     t0 = time.perf_counter()
     root = Path(data_dir) if data_dir else default_data_dir()
@@ -49,9 +70,9 @@ def run_bench(out: Path, *, data_dir: Any = None, max_minutes: float = 60.0) -> 
         cfg = EngineConfig()
         decoder = calibrate_decoder(paradigm, snr=DEFAULT_SNR, seed=SEED, config=cfg)
         for kind, text in TEXTS:
-            for signals in ("recorded", "rendered"):
+            for signals in _signals(paradigm):
                 for lm_name in LMS:
-                    rec = recorded_setup(paradigm, root, seed=SEED, config=cfg) if signals == "recorded" else None
+                    rec = _setup(paradigm, signals, root, cfg)
                     r = run_closed_loop(text, paradigm, lm=wrappers[lm_name], snr=DEFAULT_SNR, seed=SEED,
                                         subject_seed=SEED, max_minutes=max_minutes, config=cfg,
                                         decoder=None if rec else decoder, recorded=rec)
@@ -63,7 +84,7 @@ def run_bench(out: Path, *, data_dir: Any = None, max_minutes: float = 60.0) -> 
     ratios = [
         f"- {kind}, {p}, {s}: wordfreq / none = **{cpm[(kind, p, s, 'wordfreq')] / cpm[(kind, p, s, 'none')]:.2f}x**"
         if cpm[(kind, p, s, "none")] > 0 else f"- {kind}, {p}, {s}: none typed no correct character"
-        for kind, _ in TEXTS for p in PARADIGMS for s in ("recorded", "rendered")
+        for kind, _ in TEXTS for p in PARADIGMS for s in _signals(p)
     ]
     md = "\n".join([
         "## Closed loop on real recordings: recorded vs rendered participant",
@@ -79,20 +100,26 @@ def run_bench(out: Path, *, data_dir: Any = None, max_minutes: float = 60.0) -> 
         "without reuse until the pool of 158 target / 804 non-target epochs is used up); the decoder "
         "(xdawncov_ts_lr) is trained on sessions 1-2 (dev), the no-control detector on dev non-target scores. "
         "Flashes are 0.875 s apart (the shortest multiple of the 0.125 s chunk that holds a whole 0.8 s epoch), "
-        "against 0.25 s rendered. **Scan recorded**: the EMG switch (calibrated on dev rest and fist episodes) "
-        "sees myo_emg eval EMG: rest and the six other gestures in a loop, and for each press a slice of a real "
-        "eval fist contraction. **SSVEP** is not run: ssvep_exo's 3 flicker frequencies cannot drive the "
+        "against 0.25 s rendered. **Scan recorded** (one row per myo_emg eval participant): the pattern EMG switch "
+        "(`EmgPatternSwitch`, see the emg-switch section) is calibrated on the participant's session 1 (its rest, "
+        "fist and six other-gesture episodes: what the app's calibration records as rest, press and other-movement "
+        "blocks) and then sees its sessions 2-3: their rest and six other gestures in a loop (seeded order; the first "
+        "second after a fist, the release, is dropped), and for each press a slice of one of their real fist "
+        "contractions. The participant wakes the speller with a long clench when a false one paused it. "
+        "**SSVEP** is not run: ssvep_exo's 3 flicker frequencies cannot drive the "
         "40-target layout. Rendered: the simulated participant as in the closed-loop section.",
         "",
         markdown_table(HEADER, rows),
         "",
         "Where the targets are missed and why. Recorded P300 types exactly but about 6x slower than rendered: the "
         "Muse's four non-occipital electrodes give single-epoch ROC-AUC about 0.76 on eval (the rendered "
-        "participant's epochs are cleaner), and flashes come every 0.875 s instead of 0.25 s. Recorded scan fails: "
-        "the amplitude switch cannot tell a fist from the other gestures on this armband (on dev no channel or pair "
-        "puts the fist's median envelope above the other gestures' 99th percentile), the eval participants' fists "
-        "are weaker than the dev ones, so presses are missed while the 5 s gestures read as presses and as long "
-        "clenches (pause); the text never comes out right.",
+        "participant's epochs are cleaner), and flashes come every 0.875 s instead of 0.25 s. "
+        "Recorded scan types both texts exactly for both eval "
+        "participants, a little slower than rendered with either model: the few false presses "
+        "the other gestures still cause (see the emg-switch section) cost an undo each, and "
+        "a false long clench pauses the speller until the participant wakes it. With the amplitude switch that the "
+        "recorded scan used before, the other gestures read as presses and long clenches (several false presses a "
+        "minute, same section) and the text never came out right.",
         "",
         "Language-model speed-up:",
         "",
