@@ -36,6 +36,32 @@ def test_wizard_runs_a_simulated_emg_calibration_and_saves(qtbot, tmp_path: Path
     assert [p.name.startswith("calibration-wiz-1-") for p in (user_data_dir() / "reports").glob("*.html")] == [True]
 
 
+def test_wizard_records_other_movements_and_trains_the_pattern_switch(qtbot) -> None:
+    """Ticked for an armband: the cues add other-movement trials, and the profile stores the pattern switch."""
+    from bci_input.calibration._protocol import EMG_OTHER_TEXT
+
+    wiz = CalibrationWizard(lambda: SimulatedParticipant(seed=3), board="simulated", on_cue=participant_cue_handler)
+    qtbot.addWidget(wiz)
+    wiz.profile_edit.setText("wiz-arm")
+    assert not wiz.other_check.isEnabled()  # SSVEP first: no EMG option
+    wiz.paradigm_combo.setCurrentText("emg")
+    assert wiz.other_check.isEnabled()
+    wiz.other_check.setChecked(True)
+    wiz.trials_spin.setValue(6)
+    cues: list[str] = []
+    wiz._bridge.cue.connect(lambda c: cues.append(c.text))
+    with qtbot.waitSignal(wiz._bridge.result, timeout=60_000):
+        wiz.start_button.click()
+    assert cues.count(EMG_OTHER_TEXT) >= 6  # its cue and its stimulus, each trial
+    assert wiz.result.method == "pattern_switch" and wiz.result.spec.n_classes == 3
+    assert "other movements" in wiz.result_text.toPlainText()
+    with qtbot.waitSignal(wiz.finished, timeout=60_000):
+        wiz.save_button.click()
+    prof = load_profile("wiz-arm")
+    assert prof.paradigm("emg")["n_trials"] == 18
+    assert type(prof.decoder("emg")).__name__ == "EmgPatternSwitch"
+
+
 def test_wizard_shows_a_failed_session_on_the_setup_page(qtbot) -> None:
     wiz = CalibrationWizard(lambda: SimulatedParticipant(seed=3), on_cue=participant_cue_handler)
     qtbot.addWidget(wiz)

@@ -130,3 +130,47 @@ def test_evaluate_default_method_on_myo_emg_dev(data_dir: Path, tmp_path: Path) 
     assert within["minutes_without_press"] > 40 and within["false_per_min"] <= 1.0
     assert within["false_long_clenches"] <= 1
     assert amp["false_per_min"] > 2.0
+
+
+def test_calibrate_cli_pattern_switch_cues_other_movements_and_rejects_them(tmp_path: Path) -> None:
+    """``calibrate --paradigm emg --method pattern_switch``: rest, clench and other-movement trials (the simulated
+    participant moves its other EMG muscle); the stored switch presses on the clench muscle only."""
+    from bci_input.calibration import load_profile
+    from bci_input.simulation import SimulatedParticipant
+
+    assert main(["calibrate", "--paradigm", "emg", "--method", "pattern_switch", "--profile", "arm-1", "--simulated",
+                 "--quiet", "--no-pdf", "--trials", "8", "--report", str(tmp_path / "r.html")]) == 0
+    assert "on_probability" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    entry = load_profile("arm-1").paradigm("emg")
+    assert entry["n_trials"] == 24 and entry["thresholds"]["on_probability"] == pytest.approx(0.8)
+    switch = load_profile("arm-1").decoder("emg")
+    assert isinstance(switch, EmgPatternSwitch) and len(switch.channels) == 2
+    part = SimulatedParticipant(seed=11)
+    part.start()
+    n = int(part.sfreq)
+    chunks = []
+    for k in range(8):  # a clench of the press muscle, then one of the other muscle, every other second
+        if k % 2 == 0:
+            part.press("clench", 0 if k % 4 == 0 else 1)
+        chunks += [part.read() for _ in range(int(np.ceil(n / part.chunk)))]
+    part.stop()
+    x = np.concatenate([c.data for c in chunks if c is not None])
+    kinds = [e.kind for e in switch.process_array(x)]
+    assert kinds == ["clench", "clench"]  # the two presses of muscle 0; muscle 1's two movements are not presses
+
+
+def test_amplitude_switch_method_refuses_an_other_movements_recording() -> None:
+    """The amplitude switch is not trained from other-movement trials, nor the pattern switch without them."""
+    from bci_input.calibration import get_spec, train_calibration
+    from bci_input.calibration._epochs import CalibrationEpochs
+
+    rng = np.random.default_rng(0)
+    for other, method, n_cls in ((True, "switch", 3), (False, "pattern_switch", 2)):
+        y = np.repeat(np.arange(n_cls), 6)
+        epochs = CalibrationEpochs(rng.standard_normal((len(y), 100, 2)).astype(np.float32), y,
+                                   np.arange(len(y), dtype=float), 250.0, 0.0, np.arange(len(y)),
+                                   np.full(len(y), -1))
+        with pytest.raises(ConfigError, match="pattern_switch"):
+            train_calibration(epochs, get_spec("emg", other_movements=other), method=method)
+    with pytest.raises(ConfigError, match="Other-movement"):
+        get_spec("blink", other_movements=True)

@@ -18,6 +18,7 @@ from typing import Any
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QFont
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QLabel,
@@ -124,8 +125,11 @@ class CalibrationWizard(QWidget):
         self.trials_spin = QSpinBox()
         self.trials_spin.setRange(1, 200)
         self.trials_spin.setValue(get_spec("ssvep").default_trials_per_class)
-        self.paradigm_combo.currentTextChanged.connect(
-            lambda p: self.trials_spin.setValue(get_spec(p).default_trials_per_class))
+        self.other_check = QCheckBox("EMG armband: also record other movements (pattern switch)")
+        self.other_check.setToolTip("With 2 or more EMG channels (an armband), the switch learns the patient's press "
+                                    "gesture against rest and other movements, so a movement is not a press.")
+        self.other_check.setEnabled(False)
+        self.paradigm_combo.currentTextChanged.connect(self._paradigm_changed)
         self.start_button = QPushButton("Start calibration")
         self.start_button.clicked.connect(self.start)
         self.setup_message = QLabel("")
@@ -133,9 +137,14 @@ class CalibrationWizard(QWidget):
         form.addRow("Profile", self.profile_edit)
         form.addRow("Paradigm", self.paradigm_combo)
         form.addRow("Trials per class", self.trials_spin)
+        form.addRow(self.other_check)
         form.addRow(self.start_button)
         form.addRow(self.setup_message)
         return w
+
+    def _paradigm_changed(self, paradigm: str) -> None:
+        self.trials_spin.setValue(get_spec(paradigm).default_trials_per_class)
+        self.other_check.setEnabled(paradigm == "emg")
 
     def _run_page(self) -> QWidget:
         w = QWidget()
@@ -182,7 +191,8 @@ class CalibrationWizard(QWidget):
         """Build the session from the setup page and run it on its worker thread."""
         paradigm = self.paradigm_combo.currentText()
         try:
-            spec = live_spec(paradigm, self.line_freq)
+            other = paradigm == "emg" and self.other_check.isChecked()
+            spec = live_spec(paradigm, self.line_freq, **({"other_movements": True} if other else {}))
             source = self._source_factory()
             extra = self._cue_factory(source, spec) if self._cue_factory else None
         except BciInputError as exc:

@@ -36,7 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="trials per class (P300: cued trials); default depends on the paradigm")
     p.add_argument("--targets", type=int, default=40, metavar="N",
                    help="SSVEP: calibrate the speller's first N JFPM targets (default %(default)s)")
-    p.add_argument("--method", default=None, help="decoder (SSVEP: etrca, trca, fbcca, cca, riemann)")
+    p.add_argument("--method", default=None, help="decoder (SSVEP: etrca, trca, fbcca, cca, riemann; EMG: switch, "
+                   "the amplitude switch, or pattern_switch, which also cues other-movement trials and needs an "
+                   "armband of 2 or more EMG channels)")
     p.add_argument("--window", type=float, default=None, metavar="S",
                    help="evaluate only this window length (s) instead of sweeping")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default %(default)s)")
@@ -145,7 +147,10 @@ def run(args: argparse.Namespace) -> int:
                                    progress=lambda s, f: bar(s, 0.1 + 0.9 * f), info=recording.info)
     else:
         line_freq = load_cli_settings(args).acquisition.line_freq
-        spec = live_spec(args.paradigm, line_freq, **({"n_targets": args.targets} if args.paradigm == "ssvep" else {}))
+        kw: dict[str, Any] = {"n_targets": args.targets} if args.paradigm == "ssvep" else {}
+        if args.paradigm == "emg" and args.method == "pattern_switch":
+            kw["other_movements"] = True  # the pattern switch learns what is not a press from these trials
+        spec = live_spec(args.paradigm, line_freq, **kw)
         source, on_cue, board = _make_source(args, spec)
         profile = open_or_create_profile(args.profile, source.info, board)
         prev = previous_epochs(profile, spec) if args.top_up else None

@@ -229,22 +229,28 @@ def fig_erp_topomap(epochs: CalibrationEpochs, info: StreamInfo) -> Any | None:
 
 def fig_envelope(env: NDArray[Any], sfreq: float, events: list[tuple[float, int]], spec: ParadigmSpec,
                  on_uv: float | None, off_uv: float | None = None) -> Any:
-    """Signal envelope over the session with the chosen threshold and the cue periods shaded."""
+    """Signal envelope over the session with the chosen threshold and the press cue periods shaded.
+
+    For the pattern EMG switch (a spec with other-movement trials) the envelope is the press probability.
+    """
     plt = _plt()
     t = np.arange(len(env)) / sfreq
     fig, ax = plt.subplots(figsize=(9, 2.8), layout="constrained")
-    ax.plot(t, env, color="k", lw=0.6, label="envelope")
-    active = spec.codes[-1]
+    pattern = spec.name == "emg" and spec.n_classes == 3
+    unit, fmt = ("press probability", ".2f") if pattern else ("µV", ".1f")
+    ax.plot(t, env, color="k", lw=0.6, label="press probability" if pattern else "envelope")
+    active = spec.codes[1]
     for on, code in events:
         if code == active:
             ax.axvspan(on, on + spec.stim_s, color="tab:orange", alpha=0.15, lw=0)
+    suffix = "" if pattern else " µV"
     if on_uv is not None:
-        ax.axhline(on_uv, color="tab:red", lw=1.2, label=f"threshold {on_uv:.1f} µV")
+        ax.axhline(on_uv, color="tab:red", lw=1.2, label=f"threshold {on_uv:{fmt}}{suffix}")
     if off_uv is not None:
-        ax.axhline(off_uv, color="tab:red", lw=0.8, ls="--", label=f"release {off_uv:.1f} µV")
+        ax.axhline(off_uv, color="tab:red", lw=0.8, ls="--", label=f"release {off_uv:{fmt}}{suffix}")
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("µV")
-    ax.set_title(f"{spec.name.upper()} envelope (orange: '{spec.classes[-1]}' cues)")
+    ax.set_ylabel(unit)
+    ax.set_title(f"{spec.name.upper()} envelope (orange: '{spec.classes[1]}' cues)")
     ax.legend(fontsize=7, loc="upper right")
     return fig
 

@@ -30,6 +30,8 @@ __all__ = [
     "P300_CUE_OFFSET",
     "IDLE_CODE",
     "IDLE_TEXT",
+    "EMG_PATTERN_CLASSES",
+    "EMG_OTHER_TEXT",
 ]
 
 #: Marker code of a P300 cue is ``P300_CUE_OFFSET + target item``; flashes are ``1 + item``.
@@ -39,6 +41,11 @@ P300_CUE_OFFSET = 100
 IDLE_CODE = 99
 #: What the patient is asked during the look-away block.
 IDLE_TEXT = "Look away from the targets: rest, read or think. Do not follow or count anything."
+#: Classes of the EMG calibration of the pattern switch (a multichannel armband): rest, the press gesture, and the
+#: other movements the person makes without meaning a press.
+EMG_PATTERN_CLASSES = ("rest", "clench", "other movements")
+#: What the patient is asked during an "other movements" trial.
+EMG_OTHER_TEXT = "Move your hand and wrist as you do in daily life, but do not clench"
 
 
 @dataclass(frozen=True)
@@ -217,7 +224,7 @@ def live_spec(paradigm: str, line_freq: float | None, **kwargs: Any) -> Paradigm
     return get_spec(paradigm, **kwargs)
 
 
-def get_spec(paradigm: str, *, n_targets: int = 40, **changes: Any) -> ParadigmSpec:
+def get_spec(paradigm: str, *, n_targets: int = 40, other_movements: bool = False, **changes: Any) -> ParadigmSpec:
     """Return the default spec of a paradigm, with optional changes.
 
     Parameters
@@ -227,6 +234,9 @@ def get_spec(paradigm: str, *, n_targets: int = 40, **changes: Any) -> ParadigmS
     n_targets : int
         SSVEP: calibrate the speller's first ``n_targets`` JFPM targets (8.0 Hz + 0.2 Hz steps),
         unless ``freqs`` is given.
+    other_movements : bool
+        EMG: also cue "other movements" trials (:data:`EMG_PATTERN_CLASSES`), from which the pattern switch of a
+        multichannel armband learns what is not a press.
     **changes
         Fields to override (e.g. ``freqs=(13.0, 17.0, 21.0)``); for SSVEP, new ``freqs``
         also set the class names, codes and (unless given) zero phases.
@@ -237,6 +247,11 @@ def get_spec(paradigm: str, *, n_targets: int = 40, **changes: Any) -> ParadigmS
     """
     check_option("paradigm", paradigm, PARADIGM_SPECS)
     spec = PARADIGM_SPECS[paradigm]
+    if other_movements:
+        if paradigm != "emg":
+            raise ConfigError(f"Other-movement trials are an EMG calibration; {paradigm!r} has none.")
+        changes.setdefault("classes", EMG_PATTERN_CLASSES)
+        changes.setdefault("codes", (1, 2, 3))
     if paradigm == "ssvep":
         if "freqs" not in changes:
             changes["freqs"], jphases = jfpm_codes(n_targets)
@@ -338,7 +353,8 @@ def make_cue_plan(spec: ParadigmSpec, trials_per_class: int, seed: int = 0) -> l
     for i, lab_np in enumerate(labels):
         lab = int(lab_np)
         name = spec.classes[lab]
-        text = {"ssvep": f"Look at the {name} target", "emg": "Clench and hold until the cue ends" if lab else "Relax",
+        text = {"ssvep": f"Look at the {name} target",
+                "emg": ("Relax", "Clench and hold until the cue ends", EMG_OTHER_TEXT)[min(lab, 2)],
                 "blink": "Blink twice" if lab else "Relax, do not blink",
                 "mi": f"Imagine moving your {name}"}[spec.name]
         plan.append(Cue("cue", t, spec.cue_s, lab, None, text, trial=i))

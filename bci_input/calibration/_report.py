@@ -160,7 +160,8 @@ def build_report(
 
         env = session_envelope(recording.data, info, spec, result.decoder)
         th = result.thresholds
-        add_fig(F.fig_envelope(env, info.sfreq, recording.events, spec, th.get("on_uv"), th.get("off_uv")),
+        on, off = th.get("on_uv", th.get("on_probability")), th.get("off_uv", th.get("off_probability"))
+        add_fig(F.fig_envelope(env, info.sfreq, recording.events, spec, on, off),
                 SECTIONS[5], "Thresholds: " + ", ".join(f"{k} = {v:.1f}" for k, v in th.items()))
     else:
         add_html(_na(f"{spec.name} calibration does not use a switch threshold."), SECTIONS[5])

@@ -79,6 +79,8 @@ def participant_cue_handler(participant: Any, spec: ParadigmSpec, *, miss_rate: 
         elif spec.name == "emg":
             if cue.kind == "stim" and cue.label == 1 and rng.random() >= miss_rate:
                 participant.press("long_clench", delay_s=float(rng.uniform(0.25, 0.5)))
+            elif cue.kind == "stim" and cue.label == 2:  # another movement: the other EMG channel's muscle
+                participant.press("long_clench", 1, delay_s=float(rng.uniform(0.25, 0.5)))
         elif spec.name == "blink":  # "Blink twice"; spontaneous blinks still happen during rest trials
             if cue.kind == "stim" and cue.label == 1 and rng.random() >= miss_rate:
                 participant.blink(2, delay_s=float(rng.uniform(0.3, 0.6)), gap_s=float(rng.uniform(0.4, 0.55)))

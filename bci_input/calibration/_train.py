@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 METHODS: dict[str, tuple[str, ...]] = {
     "ssvep": ("fbetrca", "etrca", "trca", "fbtrca", "fbcca", "cca", "riemann", "riemann_mdm"),
     "p300": ("p300",),
-    "emg": ("switch",),
+    "emg": ("switch", "pattern_switch"),
     "blink": ("switch",),
     "mi": ("csp-lda",),
 }
@@ -242,8 +242,13 @@ def train_calibration(
     ConfigError
         If the data check fails (the message says how many more trials are needed).
     """
-    method = method or METHODS[spec.name][0]
+    pattern = spec.name == "emg" and spec.n_classes == 3
+    method = method or ("pattern_switch" if pattern else METHODS[spec.name][0])
     check_option("method", method, METHODS[spec.name])
+    if spec.name == "emg" and (method == "pattern_switch") != pattern:
+        raise ConfigError("The pattern EMG switch (method pattern_switch) is trained from a calibration with "
+                          "other-movement trials, and only from one: record with --method pattern_switch, or train "
+                          "the amplitude switch (--method switch) from rest and clench trials.")
     check = check_minimum_data(epochs, spec, rejected)
     if not check.ok:
         raise ConfigError(check.message)
