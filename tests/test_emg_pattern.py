@@ -174,3 +174,18 @@ def test_amplitude_switch_method_refuses_an_other_movements_recording() -> None:
             train_calibration(epochs, get_spec("emg", other_movements=other), method=method)
     with pytest.raises(ConfigError, match="Other-movement"):
         get_spec("blink", other_movements=True)
+
+
+@pytest.mark.data
+def test_recorded_scan_participant_wakes_a_false_pause(data_dir: Path) -> None:
+    """A held pronation of eval participant 54321 reads as a long clench at about 107 s and pauses the speller; the
+    participant wakes it with a long clench. Measured: the text is done after 189 s (1149 s when nobody woke it)."""
+    from bci_input.simulation import recorded_setup, run_closed_loop
+
+    rec = recorded_setup("scan", data_dir, seed=0)
+    background = rec.participant.background[: int(112 * rec.participant.sfreq)]
+    events = rec.switches[0].process_array(background)
+    assert any(e.kind == "long_clench" and 100 < e.onset < 110 for e in events)
+    rec.switches[0].reset()
+    r = run_closed_loop("i need some water", "scan", recorded=rec, max_minutes=6)
+    assert r.completed and r.final_text == "i need some water" and r.duration_s > 110
