@@ -141,7 +141,7 @@ def test_emg_switch_done_criterion_on_eval(data_dir) -> None:  # noqa: ANN001
     assert np.isfinite(s["median_onset_latency_s"])
 
 
-@pytest.mark.parametrize("cls", ["EmgSwitch", "BlinkSwitch"])
+@pytest.mark.parametrize("cls", ["EmgSwitch", "BlinkSwitch", "EmgPatternSwitch"])
 def test_switches_follow_sklearn_parameter_conventions(cls: str) -> None:
     """The switches are not classifiers (no fit/predict), so only the parameter checks apply."""
     from sklearn.base import clone
