@@ -111,6 +111,11 @@ def test_refuses_bad_settings_and_missing_calibration() -> None:
         EmgPatternSwitch().calibrate(x, 5 * x[:150])
     with pytest.raises(ConfigError, match="window_s"):
         EmgPatternSwitch(window_s=0.001).calibrate(x, 5 * x)
+    sw = EmgPatternSwitch(sfreq=200.0).calibrate(x, 5 * x)
+    assert len(sw.process_array(x)) == 0
+    sw.lda_.coef_[0, 0] = np.nan  # a tampered profile
+    with pytest.raises(ConfigError, match="non-finite"):
+        sw.process_array(x)
 
 
 @pytest.mark.data

@@ -277,6 +277,17 @@ class EmgPatternSwitch(BaseEstimator):
         if not 0 < float(self.threshold) < 1:
             raise ConfigError(f"threshold must be a probability in (0, 1), got {self.threshold!r}.")
 
+    def _check_model(self) -> None:
+        """Refuse a classifier (e.g. read from a profile) with non-finite weights or no press class."""
+        coef = np.asarray(getattr(self.lda_, "coef_", np.zeros(0)), float)
+        icpt = np.asarray(getattr(self.lda_, "intercept_", np.zeros(0)), float)
+        classes = np.asarray(getattr(self.lda_, "classes_", np.zeros(0)))
+        if coef.size == 0 or not (np.all(np.isfinite(coef)) and np.all(np.isfinite(icpt))):
+            raise ConfigError("EmgPatternSwitch holds a classifier with missing or non-finite weights: "
+                              "calibrate again.")
+        if not 0 <= int(self.press_index_) < len(classes) or classes[int(self.press_index_)] != 1:
+            raise ConfigError("EmgPatternSwitch has no press class: calibrate again.")
+
     def _proba(self, feats: NDArray[np.float64]) -> NDArray[np.float64]:
         if len(feats) == 0:
             return np.zeros(0)
@@ -296,6 +307,7 @@ class EmgPatternSwitch(BaseEstimator):
             Posterior probability of the press gesture (0 during the first window).
         """
         self._check_fitted()
+        self._check_model()
         p = self._proba(self._features(self._new_runtime(), data))
         p[: self._n() - 1] = 0.0
         return p
@@ -323,6 +335,7 @@ class EmgPatternSwitch(BaseEstimator):
         self._check_fitted()
         rt = _RUNTIME.get(self)
         if rt is None:
+            self._check_model()
             rt = _RUNTIME[self] = self._new_runtime()
         if chunk.n_times == 0:
             return []
