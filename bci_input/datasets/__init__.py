@@ -23,6 +23,7 @@ from ._myo_emg import (
     load_myo_windows,
     myo_episodes,
     myo_sessions,
+    myo_switch_segments,
     read_myo_file,
 )
 from ._openbci import OPENBCI_BLINKS_JAW_EXPECTED, OpenBciRecording, openbci_blinks_jaw_path, read_openbci_txt
@@ -67,6 +68,7 @@ __all__ = [
     "myo_sessions",
     "myo_episodes",
     "load_myo_windows",
+    "myo_switch_segments",
     # OpenBCI GUI text
     "OpenBciRecording",
     "OPENBCI_BLINKS_JAW_EXPECTED",

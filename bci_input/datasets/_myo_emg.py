@@ -25,6 +25,7 @@ __all__ = [
     "myo_sessions",
     "myo_episodes",
     "load_myo_windows",
+    "myo_switch_segments",
     "MYO_SFREQ",
     "MYO_GESTURES",
     "MYO_SPLITS",
@@ -200,3 +201,38 @@ def load_myo_windows(
                 ss.append(np.full(starts.size, sess.session, np.int64))
                 ps.append(np.full(starts.size, int(sess.participant), np.int64))
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(ss), np.concatenate(ps)
+
+
+def myo_switch_segments(sessions: list[MyoSession], release_s: float = 1.0) -> tuple[
+        list[NDArray[np.float32]], list[NDArray[np.float32]], list[NDArray[np.float32]]]:
+    """Return the rest, fist and other-gesture episodes of ``sessions``, as an EMG switch's calibration sees them.
+
+    Rest episodes come from every file; in the fist file the first ``release_s`` of a rest episode that follows a
+    fist is dropped (the hand is still a fist when the label turns to rest).
+
+    Parameters
+    ----------
+    sessions : list of MyoSession
+        The sessions.
+    release_s : float
+        Seconds dropped after each fist.
+
+    Returns
+    -------
+    rest, fist, other : list of ndarray, shape (n_times, 8)
+        Episodes in file order.
+    """
+    release = int(round(release_s * MYO_SFREQ))
+    rest: list[NDArray[np.float32]] = []
+    fist: list[NDArray[np.float32]] = []
+    other: list[NDArray[np.float32]] = []
+    for sess in sessions:
+        for g in range(len(MYO_GESTURES)):
+            if not sess.file(g).is_file():
+                continue
+            data, labels = read_myo_file(sess.file(g))
+            for a, b, lab in myo_episodes(labels):
+                if g == 7 and lab == 0 and a > 0:
+                    a = min(b, a + release)
+                (fist if lab == 7 else rest if lab == 0 else other).append(data[a:b])
+    return rest, fist, other

@@ -21,42 +21,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SWITCH_KINDS", "calibration_segments", "make_press_switch", "score_press_session", "press_switch_summary"]
+__all__ = ["SWITCH_KINDS", "make_press_switch", "score_press_session", "press_switch_summary"]
 
 #: ``'pattern'``: :class:`~bci_input.decoding.EmgPatternSwitch`; ``'amplitude'``: ``EmgSwitch``.
 SWITCH_KINDS = ("pattern", "amplitude")
 FIST = 7
 EARLY_S = 0.25
 RELEASE_S = 1.0
-
-
-def calibration_segments(sessions: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
-    """Return the rest, fist and other-gesture episodes of ``sessions`` (the fist's release dropped from rest).
-
-    Parameters
-    ----------
-    sessions : list of MyoSession
-        Calibration sessions.
-
-    Returns
-    -------
-    rest, fist, other : list of ndarray, shape (n_times, 8)
-        Episodes.
-    """
-    from ..datasets._myo_emg import MYO_SFREQ, myo_episodes, read_myo_file
-
-    release = int(round(RELEASE_S * MYO_SFREQ))
-    rest: list[Any] = []
-    fist: list[Any] = []
-    other: list[Any] = []
-    for sess in sessions:
-        for g in range(8):
-            data, labels = read_myo_file(sess.file(g))
-            for a, b, lab in myo_episodes(labels):
-                if g == FIST and lab == 0 and a > 0:
-                    a = min(b, a + release)
-                (fist if lab == FIST else rest if lab == 0 else other).append(data[a:b])
-    return rest, fist, other
 
 
 def make_press_switch(kind: str, sessions: list[Any]) -> Any:
@@ -77,11 +48,11 @@ def make_press_switch(kind: str, sessions: list[Any]) -> Any:
     EmgPatternSwitch | EmgSwitch
     """
     from .._errors import check_option
-    from ..datasets._myo_emg import MYO_SFREQ
+    from ..datasets._myo_emg import MYO_SFREQ, myo_switch_segments
     from ..decoding import EmgPatternSwitch, EmgSwitch
 
     check_option("switch", kind, SWITCH_KINDS)
-    rest, fist, other = calibration_segments(sessions)
+    rest, fist, other = myo_switch_segments(sessions, RELEASE_S)
     if kind == "pattern":
         return EmgPatternSwitch(sfreq=MYO_SFREQ).calibrate(rest, fist, other)
     settle = int(round(0.5 * MYO_SFREQ))

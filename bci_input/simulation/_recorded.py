@@ -313,32 +313,13 @@ def _p300_setup(root: Path, seed: int, config: Any) -> RecordedSetup:
 SCAN_PARTICIPANT = "54321"
 
 
-def _myo_segments(root: Path, split: str, participant: str | None = None,
-                  sessions: tuple[int, ...] | None = None) -> tuple[
+def _myo_segments(root: Path, split: str, participant: str, sessions: tuple[int, ...]) -> tuple[
         list[NDArray[np.float32]], list[NDArray[np.float32]], list[NDArray[np.float32]]]:
-    """Return the rest episodes, the other gestures' episodes and the fist episodes of a split's sessions.
+    """Return the rest, other-gesture and fist episodes of a participant's sessions (the fist's release dropped)."""
+    from ..datasets import myo_sessions, myo_switch_segments
 
-    The first second of a rest episode that follows a fist is dropped: the participant is still releasing the fist.
-    """
-    from ..datasets import MYO_SFREQ, myo_episodes, myo_sessions, read_myo_file
-
-    release = int(round(1.0 * MYO_SFREQ))
-
-    rest: list[NDArray[np.float32]] = []
-    other: list[NDArray[np.float32]] = []
-    fist: list[NDArray[np.float32]] = []
-    for sess in myo_sessions(root, split):
-        if (participant is not None and sess.participant != participant) or \
-                (sessions is not None and sess.session not in sessions):
-            continue
-        for g in range(8):
-            if not sess.file(g).is_file():
-                continue
-            data, labels = read_myo_file(sess.file(g))
-            for a, b, lab in myo_episodes(labels):
-                if g == 7 and lab == 0 and a > 0:  # the hand is still a fist when the label turns to rest
-                    a = min(b, a + release)
-                (fist if lab == 7 else rest if lab == 0 else other).append(data[a:b])
+    chosen = [s for s in myo_sessions(root, split) if s.participant == participant and s.session in sessions]
+    rest, fist, other = myo_switch_segments(chosen)
     return rest, other, fist
 
 
