@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         action="store_true",
         help="ssvep_exo: replay every trial through the engine's SSVEP rule with the idle detector at several "
         "operating points: false selections per minute during rest trials, accuracy, time per selection and ITR "
-        "on the flicker trials ('--method default': the 3-flicker decoder fbcca_lr)",
+        "on the flicker trials ('--method default': the 3-flicker decoder fbcca, chosen on dev)",
     )
     add_data_dir_argument(p)
     p.add_argument("--json", metavar="OUT", default=None, help="also write the result as JSON")

@@ -46,10 +46,14 @@ SETTINGS: tuple[tuple[str, float | None, bool], ...] = (
     ("no detector, posterior threshold only", None, False),
     *((f"detector at {op:g} nats", op, False) for op in OPERATING_POINTS),
 )
-#: The 3-flicker decoder: the best of the SSVEP decoders on ssvep_exo dev (BENCHMARKS.md "SSVEP decoders"). The
-#: app's screen decoder, ensemble TRCA, needs flicker phase-locked to the trial marker; the LEDs of ssvep_exo are
-#: not, and TRCA scores chance on it there.
-METHOD = "fbcca_lr"
+#: The 3-flicker decoders tried on dev: the two best SSVEP decoders on ssvep_exo dev (BENCHMARKS.md "SSVEP
+#: decoders"). The app's screen decoder, ensemble TRCA, needs flicker phase-locked to the trial marker; the LEDs of
+#: ssvep_exo are not, and TRCA scores chance there.
+METHODS = ("fbcca", "fbcca_lr")
+#: The default decoder of ``evaluate --idle``: the one ``bench idle-recorded`` chose on dev. Its scores are
+#: correlations (``decision_function``); fbcca_lr's log-probabilities put one class near 0 at rest as often as
+#: when a target is attended, so its idle detector separates rest from attention poorly.
+METHOD = "fbcca"
 CHUNK_S = 0.125
 TARGET_IDS = ("f13", "f17", "f21")
 
@@ -324,43 +328,47 @@ def evaluate_idle(split: str, data_dir: str | Path | None = None, *, method: str
             "include_excluded": include_excluded, "rows": rows, "elapsed_s": time.perf_counter() - t0}
 
 
-def choose_operating_point(dev: dict[str, Any], target: float = TARGET_FPM) -> float:
-    """Return the lowest operating point whose dev false-selection rate meets ``target`` (else the lowest rate).
+def choose_operating_point(devs: list[dict[str, Any]], target: float = TARGET_FPM) -> tuple[str, float]:
+    """Return the (decoder, operating point) chosen on dev.
+
+    Among the detector settings whose dev false-selection rate meets ``target``, the one with the most correct
+    selections per minute on the flicker trials; if none meets it, the lowest false-selection rate.
 
     Parameters
     ----------
-    dev : dict
-        :func:`evaluate_idle` on the dev split.
+    devs : list of dict
+        :func:`evaluate_idle` on the dev split, one per decoder.
     target : float
         False selections per minute of rest allowed.
     """
-    if dev["split"] != "dev":
+    if any(d["split"] != "dev" for d in devs):
         raise ConfigError("The operating point is chosen on the dev split only.")
-    rows = [r for r in dev["rows"] if r["operating_point"] is not None]
-    ok = [r for r in rows if r["false_selections_per_min"] <= target]
-    best = min(ok, key=lambda r: r["operating_point"]) if ok else min(
-        rows, key=lambda r: (r["false_selections_per_min"], r["operating_point"]))
-    return float(best["operating_point"])
+    rows = [(d["method"], r) for d in devs for r in d["rows"] if r["operating_point"] is not None]
+    ok = [mr for mr in rows if mr[1]["false_selections_per_min"] <= target]
+    method, best = max(ok, key=lambda mr: mr[1]["correct_per_min"]) if ok else min(
+        rows, key=lambda mr: (mr[1]["false_selections_per_min"], mr[1]["operating_point"]))
+    return method, float(best["operating_point"])
 
 
-def idle_table(results: list[dict[str, Any]], chosen: float | None = None) -> tuple[list[str], list[list[object]]]:
-    """Return the header and rows of a Markdown table of :func:`evaluate_idle` results (one block per split).
+def idle_table(results: list[dict[str, Any]], chosen: tuple[str, float] | None = None
+               ) -> tuple[list[str], list[list[object]]]:
+    """Return the header and rows of a Markdown table of :func:`evaluate_idle` results (one block per result).
 
     Parameters
     ----------
     results : list of dict
         :func:`evaluate_idle` outputs.
-    chosen : float | None
-        The operating point chosen on dev, marked in the table.
+    chosen : (str, float) | None
+        The decoder and operating point chosen on dev, marked in the table.
     """
-    header = ["split", "setting", "false sel./min at rest", "false sel. / rest trials", "rest min",
+    header = ["split", "decoder", "setting", "false sel./min at rest", "false sel. / rest trials", "rest min",
               "selection acc.", "s/selection", "selections/min", "correct/min", "ITR bits/min"]
     rows: list[list[object]] = []
     for res in results:
         for r in res["rows"]:
-            name = r["setting"] + (" **(chosen on dev)**" if chosen is not None and r["operating_point"] == chosen
-                                   else "")
-            rows.append([res["split"], name, f"{r['false_selections_per_min']:.2f}",
+            mark = chosen is not None and (res["method"], r["operating_point"]) == chosen
+            name = r["setting"] + (" **(chosen on dev)**" if mark else "")
+            rows.append([res["split"], res["method"], name, f"{r['false_selections_per_min']:.2f}",
                          f"{r['false_selections']}/{r['rest_trials']}", f"{r['rest_minutes']:.1f}",
                          f"{r['accuracy']:.3f} ({r['correct']}/{r['selections']})", f"{r['s_per_selection']:.2f}",
                          f"{r['selections_per_min']:.2f}", f"{r['correct_per_min']:.2f}", f"{r['itr_bits_min']:.2f}"])
