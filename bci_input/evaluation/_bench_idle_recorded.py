@@ -41,7 +41,10 @@ def run_bench(out: Path, *, data_dir: Any = None) -> None:
         f"no-control state; on the flicker trials {e['correct']} of {e['selections']} selections right "
         f"({e['accuracy']:.3f}), {e['s_per_selection']:.1f} s per selection, {e['correct_per_min']:.2f} correct "
         f"selections/min, {e['itr_bits_min']:.2f} bits/min (before: {b['accuracy']:.3f}, "
-        f"{b['s_per_selection']:.1f} s, {b['correct_per_min']:.2f} correct/min, {b['itr_bits_min']:.2f} bits/min)."
+        f"{b['s_per_selection']:.1f} s, {b['correct_per_min']:.2f} correct/min, {b['itr_bits_min']:.2f} bits/min). "
+        f"The eval rest trials give the engine {e['rest_minutes']:.1f} minutes of looking at nothing, so one false "
+        f"selection there is {1.0 / max(e['rest_minutes'], 1e-9):.2f}/min: the recordings cannot resolve a rate "
+        "below that, and 0.1/min (one in ten minutes) is checked to that resolution only."
     )
     md = "\n".join([
         "## No-control state on real recordings: ssvep_exo rest trials (3-flicker decoder)",
