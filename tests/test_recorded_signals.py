@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bci_input._engine._buffer import SampleBuffer
 from bci_input.cli import main
+from bci_input.datasets import muse_p300_soa
+from bci_input.simulation import recorded_setup
 
 
 @pytest.mark.data
@@ -26,6 +30,35 @@ def test_recorded_p300_types_exactly(data_dir: Path, tmp_path: Path) -> None:
     # A 40-item grid flashes 5 rows and 8 columns: the attended item is in 2 of 13 flashes.
     assert 0.08 < rec["target_epochs_served"] / served < 0.25
     assert 0 < r["chars_per_min"] and r["selection_accuracy"] > 0.5
+    # Flashes come at the recording's own pace (mean dev onset asynchrony), closer than the 0.8 s epoch.
+    soa = float(np.mean(muse_p300_soa(data_dir, "dev")))
+    assert rec["soa_s"] == pytest.approx(soa, abs=1e-3) and 0.5 < rec["soa_s"] < 0.7
+    assert rec["overlapping_flashes"] > 0.9 * served
+
+
+@pytest.mark.data
+def test_recorded_p300_flash_windows_are_whole_recorded_epochs(data_dir: Path) -> None:
+    """Two flashes 0.625 s apart: the engine's window of each is the whole epoch served for it, not the stream's."""
+    setup = recorded_setup("p300", data_dir, seed=3)
+    part, buf = setup.participant, setup.buffer
+    assert buf is part.engine_buffer
+    plain = SampleBuffer(part.info.n_channels, part.sfreq)
+    n_ep = int(round(setup.config.epoch_s * part.sfreq))
+    part.attend("char:a")
+    flashes = []
+    for k in range(12):  # 1.5 s of 0.125 s chunks; flashes at 0 s (target) and 0.625 s (non-target)
+        if k in (0, 5):
+            flashes.append(part.now)
+            part.on_stimulus({"type": "flash", "targets": ("char:a",) if k == 0 else ("char:b",)})
+        chunk = part.read()
+        buf.append(chunk)
+        plain.append(chunk)
+    first, second = (part.engine_buffer.epochs[int(round(t * part.sfreq))] for t in flashes)
+    assert np.array_equal(buf.window(flashes[0], n_ep), first[:n_ep])
+    assert np.array_equal(buf.window(flashes[1], n_ep), second[:n_ep])
+    # The one stream holds the second epoch over the first one's tail: its window is not a recorded epoch.
+    assert not np.array_equal(plain.window(flashes[0], n_ep), first[:n_ep])
+    assert part.served()["target_epochs_served"] == 1 and part.served()["overlapping_flashes"] == 1
 
 
 @pytest.mark.data

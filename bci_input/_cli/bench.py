@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, str] = {
     "closed-loop": "bci_input.simulation._bench",
     "closed-loop-recorded": "bci_input.simulation._bench_recorded",
     "idle": "bci_input.simulation._bench_idle",
+    "idle-recorded": "bci_input.evaluation._bench_idle_recorded",
     "calibration": "bci_input.calibration._bench",
     "flicker": "bci_input.ui._bench_flicker",
     "soak": "bci_input._cli._soak",
@@ -29,7 +30,7 @@ BENCHMARKS: dict[str, str] = {
 
 #: What ``bench all`` runs (the soak takes an hour and runs alone, via ``make soak``).
 ALL = ("decoders-ssvep", "decoders-other", "emg-switch", "language", "rewrite", "closed-loop", "closed-loop-recorded",
-       "idle", "calibration", "flicker")
+       "idle", "idle-recorded", "calibration", "flicker")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

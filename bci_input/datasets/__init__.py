@@ -12,6 +12,7 @@ from ._muse_p300 import (
     MuseRecording,
     load_muse_p300_epochs,
     muse_p300_files,
+    muse_p300_soa,
     read_muse_csv,
 )
 from ._muse_ssvep import MUSE_SSVEP_CHANNELS, MUSE_SSVEP_FREQS, load_muse_ssvep, muse_ssvep_runs, muse_ssvep_subjects
@@ -54,6 +55,7 @@ __all__ = [
     "read_muse_csv",
     "muse_p300_files",
     "load_muse_p300_epochs",
+    "muse_p300_soa",
     "MUSE_SSVEP_FREQS",
     "MUSE_SSVEP_CHANNELS",
     "muse_ssvep_subjects",

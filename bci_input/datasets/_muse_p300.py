@@ -23,6 +23,7 @@ __all__ = [
     "read_muse_csv",
     "muse_p300_files",
     "load_muse_p300_epochs",
+    "muse_p300_soa",
     "MUSE_SFREQ",
     "MUSE_EEG_CHANNELS",
     "MUSE_P300_SPLITS",
@@ -201,3 +202,26 @@ def load_muse_p300_epochs(
         np.concatenate(runs),
         np.concatenate(sessions),
     )
+
+
+def muse_p300_soa(data_dir: str | Path, split: str = "dev") -> NDArray[np.float64]:
+    """Return the stimulus onset asynchronies of a split: the time between consecutive flashes of each run, s.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        The recordings folder.
+    split : {"dev", "eval"}
+        Which sessions.
+
+    Returns
+    -------
+    ndarray, shape (n_intervals,)
+        Seconds from each flash marker (target or non-target) to the next one of the same run.
+    """
+    out = []
+    for f in muse_p300_files(data_dir, split):
+        rec = read_muse_csv(f)
+        onsets = rec.events[np.isin(rec.events[:, 1], (1, 2)), 0]
+        out.append(np.diff(onsets) / rec.sfreq)
+    return np.concatenate(out).astype(np.float64)

@@ -13,7 +13,7 @@ from ._metrics import classification_metrics, time_per_decision_ms
 from ._schema import subject_row
 from ._ssvep_methods import TRAINING_FREE, make_ssvep_decoder
 
-__all__ = ["evaluate_recordings", "TRAIN_STEP_S"]
+__all__ = ["evaluate_recordings", "session_folds", "TRAIN_STEP_S"]
 
 #: Hop between the training windows cut from one calibration trial, s.
 TRAIN_STEP_S = 0.5
@@ -42,6 +42,48 @@ def _cut(
     if not Xs:
         return np.zeros((0, n, sig.shape[1]), np.float32), np.zeros(0, np.int64)
     return np.stack(Xs), np.array(ys, np.int64)
+
+
+Fold = tuple[list[tuple[int, NDArray[np.int64]]], list[tuple[int, NDArray[np.int64]]]]
+
+
+def session_folds(recs: Sequence[tuple[Any, Any]], groups: Sequence[str]) -> tuple[list[Fold], str]:
+    """Return the within-subject folds: (training, test) lists of (recording index, trial indices), and their name.
+
+    Parameters
+    ----------
+    recs : sequence of (SsvepRecording, ndarray)
+        Recordings with their preprocessed signal.
+    groups : sequence of str
+        Session of each recording. Several sessions: leave one session out. One session made of
+        several recordings (runs): grouped K-fold over runs. One recording: stratified 4-fold CV.
+
+    Returns
+    -------
+    folds : list of (train, test)
+    protocol : str
+    """
+    folds: list[Fold] = []
+    sessions = list(dict.fromkeys(groups))
+    if len(sessions) >= 2 or len(recs) >= 2:
+        unit = "session" if len(sessions) >= 2 else "run"
+        keys = list(groups) if len(sessions) >= 2 else [str(i) for i in range(len(recs))]
+        uniq = list(dict.fromkeys(keys))
+        n_folds = min(len(uniq), MAX_FOLDS)
+        protocol = f"leave-one-{unit}-out" if n_folds == len(uniq) else f"{n_folds}-fold CV grouped by {unit}"
+        for f in range(n_folds):
+            held = {u for i, u in enumerate(uniq) if i % n_folds == f}
+            train = [(j, np.arange(len(recs[j][0].labels))) for j in range(len(recs)) if keys[j] not in held]
+            test = [(j, np.arange(len(recs[j][0].labels))) for j in range(len(recs)) if keys[j] in held]
+            folds.append((train, test))
+    else:
+        from sklearn.model_selection import StratifiedKFold
+
+        protocol = "stratified 4-fold CV within the single session"
+        labels = recs[0][0].labels
+        for tr, te in StratifiedKFold(4, shuffle=True, random_state=0).split(labels, labels):
+            folds.append(([(0, tr)], [(0, te)]))
+    return folds, protocol
 
 
 def evaluate_recordings(
@@ -77,26 +119,7 @@ def evaluate_recordings(
     dict
         From :func:`~bci_input.evaluation.subject_row`.
     """
-    folds: list[tuple[list[tuple[int, NDArray[np.int64]]], list[tuple[int, NDArray[np.int64]]]]] = []
-    sessions = list(dict.fromkeys(groups))
-    if len(sessions) >= 2 or len(recs) >= 2:
-        unit = "session" if len(sessions) >= 2 else "run"
-        keys = list(groups) if len(sessions) >= 2 else [str(i) for i in range(len(recs))]
-        uniq = list(dict.fromkeys(keys))
-        n_folds = min(len(uniq), MAX_FOLDS)
-        protocol = f"leave-one-{unit}-out" if n_folds == len(uniq) else f"{n_folds}-fold CV grouped by {unit}"
-        for f in range(n_folds):
-            held = {u for i, u in enumerate(uniq) if i % n_folds == f}
-            train = [(j, np.arange(len(recs[j][0].labels))) for j in range(len(recs)) if keys[j] not in held]
-            test = [(j, np.arange(len(recs[j][0].labels))) for j in range(len(recs)) if keys[j] in held]
-            folds.append((train, test))
-    else:
-        from sklearn.model_selection import StratifiedKFold
-
-        protocol = "stratified 4-fold CV within the single session"
-        labels = recs[0][0].labels
-        for tr, te in StratifiedKFold(4, shuffle=True, random_state=0).split(labels, labels):
-            folds.append(([(0, tr)], [(0, te)]))
+    folds, protocol = session_folds(recs, groups)
     ys, probas, n_train, compute = [], [], [], []
     classes_ = None
     augment = method not in TRAINING_FREE  # training-free methods only calibrate their softmax

@@ -399,6 +399,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         engine = Engine(part, decoder, paradigm, EngineCallbacks(on_intent, on_stimulus), config=cfg,
                         processors=processors, switches=switches, eeg_picks=part.decoder_picks, seed=seed,
                         idle=idle)
+        if recorded is not None and recorded.buffer is not None:
+            engine.buffer = recorded.buffer  # the recorded participant serves each flash's whole epoch
         engine_box.append(engine)
         idle_text = doc.text
         if resting[0]:

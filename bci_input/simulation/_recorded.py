@@ -6,12 +6,20 @@ sees real myo_emg eval EMG: rest and the six other gestures between presses, a s
 every press; the multichannel pattern switch (:class:`~bci_input.decoding.EmgPatternSwitch`) is calibrated on the
 participant's first session, as the app's calibration would record it, and the sessions played are its other two.
 SSVEP cannot be driven by ssvep_exo (:data:`SSVEP_RECORDED_REASON`).
+
+P300 timing: the engine flashes at the recording's own pace, the mean stimulus onset asynchrony of the dev runs'
+markers (0.60 s; the oddball protocol drew it from 0.5-0.7 s), so flashes come closer than the 0.8 s epoch, as they
+did when the epochs were recorded, and each recorded epoch already holds the responses to its real neighbouring
+flashes at the real pace. The engine decodes by flash event, cutting ``epoch_s`` from each flash marker; its sample
+buffer (:class:`FlashEpochBuffer`) hands it, for each flash, the whole real epoch served for that flash, although
+the windows of neighbouring flashes overlap (the stream itself carries each epoch until the next flash overwrites
+its tail). What is not real: whether a neighbour inside an epoch was a target follows the recording's sequence
+(about 15 % targets), not the speller's flash order (the attended item is in 2 of 13 flashes of a 40-item grid).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,11 +29,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._engine._buffer import SampleBuffer
 from .._errors import ConfigError, check_option
 from .._types import Chunk, Source, StreamInfo
 
 __all__ = ["RecordedSetup", "RecordedP300Participant", "RecordedEmgParticipant", "recorded_setup",
-           "SSVEP_RECORDED_REASON", "RECORDED_PARADIGMS"]
+           "SSVEP_RECORDED_REASON", "RECORDED_PARADIGMS", "FlashEpochBuffer"]
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +130,54 @@ class _Pool:
         return self.order.pop()
 
 
+class FlashEpochBuffer(SampleBuffer):
+    """The engine's sample buffer for the recorded P300 participant: a flash's window is its whole recorded epoch.
+
+    The engine cuts each flash's epoch from the flash marker (:meth:`window`). When flashes come closer than an
+    epoch, one stream cannot hold two overlapping recorded epochs, so the participant registers the epoch it
+    served at each flash sample (:meth:`serve`) and a window starting there returns that epoch, once the stream
+    has reached the window's end (no earlier than the engine could cut it). Other windows are the stream's.
+
+    Parameters
+    ----------
+    n_channels : int
+        Number of channels.
+    sfreq : float
+        Sampling rate, Hz.
+    """
+
+    def __init__(self, n_channels: int, sfreq: float) -> None:
+        super().__init__(n_channels, sfreq)
+        self.epochs: dict[int, NDArray[np.float32]] = {}
+
+    def serve(self, sample: int, epoch: NDArray[np.floating]) -> None:
+        """Register ``epoch`` (n_times, n_channels) as the recording of the flash at stream sample ``sample``."""
+        self.epochs[int(sample)] = np.asarray(epoch, np.float32)
+        for old in [k for k in self.epochs if k < sample - self.capacity]:
+            del self.epochs[old]
+
+    def window(self, t0: float, n_times: int) -> NDArray[np.float32] | None:
+        """Return ``n_times`` samples from ``t0``: the flash's recorded epoch when a flash was served there."""
+        win = super().window(t0, n_times)
+        epoch = self.epochs.get(int(round(t0 * self.sfreq)))
+        if win is None or epoch is None or len(epoch) < n_times:
+            return win
+        return epoch[:n_times]
+
+    def reset(self) -> None:
+        """Forget every sample and served epoch."""
+        super().reset()
+        self.epochs.clear()
+
+
 class RecordedP300Participant(_RecordedSource):
     """A participant whose every flash epoch is a real recorded epoch (target or non-target).
 
     Each flash writes, from the flash's marker sample on, a target epoch when the flash holds the attended
-    item and a non-target epoch otherwise. The epochs are already band-passed as the decoder's training
-    epochs are, so the engine runs without the live filter chain; flashes must be at least an epoch apart.
+    item and a non-target epoch otherwise, and registers it in :attr:`engine_buffer` (give it to the engine),
+    so the engine decodes each flash's whole recorded epoch even when flashes are closer than an epoch. The
+    epochs are already band-passed as the decoder's training epochs are, so the engine runs without the live
+    filter chain.
 
     Parameters
     ----------
@@ -154,6 +205,8 @@ class RecordedP300Participant(_RecordedSource):
         self.pools = {True: _Pool(len(self.targets), self.rng), False: _Pool(len(self.nontargets), self.rng)}
         self._last_end = 0
         self.n_overlaps = 0
+        #: The engine's sample buffer: each flash's window is the epoch served for it.
+        self.engine_buffer = FlashEpochBuffer(len(ch_names), float(sfreq))
 
     def press(self, kind: str = "clench", switch: int = 0, delay_s: float = 0.0) -> None:
         """Refuse a press: the recorded P300 participant has no switch."""
@@ -170,6 +223,7 @@ class RecordedP300Participant(_RecordedSource):
             self.n_overlaps += 1
         self._last_end = self._n + len(epoch)
         self._writes.append((self._n, epoch))
+        self.engine_buffer.serve(self._n, epoch)
 
     def served(self) -> dict[str, int]:
         """Return the recorded epochs served so far (targets, non-targets) and the flashes closer than an epoch."""
@@ -250,6 +304,8 @@ class RecordedSetup:
     config: Any = None
     idle: Any = None
     description: dict[str, Any] = field(default_factory=dict)
+    #: The engine's sample buffer, when the participant serves windows itself (P300: one epoch per flash).
+    buffer: Any = None
 
 
 def recorded_setup(paradigm: str, data_dir: str | Path, *, seed: int = 0, config: Any = None) -> RecordedSetup:
@@ -264,7 +320,7 @@ def recorded_setup(paradigm: str, data_dir: str | Path, *, seed: int = 0, config
     seed : int
         Seed of the epoch and segment draws.
     config : EngineConfig | None
-        Engine timing to start from (P300: ``soa_s`` is raised to hold a whole epoch).
+        Engine timing to start from (P300: ``soa_s`` becomes the recording's mean stimulus onset asynchrony).
 
     Returns
     -------
@@ -282,7 +338,7 @@ def recorded_setup(paradigm: str, data_dir: str | Path, *, seed: int = 0, config
 def _p300_setup(root: Path, seed: int, config: Any) -> RecordedSetup:
     import dataclasses
 
-    from ..datasets import MUSE_EEG_CHANNELS, MUSE_SFREQ, load_muse_p300_epochs
+    from ..datasets import MUSE_EEG_CHANNELS, MUSE_SFREQ, load_muse_p300_epochs, muse_p300_soa
     from ..decoding import P300Decoder, fit_p300_idle
     from ..engine import EngineConfig
 
@@ -293,9 +349,8 @@ def _p300_setup(root: Path, seed: int, config: Any) -> RecordedSetup:
     chunk_s = 0.125
     Xd, yd, _, _ = load_muse_p300_epochs(root, "dev", tmax=cfg.epoch_s)
     Xe, ye, _, _ = load_muse_p300_epochs(root, "eval", tmax=cfg.epoch_s)
-    n_ep = Xd.shape[1]
-    # The shortest flash interval, in whole chunks, that holds a whole epoch: each decoded epoch is one recording.
-    soa = max(cfg.soa_s, math.ceil(n_ep / (chunk_s * MUSE_SFREQ) - 1e-9) * chunk_s)
+    # Flash at the recording's own pace (measured on dev): each real epoch holds its neighbours at that pace.
+    soa = round(float(np.mean(muse_p300_soa(root, "dev"))), 3)
     cfg = dataclasses.replace(cfg, soa_s=soa)
     dec = P300Decoder(sfreq=MUSE_SFREQ).fit(Xd.astype(np.float64), yd)
     # No-control null model: scores of dev non-target flashes (the nearest recorded stand-in for looking away).
@@ -304,9 +359,10 @@ def _p300_setup(root: Path, seed: int, config: Any) -> RecordedSetup:
                                    chunk_s=chunk_s)
     desc = {"dataset": "muse_p300", "train": "session1+session2 (dev)", "play": "session3 (eval)",
             "decoder": dec.method, "train_epochs": int(len(yd)), "eval_target_epochs": int((ye == 1).sum()),
-            "eval_nontarget_epochs": int((ye == 0).sum()), "soa_s": soa, "epoch_s": cfg.epoch_s}
+            "eval_nontarget_epochs": int((ye == 0).sum()), "soa_s": soa, "soa_from": "mean of the dev markers",
+            "epoch_s": cfg.epoch_s}
     log.info("recorded P300: %s", desc)
-    return RecordedSetup(part, dec, [], [], cfg, idle, desc)
+    return RecordedSetup(part, dec, [], [], cfg, idle, desc, buffer=part.engine_buffer)
 
 
 #: The eval participant whose EMG drives recorded scanning (the first of ``MYO_SPLITS['eval']``).
