@@ -4,21 +4,29 @@ A person who reads, rests or looks away must type nothing. The engine never forc
 time limit; on top of the posterior threshold it asks an :class:`IdleDetector` whether the evidence is
 stronger than what looking at nothing produces.
 
-Both paradigms compute the same quantity: the log Bayes factor of "the person attends one of the targets"
-against "the person attends nothing", with the targets weighted by the language-model prior,
-``log sum_i prior_i exp(LLR_i)``. A selection needs it to reach ``operating_point`` nats.
+Two questions are answered apart (:func:`decide`). *Which target*: the posterior, the language-model prior
+times the evidence, must reach the stopping threshold. *Is anyone attending*: the leading target's own
+log-likelihood ratio against looking at nothing, ``LLR_i``, without the prior, must reach ``operating_point``
+nats. Before, the second question used ``log sum_i prior_i exp(LLR_i)``: a confident prior lent a likely
+letter its evidence at rest, so the operating point had to be high and every selection paid for it.
 
 - **SSVEP**: each class score of a window (the decoder's ``decision_function``, or its log-probabilities)
   is Gaussian: at rest every class follows the rest Gaussian; when target ``i`` is attended its own score
   follows the target Gaussian. ``LLR_i = log N(s_i; target) - log N(s_i; rest)``. Calibration fits both
-  Gaussians per window length, from rest windows and from cued windows.
+  Gaussians per window length, from rest windows and from cued windows. A trial's windows grow from one
+  onset, so only the newest window counts (the shorter ones are inside it); trials that end undecided pass
+  their last window's ``LLR_i`` on to the next trial, summed and floored at 0 (a CUSUM per target).
 - **P300**: the rest flash scores get a Gaussian of their own. ``LLR_i`` is candidate ``i``'s usual flash
   log-likelihood plus, for every flash, ``log N(s; non-target) - log N(s; rest)``.
+
+An optional *engaged* state lowers the bar to ``engaged_point`` for ``engaged_s`` seconds after a selection
+(the person is probably still writing). It is off by default: on the simulated participant it bought speed
+with a false selection in most pauses made right after a selection (BENCHMARKS.md "No-control state").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,13 +35,19 @@ from numpy.typing import ArrayLike, NDArray
 from .._checks import check_number
 from .._errors import ConfigError, ProfileError, check_option
 
-__all__ = ["IdleDetector", "fit_ssvep_idle", "fit_p300_idle", "ssvep_scores", "log_bayes_factor", "IDLE_KINDS"]
+__all__ = ["IdleDetector", "fit_ssvep_idle", "fit_p300_idle", "ssvep_scores", "log_bayes_factor", "decide",
+           "IDLE_KINDS", "DEFAULT_OPERATING_POINT", "RULE"]
 
 #: Paradigms with an idle detector.
 IDLE_KINDS = ("ssvep", "p300")
 
-#: Default operating points (chosen on the simulated participant, see BENCHMARKS.md "No-control state").
-DEFAULT_OPERATING_POINT = {"ssvep": 6.0, "p300": 4.0}
+#: Default operating points: nats of the leading target's own evidence against looking at nothing (chosen
+#: on the simulated participant, see BENCHMARKS.md "No-control state").
+DEFAULT_OPERATING_POINT = {"ssvep": 8.0, "p300": 7.0}
+
+#: The statistic an operating point applies to, stored with the detector. Profiles without it hold an
+#: operating point on the prior-weighted Bayes factor: they load with today's default instead.
+RULE = "target-llr"
 
 
 def ssvep_scores(decoder: Any, X: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -77,6 +91,50 @@ def log_bayes_factor(llr: ArrayLike, prior: ArrayLike | None) -> float:
     return m + float(np.log(np.sum(np.exp(z - m))))
 
 
+def decide(llr: ArrayLike, prior: ArrayLike | None, threshold: float, bar: float
+           ) -> tuple[int | None, NDArray[np.float64], float]:
+    """Return the engine's choice from each target's evidence against looking at nothing.
+
+    Two questions, answered apart. *Which target*: the posterior of the targets, the language-model prior
+    times ``exp(llr)``, must reach ``threshold``. *Is anyone attending*: the leading target's own log-likelihood
+    ratio against looking at nothing, without the prior, must reach ``bar`` nats. A confident prior can make a
+    likely letter win the first question at rest; it lends nothing to the second.
+
+    Parameters
+    ----------
+    llr : array-like, shape (n_targets,)
+        Each target's log-likelihood ratio of "this target is attended" against "nothing is" (evidence carried
+        over from earlier undecided trials included).
+    prior : array-like, shape (n_targets,) | None
+        The language-model prior over the targets; ``None`` is uniform.
+    threshold : float
+        Posterior probability a selection needs.
+    bar : float
+        Nats of the leading target's own evidence a selection needs (the operating point).
+
+    Returns
+    -------
+    decided : int | None
+        The selected target, or ``None`` (keep looking).
+    posterior : ndarray, shape (n_targets,)
+    evidence : float
+        The leading target's log-likelihood ratio against looking at nothing, nats.
+    """
+    x = np.asarray(llr, float)
+    if prior is None:
+        lp = np.zeros(x.shape)
+    else:
+        with np.errstate(divide="ignore"):
+            lp = np.log(np.asarray(prior, float)[: len(x)])
+    z = lp + x
+    z = z - np.max(z)
+    post = np.exp(z)
+    post /= post.sum()
+    lead = int(np.argmax(post))
+    ev = float(x[lead])
+    return (lead if post[lead] >= threshold and ev >= bar else None), post, ev
+
+
 def _log_normal(s: float, mean: float, std: float) -> float:
     return float(-np.log(std) - 0.5 * ((s - mean) / std) ** 2)
 
@@ -90,8 +148,8 @@ class IdleDetector:
     kind : str
         ``'ssvep'`` or ``'p300'``.
     operating_point : float
-        SSVEP: standard deviations above the rest mean of ``logit(max p)``; P300: nats of evidence
-        against "nothing is attended". Higher means fewer false selections and slower selections.
+        Nats of the leading target's own log-likelihood ratio against "nothing is attended" a selection
+        needs. Higher means fewer false selections and slower selections.
     lengths_s : tuple of float
         SSVEP: the window lengths the rest statistics were measured at, s (ascending).
     mean, std : tuple of float
@@ -101,6 +159,10 @@ class IdleDetector:
         SSVEP: mean and standard deviation of the attended class's score, at each length.
     n_rest : int
         Rest windows (SSVEP) or rest flashes (P300) the model was fitted on.
+    engaged_s : float
+        Seconds after a selection during which ``engaged_point`` is the bar (0: no engaged state).
+    engaged_point : float
+        The bar while engaged, nats.
     """
 
     kind: str
@@ -111,11 +173,15 @@ class IdleDetector:
     n_rest: int = 0
     target_mean: tuple[float, ...] = ()
     target_std: tuple[float, ...] = ()
+    engaged_s: float = 0.0
+    engaged_point: float = 0.0
 
     def __post_init__(self) -> None:
         check_option("kind", self.kind, IDLE_KINDS)
-        check_number("operating_point", self.operating_point, low=-50.0, high=50.0, where="the idle detector",
-                     error=ConfigError)
+        for name in ("operating_point", "engaged_point"):
+            check_number(name, getattr(self, name), low=-50.0, high=50.0, where="the idle detector",
+                         error=ConfigError)
+        check_number("engaged_s", self.engaged_s, low=0.0, high=600.0, where="the idle detector", error=ConfigError)
         if len(self.mean) != len(self.std) or not self.mean:
             raise ConfigError("The idle detector needs one mean and one standard deviation per length.")
         if self.kind == "ssvep" and not (len(self.lengths_s) == len(self.mean) == len(self.target_mean)
@@ -130,14 +196,20 @@ class IdleDetector:
             check_number("idle detector std", v, low=0.0, high=1e6, low_inclusive=False, where="the idle detector",
                          error=ConfigError)
 
-    def with_operating_point(self, operating_point: float) -> IdleDetector:
-        """Return a copy with another operating point."""
-        return IdleDetector(self.kind, float(operating_point), self.lengths_s, self.mean, self.std, self.n_rest,
-                            self.target_mean, self.target_std)
+    def with_operating_point(self, operating_point: float, engaged_s: float | None = None,
+                             engaged_point: float | None = None) -> IdleDetector:
+        """Return a copy with another operating point (and engaged state, if given)."""
+        return replace(self, operating_point=float(operating_point),
+                       engaged_s=self.engaged_s if engaged_s is None else float(engaged_s),
+                       engaged_point=self.engaged_point if engaged_point is None else float(engaged_point))
 
     def passes(self, evidence: float) -> bool:
-        """Return whether the log Bayes factor against looking at nothing reaches the operating point."""
+        """Return whether a target's own evidence against looking at nothing reaches the operating point."""
         return float(evidence) >= self.operating_point
+
+    def bar(self, since_selection_s: float) -> float:
+        """Return the nats a selection needs, ``since_selection_s`` seconds after the last selection."""
+        return self.engaged_point if since_selection_s <= self.engaged_s else self.operating_point
 
     # ------------------------------------------------------------------ SSVEP
     def ssvep_llr(self, scores: ArrayLike, length_s: float) -> NDArray[np.float64]:
@@ -189,11 +261,15 @@ class IdleDetector:
         return {"kind": self.kind, "operating_point": float(self.operating_point),
                 "lengths_s": [float(v) for v in self.lengths_s], "mean": [float(v) for v in self.mean],
                 "std": [float(v) for v in self.std], "n_rest": int(self.n_rest),
-                "target_mean": [float(v) for v in self.target_mean], "target_std": [float(v) for v in self.target_std]}
+                "target_mean": [float(v) for v in self.target_mean], "target_std": [float(v) for v in self.target_std],
+                "rule": RULE, "engaged_s": float(self.engaged_s), "engaged_point": float(self.engaged_point)}
 
     @classmethod
     def from_dict(cls, d: Any, where: str = "the profile") -> IdleDetector:
         """Build a detector from :meth:`to_dict` output, checking every value once.
+
+        A detector stored before :data:`RULE` (its operating point was on the prior-weighted Bayes factor)
+        gets today's :data:`DEFAULT_OPERATING_POINT` of its paradigm.
 
         Raises
         ------
@@ -208,9 +284,15 @@ class IdleDetector:
                 raise ConfigError("lengths_s, mean, std, target_mean and target_std must be lists of at most 1000 "
                                   "numbers")
             n_rest = check_number("n_rest", d.get("n_rest", 0), low=0, high=1e9, integer=True, error=ConfigError)
-            return cls(str(d.get("kind")), d.get("operating_point"),  # type: ignore[arg-type]
+            kind, op = str(d.get("kind")), d.get("operating_point")
+            if d.get("rule") is None:
+                op = DEFAULT_OPERATING_POINT.get(kind, op)  # the old statistic's operating point means nothing here
+            elif d.get("rule") != RULE:
+                raise ConfigError(f"its rule {d.get('rule')!r} is unknown (this version knows {RULE!r})")
+            return cls(kind, op,  # type: ignore[arg-type]
                        tuple(lists["lengths_s"]), tuple(lists["mean"]), tuple(lists["std"]), int(n_rest),
-                       tuple(lists["target_mean"]), tuple(lists["target_std"]))
+                       tuple(lists["target_mean"]), tuple(lists["target_std"]),
+                       d.get("engaged_s", 0.0), d.get("engaged_point", 0.0))
         except ConfigError as exc:
             raise ProfileError(f"The idle detector in {where} is invalid: {exc}. Recalibrate to fit a new one."
                                ) from None
