@@ -7,6 +7,7 @@ Ensemble TRCA applies all targets' filters at once. Both work in a filter bank (
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,6 +31,12 @@ def _trca_filter(trials: NDArray[np.float64]) -> NDArray[np.float64]:
     Q += 1e-6 * np.trace(Q) / len(Q) * np.eye(len(Q))
     vals, vecs = linalg.eigh((S + S.T) / 2, Q)
     return vecs[:, np.argmax(vals)]
+
+
+@functools.lru_cache(maxsize=16)
+def _bank_of(sfreq: float, n_bands: int, step: float) -> tuple[NDArray[np.float64], ...]:
+    """Return the filter bank's SOS sections, designed once per (rate, bands, step); copies are handed out."""
+    return tuple(filter_bank(sfreq, n_bands, step))
 
 
 def _corr(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -72,7 +79,7 @@ class _BaseTRCA(_ScoreSSVEP):
         if int(self.n_bands) < 1:
             raise ValueError(f"n_bands must be >= 1, got {self.n_bands!r}.")
         step = float(self.band_step) if self.band_step is not None else max(2.0, min(self.freqs) - 2.0)
-        return filter_bank(float(self.sfreq), int(self.n_bands), step)
+        return [sos.copy() for sos in _bank_of(float(self.sfreq), int(self.n_bands), step)]
 
     def _filtered(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return X in every sub-band, shape (n_bands, n_windows, n_times, n_channels)."""
@@ -101,8 +108,14 @@ class _BaseTRCA(_ScoreSSVEP):
         rho = np.zeros((n_win, len(self.targets_)))
         for m in range(n_bands):
             Xf = Xb[m][:, :n_t]
+            if self._ensemble:  # one projection of the windows and of all templates, one product of them
+                n_ch, n_k = filters[m].shape
+                a = (Xf.reshape(-1, n_ch) @ filters[m]).reshape(n_win, -1)
+                b = (np.ascontiguousarray(templates[m, :, :n_t]).reshape(-1, n_ch) @ filters[m]).reshape(n_k, -1)
+                rho += w[m] * _corr(a, b)
+                continue
             for k in range(len(self.targets_)):
-                W = filters[m] if self._ensemble else filters[m, :, k : k + 1]
+                W = filters[m, :, k : k + 1]
                 a = (Xf @ W).reshape(n_win, -1)
                 b = (templates[m, k, :n_t] @ W).reshape(1, -1)
                 rho[:, k] += w[m] * _corr(a, b)[:, 0]
