@@ -232,6 +232,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     idle: Any = "auto",
     idle_minutes: float = 0.0,
     idle_operating_point: float | None = None,
+    idle_after_selection: bool = False,
     recorded: Any = None,
 ) -> ClosedLoopResult:
     """Let a simulated participant write ``text`` with the real engine, speller and document.
@@ -291,6 +292,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         the selections made meanwhile are reported as ``idle_selections``.
     idle_operating_point : float | None
         Operating point of an ``'auto'`` detector, or a replacement for a given detector's.
+    idle_after_selection : bool
+        The participant looks away right after a selection (the engine starts the looking-at-nothing phase
+        engaged, as it is after a selection) instead of after a quiet spell.
     recorded : RecordedSetup | None
         Drive the engine with real recordings (see :func:`~bci_input.simulation.recorded_setup`): its participant,
         decoder, switches, filter chain, engine timing and idle detector replace the rendered ones.
@@ -404,6 +408,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         if resting[0]:
             part.attend(None)
             engine.set_layout(speller.layout)
+            if idle_after_selection:
+                engine.policy.last_selection = part.now
             t_rest_end = part.now + idle_minutes * 60.0
             while part.now < t_rest_end:
                 chunk = part.read(timeout=1.0)
