@@ -48,6 +48,41 @@ def _corr(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]
     return a @ b.T
 
 
+def _ensemble_corr(X: NDArray[np.float64], W: NDArray[np.float64], T: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Pearson correlation of each window with each template, both projected on all filters, flattened.
+
+    Equal to ``_corr((X @ W).reshape(n, -1), (T @ W).reshape(k, -1))`` without projecting the templates
+    (the costly part: ``k * n_times * n_channels * n_filters``): with ``A = X @ W``, the dot product is
+    ``<T_k, A @ W.T>``, the template sums are ``sum_t T_k[t] @ W``, and the squared norms
+    ``sum_t T_k[t] @ (W @ W.T) @ T_k[t]``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_windows, n_times, n_channels)
+    W : ndarray, shape (n_channels, n_filters)
+    T : ndarray, shape (n_templates, n_times, n_channels)
+
+    Returns
+    -------
+    ndarray, shape (n_windows, n_templates)
+    """
+    n_win, n_t, n_ch = X.shape
+    n_k = len(T)
+    size = n_t * W.shape[1]
+    A = (X.reshape(-1, n_ch) @ W).reshape(n_win, n_t, -1)
+    a = A.reshape(n_win, -1)
+    a_mean = a.mean(axis=1)
+    a_norm = np.sqrt(np.maximum((a * a).sum(axis=1) - size * a_mean**2, 0.0))
+    G = (A.reshape(-1, A.shape[2]) @ W.T).reshape(n_win, -1)  # (n_windows, n_times * n_channels)
+    Tf = np.ascontiguousarray(T).reshape(n_k, -1)
+    dots = G @ Tf.T
+    b_mean = (T.sum(axis=1) @ W).sum(axis=1) / size
+    b_sq = ((T.reshape(-1, n_ch) @ (W @ W.T)) * T.reshape(-1, n_ch)).reshape(n_k, -1).sum(axis=1)
+    b_norm = np.sqrt(np.maximum(b_sq - size * b_mean**2, 0.0))
+    cov = dots - size * a_mean[:, None] * b_mean[None, :]
+    return cov / ((a_norm[:, None] + 1e-12) * (b_norm[None, :] + 1e-12))
+
+
 class _BaseTRCA(_ScoreSSVEP):
     _training_free = False
     _default_scale = 10.0
@@ -108,11 +143,8 @@ class _BaseTRCA(_ScoreSSVEP):
         rho = np.zeros((n_win, len(self.targets_)))
         for m in range(n_bands):
             Xf = Xb[m][:, :n_t]
-            if self._ensemble:  # one projection of the windows and of all templates, one product of them
-                n_ch, n_k = filters[m].shape
-                a = (Xf.reshape(-1, n_ch) @ filters[m]).reshape(n_win, -1)
-                b = (np.ascontiguousarray(templates[m, :, :n_t]).reshape(-1, n_ch) @ filters[m]).reshape(n_k, -1)
-                rho += w[m] * _corr(a, b)
+            if self._ensemble:
+                rho += w[m] * _ensemble_corr(Xf, filters[m], templates[m, :, :n_t])
                 continue
             for k in range(len(self.targets_)):
                 W = filters[m, :, k : k + 1]
