@@ -101,6 +101,20 @@ def test_evidence_carried_over_an_undecided_trial_selects_it_later(session: dict
     assert len(hits) >= 3 and len(hits) > n_alone and sum(hits) >= 0.9 * len(hits)
 
 
+def test_the_engine_rule_on_one_window_is_decide_on_its_llr(session: dict[str, Any]) -> None:
+    # IdleDetector.ssvep_decide (what the engine and the recorded evaluation call) is decide() on the window's
+    # log-likelihood ratios plus the carried evidence, with the bar of the engaged state when it applies.
+    det, cfg = session["det"], session["cfg"]
+    scores = ssvep_scores(session["dec"], session["cued"][:1, : int(round(4.0 * session["sfreq"]))])[0]
+    carry = np.linspace(0.0, 2.0, 40)
+    chosen, post, ev, llr = det.ssvep_decide(scores, 4.0, None, cfg.stopping_threshold, carry=carry)
+    assert np.allclose(llr, det.ssvep_llr(scores, 4.0))
+    assert (chosen, ev) == decide(llr + carry, None, cfg.stopping_threshold, det.operating_point)[::2]
+    engaged = det.with_operating_point(det.operating_point, 5.0, -50.0)
+    assert engaged.ssvep_decide(scores, 4.0, None, 0.0, since_selection_s=1.0)[0] == int(np.argmax(llr))
+    assert post.shape == (40,)
+
+
 def test_decide_separates_which_target_from_whether_anyone_attends() -> None:
     prior = np.array([0.97, 0.01, 0.01, 0.01])
     chosen, post, ev = decide(np.zeros(4), prior, 0.9, 3.0)

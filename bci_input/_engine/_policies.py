@@ -181,12 +181,13 @@ class SsvepPolicy(_Policy):
             status: dict[str, Any] = {"state": "ssvep", "window_s": length, "best": float(post.max()), "t": t_dec}
             llr = None
             if idle is not None and scores is not None:
-                llr = idle.ssvep_llr(scores[0][: lay.n_targets], length)
-                if self.carry is None or self.carry.shape != llr.shape:
-                    self.carry = np.zeros_like(llr)
+                if self.carry is None or self.carry.shape != (lay.n_targets,):
+                    self.carry = np.zeros(lay.n_targets)
                 # which target: the posterior of the carried and current evidence with the prior; is anyone
                 # attending: the leading target's own evidence, without the prior
-                decided, post, ev = decide(self.carry + llr, lay.prior, cfg.stopping_threshold, self.bar(t_dec))
+                decided, post, ev, llr = idle.ssvep_decide(scores[0][: lay.n_targets], length, lay.prior,
+                                                           cfg.stopping_threshold, carry=self.carry,
+                                                           since_selection_s=t_dec - self.last_selection)
                 status["idle_evidence"] = ev
                 status["best"] = float(post.max())
             self.e.report_status(status)

@@ -228,8 +228,47 @@ class IdleDetector:
         mr, sr, mt, st = self.mean[k], self.std[k], self.target_mean[k], self.target_std[k]
         return np.log(sr / st) - 0.5 * ((s - mt) / st) ** 2 + 0.5 * ((s - mr) / sr) ** 2
 
+    def ssvep_decide(self, scores: ArrayLike, length_s: float, prior: ArrayLike | None, threshold: float, *,
+                     carry: ArrayLike | None = None, since_selection_s: float = np.inf
+                     ) -> tuple[int | None, NDArray[np.float64], float, NDArray[np.float64]]:
+        """Return the engine's SSVEP decision on one window (the rule of :func:`decide`).
+
+        Parameters
+        ----------
+        scores : array-like, shape (n_classes,)
+            The window's class scores (:func:`ssvep_scores`); the first ``n_targets`` are the layout's targets.
+        length_s : float
+            The window's length, s.
+        prior : array-like, shape (n_targets,) | None
+            The language-model prior over the layout's targets (``None``: uniform over all classes).
+        threshold : float
+            Posterior probability a selection needs.
+        carry : array-like, shape (n_targets,) | None
+            Evidence carried over from earlier undecided trials (see the module docstring).
+        since_selection_s : float
+            Seconds since the last selection (the engaged state); default: long ago.
+
+        Returns
+        -------
+        decided : int | None
+        posterior : ndarray, shape (n_targets,)
+        evidence : float
+            The leading target's own log-likelihood ratio against looking at nothing, nats.
+        llr : ndarray, shape (n_targets,)
+            This window's log-likelihood ratios (without the carry): what an undecided trial carries on.
+        """
+        s = np.asarray(scores, float)
+        if prior is not None:
+            s = s[: len(np.asarray(prior))]
+        llr = self.ssvep_llr(s, length_s)
+        total = llr if carry is None else llr + np.asarray(carry, float)
+        decided, post, ev = decide(total, prior, threshold, self.bar(since_selection_s))
+        return decided, post, ev, llr
+
     def ssvep_evidence(self, scores: ArrayLike, length_s: float, prior: ArrayLike | None = None) -> float:
         """Return the log Bayes factor of "a target is attended" against "nothing is", for one window.
+
+        The previous rule's statistic, with the prior; the engine now decides with :meth:`ssvep_decide`.
 
         Parameters
         ----------
