@@ -53,7 +53,7 @@ def _model(name: str) -> Any:
 
 def _label(lm_name: str, wrapper: Any) -> str:
     """Return the LM column's label: the choice, and for a local model which model it is."""
-    return f"{lm_name} ({wrapper.name})" if lm_name in ("bundled", "light") else lm_name
+    return f"{lm_name} ({wrapper.name.split(' + ')[0]})" if lm_name in ("bundled", "light") else lm_name
 
 
 def _row(res: list[Any], lm_name: str) -> tuple[list[object], float]:
@@ -166,8 +166,8 @@ def run_bench(out: Path, *, sentences: tuple[str, ...] = SENTENCES, lms: tuple[s
         markdown_table(["text", "paradigm", "LM", "before", "now", "change"], [
             [k, p, n, BEFORE[(k, p, n)], round(summary[(k, p, n)], 2),
              f"{(summary[(k, p, n)] / BEFORE[(k, p, n)] - 1) * 100:+.1f}%"]
-            for k in ("everyday", "formal") for p in paradigms for n in (*lms, *formal_lms)
-            if (k, p, n) in BEFORE and (k, p, n) in summary and (n in lms if k == "everyday" else n in formal_lms)
+            for k in ("everyday", "formal") for p in paradigms for n in dict.fromkeys((*lms, *formal_lms))
+            if (k, p, n) in BEFORE and (k, p, n) in summary
         ]),
         "",
         *_target_lines(summary, work),
