@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from bci_input._errors import ProfileError
 from bci_input.decoding import IdleDetector
-from bci_input.decoding._idle import DEFAULT_OPERATING_POINT, RULE, decide, ssvep_scores
+from bci_input.decoding._idle import DEFAULT_ENGAGED, DEFAULT_OPERATING_POINT, RULE, decide, ssvep_scores
 from bci_input.engine import EngineConfig
 from bci_input.simulation import DEFAULT_SNR, calibrate_decoder
 from bci_input.simulation._calib_sim import _cued_ssvep_trials, record
@@ -58,18 +58,19 @@ def test_a_confident_prior_at_rest_selects_nothing(session: dict[str, Any]) -> N
     # letter (another in each trial). The prior alone often passes the posterior threshold; rest evidence does
     # not pass the bar, so nothing is selected.
     det, cfg = session["det"], session["cfg"]
-    assert det.operating_point == DEFAULT_OPERATING_POINT["ssvep"]
+    assert det.operating_point == DEFAULT_OPERATING_POINT["ssvep"] and det.bar(0.0) < det.operating_point
     tested = prior_passed = selected = 0
     for k in range(8):
         length = cfg.min_window_s + k * cfg.step_s
         for i, llr in enumerate(_llr(session, session["rest"], length)):
             prior = np.full(40, 0.05 / 39)
             prior[i % 40] = 0.95
-            chosen, post, ev = decide(llr, prior, cfg.stopping_threshold, det.operating_point)
+            for bar in (det.operating_point, det.bar(0.0)):  # after a quiet spell, and right after a selection
+                chosen, post, ev = decide(llr, prior, cfg.stopping_threshold, bar)
+                selected += chosen is not None
             tested += 1
             prior_passed += post.max() >= cfg.stopping_threshold
-            selected += chosen is not None
-    # Measured: 352 windows, the prior alone past the threshold in 90, none selected.
+    # Measured: 352 windows, the prior alone past the threshold in 90, none selected at either bar.
     assert tested >= 300 and prior_passed >= tested // 5
     assert selected == 0
 
@@ -78,7 +79,7 @@ def test_an_attended_target_is_selected_and_right(session: dict[str, Any]) -> No
     # 40 cued trials with a flat prior: a 4 s window is enough evidence for a good share of them, and what is
     # selected is the attended target (chance: 1 in 40; 11 of 12 right by chance has p < 1e-15).
     det, cfg, y = session["det"], session["cfg"], session["labels"]
-    picks = [decide(llr, None, cfg.stopping_threshold, det.operating_point)[0]
+    picks = [decide(llr, None, cfg.stopping_threshold, det.bar(0.0))[0]  # the bar while writing
              for llr in _llr(session, session["cued"], cfg.max_window_s)]
     made = [(p, int(t)) for p, t in zip(picks, y, strict=True) if p is not None]
     assert len(made) >= 12  # measured 22 of 40, all right
@@ -93,8 +94,8 @@ def test_evidence_carried_over_an_undecided_trial_selects_it_later(session: dict
     n2 = int(round(2.0 * session["sfreq"]))
     first = _llr(session, session["cued"][:, :n2], 2.0)
     second = _llr(session, np.ascontiguousarray(session["cued"][:, n2 : 2 * n2]), 2.0)
-    alone = [decide(b, None, cfg.stopping_threshold, det.operating_point)[0] for b in second]
-    carried = [decide(np.maximum(a, 0.0) + b, None, cfg.stopping_threshold, det.operating_point)[0]
+    alone = [decide(b, None, cfg.stopping_threshold, det.bar(0.0))[0] for b in second]
+    carried = [decide(np.maximum(a, 0.0) + b, None, cfg.stopping_threshold, det.bar(0.0))[0]
                for a, b in zip(first, second, strict=True)]
     n_alone = sum(p is not None for p in alone)  # measured: 0 alone, 6 carried, all 6 right
     hits = [p == int(t) for p, t in zip(carried, y, strict=True) if p is not None]
@@ -133,6 +134,12 @@ def test_engaged_state_and_profiles_from_before_the_rule() -> None:
     old["operating_point"] = 4.0  # on the prior-weighted Bayes factor: it means nothing to the new rule
     back = IdleDetector.from_dict(old)
     assert back.operating_point == DEFAULT_OPERATING_POINT["p300"] and back.engaged_s == 0.0
+    ssvep = IdleDetector("ssvep", 3.0, (0.5,), (0.0,), (1.0,), 100, (1.0,), (1.0,)).to_dict()
+    for key in ("rule", "engaged_s", "engaged_point"):
+        del ssvep[key]
+    back = IdleDetector.from_dict(ssvep)
+    assert (back.operating_point, back.engaged_s, back.engaged_point) == (DEFAULT_OPERATING_POINT["ssvep"],
+                                                                         *DEFAULT_ENGAGED["ssvep"])
     with pytest.raises(ProfileError, match="rule"):
         IdleDetector.from_dict({**det.to_dict(), "rule": "something-else"})
     with pytest.raises(ProfileError, match="engaged_s"):

@@ -19,9 +19,9 @@ letter its evidence at rest, so the operating point had to be high and every sel
 - **P300**: the rest flash scores get a Gaussian of their own. ``LLR_i`` is candidate ``i``'s usual flash
   log-likelihood plus, for every flash, ``log N(s; non-target) - log N(s; rest)``.
 
-An optional *engaged* state lowers the bar to ``engaged_point`` for ``engaged_s`` seconds after a selection
-(the person is probably still writing). It is off by default: on the simulated participant it bought speed
-with a false selection in most pauses made right after a selection (BENCHMARKS.md "No-control state").
+An *engaged* state keeps the bar at ``engaged_point`` for ``engaged_s`` seconds after a selection (the person
+is probably still writing) and at ``operating_point`` after a quiet spell: SSVEP ships 8 nats for 8 s after
+a selection and 10 nats otherwise, P300 7 nats throughout (BENCHMARKS.md "No-control state").
 """
 
 from __future__ import annotations
@@ -36,14 +36,17 @@ from .._checks import check_number
 from .._errors import ConfigError, ProfileError, check_option
 
 __all__ = ["IdleDetector", "fit_ssvep_idle", "fit_p300_idle", "ssvep_scores", "log_bayes_factor", "decide",
-           "IDLE_KINDS", "DEFAULT_OPERATING_POINT", "RULE"]
+           "IDLE_KINDS", "DEFAULT_OPERATING_POINT", "DEFAULT_ENGAGED", "RULE"]
 
 #: Paradigms with an idle detector.
 IDLE_KINDS = ("ssvep", "p300")
 
 #: Default operating points: nats of the leading target's own evidence against looking at nothing (chosen
 #: on the simulated participant, see BENCHMARKS.md "No-control state").
-DEFAULT_OPERATING_POINT = {"ssvep": 8.0, "p300": 7.0}
+DEFAULT_OPERATING_POINT = {"ssvep": 10.0, "p300": 7.0}
+
+#: Default engaged state: (seconds after a selection, the bar meanwhile in nats); (0, 0) is none.
+DEFAULT_ENGAGED: dict[str, tuple[float, float]] = {"ssvep": (8.0, 8.0), "p300": (0.0, 0.0)}
 
 #: The statistic an operating point applies to, stored with the detector. Profiles without it hold an
 #: operating point on the prior-weighted Bayes factor: they load with today's default instead.
@@ -308,7 +311,7 @@ class IdleDetector:
         """Build a detector from :meth:`to_dict` output, checking every value once.
 
         A detector stored before :data:`RULE` (its operating point was on the prior-weighted Bayes factor)
-        gets today's :data:`DEFAULT_OPERATING_POINT` of its paradigm.
+        gets today's :data:`DEFAULT_OPERATING_POINT` and :data:`DEFAULT_ENGAGED` of its paradigm.
 
         Raises
         ------
@@ -324,14 +327,15 @@ class IdleDetector:
                                   "numbers")
             n_rest = check_number("n_rest", d.get("n_rest", 0), low=0, high=1e9, integer=True, error=ConfigError)
             kind, op = str(d.get("kind")), d.get("operating_point")
-            if d.get("rule") is None:
-                op = DEFAULT_OPERATING_POINT.get(kind, op)  # the old statistic's operating point means nothing here
+            engaged = (d.get("engaged_s", 0.0), d.get("engaged_point", 0.0))
+            if d.get("rule") is None:  # the old statistic's operating point means nothing here
+                op = DEFAULT_OPERATING_POINT.get(kind, op)
+                engaged = DEFAULT_ENGAGED.get(kind, engaged)
             elif d.get("rule") != RULE:
                 raise ConfigError(f"its rule {d.get('rule')!r} is unknown (this version knows {RULE!r})")
             return cls(kind, op,  # type: ignore[arg-type]
                        tuple(lists["lengths_s"]), tuple(lists["mean"]), tuple(lists["std"]), int(n_rest),
-                       tuple(lists["target_mean"]), tuple(lists["target_std"]),
-                       d.get("engaged_s", 0.0), d.get("engaged_point", 0.0))
+                       tuple(lists["target_mean"]), tuple(lists["target_std"]), *engaged)
         except ConfigError as exc:
             raise ProfileError(f"The idle detector in {where} is invalid: {exc}. Recalibrate to fit a new one."
                                ) from None
@@ -390,7 +394,8 @@ def fit_ssvep_idle(decoder: Any, rest: NDArray[np.floating], cued: NDArray[np.fl
                       float(att.mean()), max(float(att.std(ddof=1)), 1e-6)))
         n_min = len(starts) if not n_min else min(n_min, len(starts))
     mr, sr, mt, st = (tuple(v) for v in zip(*stats, strict=True))
-    return IdleDetector("ssvep", float(operating_point), tuple(lengths), mr, sr, n_min, mt, st)
+    es, ep = DEFAULT_ENGAGED["ssvep"]
+    return IdleDetector("ssvep", float(operating_point), tuple(lengths), mr, sr, n_min, mt, st, es, ep)
 
 
 def fit_p300_idle(rest_scores: ArrayLike, *, operating_point: float = DEFAULT_OPERATING_POINT["p300"]
@@ -411,5 +416,6 @@ def fit_p300_idle(rest_scores: ArrayLike, *, operating_point: float = DEFAULT_OP
     s = np.asarray(rest_scores, float).ravel()
     if s.size < 10 or not np.all(np.isfinite(s)):
         raise ConfigError(f"The idle detector needs at least 10 finite rest flash scores, got {s.size}.")
+    es, ep = DEFAULT_ENGAGED["p300"]
     return IdleDetector("p300", float(operating_point), (), (float(s.mean()),), (max(float(s.std(ddof=1)), 1e-6),),
-                        int(s.size))
+                        int(s.size), engaged_s=es, engaged_point=ep)
