@@ -96,7 +96,7 @@ class ClosedLoopResult:
     false_selections_per_min: float = 0.0
     idle_text: str = ""
     idle_restarts: int = 0
-    #: The idle detector's kind and operating point (``None``: none, only the posterior threshold).
+    #: The idle detector's kind, operating point and engaged state (``None``: none, only the posterior threshold).
     idle_detector: dict[str, Any] | None = None
     #: ``'rendered'`` (synthetic signals) or ``'recorded'`` (real eval recordings), and what was recorded.
     signals: str = "rendered"
@@ -465,7 +465,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         false_selections_per_min=stats["idle_sel"] / idle_minutes if idle_minutes > 0 else 0.0,
         idle_text=idle_text,
         idle_restarts=int(engine.n_idle_restarts),
-        idle_detector=None if idle is None else {"kind": idle.kind, "operating_point": idle.operating_point},
+        idle_detector=None if idle is None else {"kind": idle.kind, "operating_point": idle.operating_point,
+                                                 "engaged_s": idle.engaged_s, "engaged_point": idle.engaged_point},
         signals="rendered" if recorded is None else "recorded",
         recording=None if recorded is None else {**recorded.description, **part.served()},
         timeline=timeline,
