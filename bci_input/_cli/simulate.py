@@ -43,7 +43,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--idle-detector", default="auto",
                    help="auto (fit the no-control detector on a simulated rest block) or none (default %(default)s)")
     p.add_argument("--operating-point", type=float, default=None,
-                   help="operating point of the idle detector (ssvep: rest SDs, p300: nats; default: the shipped one)")
+                   help="operating point of the idle detector: nats of the leading target's own evidence against "
+                        "looking at nothing (default: the shipped one)")
     p.add_argument("--signals", default="rendered",
                    help="rendered (synthetic signals) or recorded (real eval recordings: p300 plays muse_p300 "
                    "session 3 epochs to a decoder trained on sessions 1-2; scan plays myo_emg eval EMG to the switch "

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._types import Intent, IntentKind, Modality
-from ..decoding._idle import log_bayes_factor, ssvep_scores
+from ..decoding._idle import decide, ssvep_scores
 from ..speller._fusion import make_stopping
 from ._host import PolicyHost
 
@@ -36,6 +36,12 @@ class _Policy:
         self.layout: Layout | None = None
         self.next_at = -np.inf  # earliest time for the next trial
         self.waiting_since: float | None = None
+        self.last_selection = -np.inf  # when the last selection was made (the idle detector's engaged state)
+
+    def bar(self, t: float) -> float:
+        """Return the nats of evidence against looking at nothing a selection needs at ``t``."""
+        assert self.e.idle is not None
+        return float(self.e.idle.bar(t - self.last_selection))
 
     def set_layout(self, layout: Layout, t: float) -> None:
         same = self.layout is not None and [x.id for x in self.layout.targets] == [x.id for x in layout.targets]
@@ -81,6 +87,7 @@ class _Policy:
             extra={"posterior": post, "revision": self.layout.revision, **extra},
         )
         self.decided(t)
+        self.last_selection = t
         self.next_at = t + self.cfg.gaze_s
         self.e.emit_intent(intent)
 
@@ -174,14 +181,14 @@ class SsvepPolicy(_Policy):
             status: dict[str, Any] = {"state": "ssvep", "window_s": length, "best": float(post.max()), "t": t_dec}
             llr = None
             if idle is not None and scores is not None:
-                llr = idle.ssvep_llr(scores[0][: lay.n_targets], length)
-                if self.carry is None or self.carry.shape != llr.shape:
-                    self.carry = np.zeros_like(llr)
-                total = self.carry + llr
-                status["idle_evidence"] = ev = log_bayes_factor(total, lay.prior)
-                stop = make_stopping(lay.n_targets, cfg.stopping_threshold, None, lay.prior)
-                post = stop.update(total)  # the posterior of the carried and current evidence
-                decided = stop.decided if idle.passes(ev) else None  # else no stronger than looking at nothing
+                if self.carry is None or self.carry.shape != (lay.n_targets,):
+                    self.carry = np.zeros(lay.n_targets)
+                # which target: the posterior of the carried and current evidence with the prior; is anyone
+                # attending: the leading target's own evidence, without the prior
+                decided, post, ev, llr = idle.ssvep_decide(scores[0][: lay.n_targets], length, lay.prior,
+                                                           cfg.stopping_threshold, carry=self.carry,
+                                                           since_selection_s=t_dec - self.last_selection)
+                status["idle_evidence"] = ev
                 status["best"] = float(post.max())
             self.e.report_status(status)
             if decided is None and length + 1e-9 >= cfg.max_window_s:
@@ -303,10 +310,13 @@ class P300Policy(_Policy):
             t_dec = float(tm) + self.cfg.epoch_s
             status: dict[str, Any] = {"state": "p300", "flashes": self.n_flashes, "best": float(post.max()),
                                       "t": t_dec}
-            if idle is not None:
-                status["idle_evidence"] = ev = log_bayes_factor(self.loglik + self.null_ll, lay.prior)
-                if not idle.passes(ev):
-                    decided = None  # no stronger than looking at nothing
+            if idle is not None:  # the same posterior (null_ll is common to all), and the leading candidate's
+                # own evidence against looking at nothing
+                chosen, post, ev = decide(self.loglik + self.null_ll, lay.prior, self.cfg.stopping_threshold,
+                                          self.bar(t_dec))
+                status["idle_evidence"] = ev
+                status["best"] = float(post.max())
+                decided = chosen if reps >= self.cfg.min_repetitions else None
             self.e.report_status(status)
             if decided is None and self.n_flashes >= self.cfg.max_repetitions * n_groups:
                 if not self.cfg.forced_decision:

@@ -7,6 +7,7 @@ Ensemble TRCA applies all targets' filters at once. Both work in a filter bank (
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,6 +33,12 @@ def _trca_filter(trials: NDArray[np.float64]) -> NDArray[np.float64]:
     return vecs[:, np.argmax(vals)]
 
 
+@functools.lru_cache(maxsize=16)
+def _bank_of(sfreq: float, n_bands: int, step: float) -> tuple[NDArray[np.float64], ...]:
+    """Return the filter bank's SOS sections, designed once per (rate, bands, step); copies are handed out."""
+    return tuple(filter_bank(sfreq, n_bands, step))
+
+
 def _corr(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     """Pearson correlation of each row of a (n, L) with each row of b (k, L), shape (n, k)."""
     a = a - a.mean(axis=1, keepdims=True)
@@ -39,6 +46,41 @@ def _corr(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]
     a /= np.linalg.norm(a, axis=1, keepdims=True) + 1e-12
     b /= np.linalg.norm(b, axis=1, keepdims=True) + 1e-12
     return a @ b.T
+
+
+def _ensemble_corr(X: NDArray[np.float64], W: NDArray[np.float64], T: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Pearson correlation of each window with each template, both projected on all filters, flattened.
+
+    Equal to ``_corr((X @ W).reshape(n, -1), (T @ W).reshape(k, -1))`` without projecting the templates
+    (the costly part: ``k * n_times * n_channels * n_filters``): with ``A = X @ W``, the dot product is
+    ``<T_k, A @ W.T>``, the template sums are ``sum_t T_k[t] @ W``, and the squared norms
+    ``sum_t T_k[t] @ (W @ W.T) @ T_k[t]``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_windows, n_times, n_channels)
+    W : ndarray, shape (n_channels, n_filters)
+    T : ndarray, shape (n_templates, n_times, n_channels)
+
+    Returns
+    -------
+    ndarray, shape (n_windows, n_templates)
+    """
+    n_win, n_t, n_ch = X.shape
+    n_k = len(T)
+    size = n_t * W.shape[1]
+    A = (X.reshape(-1, n_ch) @ W).reshape(n_win, n_t, -1)
+    a = A.reshape(n_win, -1)
+    a_mean = a.mean(axis=1)
+    a_norm = np.sqrt(np.maximum((a * a).sum(axis=1) - size * a_mean**2, 0.0))
+    G = (A.reshape(-1, A.shape[2]) @ W.T).reshape(n_win, -1)  # (n_windows, n_times * n_channels)
+    Tf = np.ascontiguousarray(T).reshape(n_k, -1)
+    dots = G @ Tf.T
+    b_mean = (T.sum(axis=1) @ W).sum(axis=1) / size
+    b_sq = ((T.reshape(-1, n_ch) @ (W @ W.T)) * T.reshape(-1, n_ch)).reshape(n_k, -1).sum(axis=1)
+    b_norm = np.sqrt(np.maximum(b_sq - size * b_mean**2, 0.0))
+    cov = dots - size * a_mean[:, None] * b_mean[None, :]
+    return cov / ((a_norm[:, None] + 1e-12) * (b_norm[None, :] + 1e-12))
 
 
 class _BaseTRCA(_ScoreSSVEP):
@@ -72,7 +114,7 @@ class _BaseTRCA(_ScoreSSVEP):
         if int(self.n_bands) < 1:
             raise ValueError(f"n_bands must be >= 1, got {self.n_bands!r}.")
         step = float(self.band_step) if self.band_step is not None else max(2.0, min(self.freqs) - 2.0)
-        return filter_bank(float(self.sfreq), int(self.n_bands), step)
+        return [sos.copy() for sos in _bank_of(float(self.sfreq), int(self.n_bands), step)]
 
     def _filtered(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return X in every sub-band, shape (n_bands, n_windows, n_times, n_channels)."""
@@ -101,8 +143,11 @@ class _BaseTRCA(_ScoreSSVEP):
         rho = np.zeros((n_win, len(self.targets_)))
         for m in range(n_bands):
             Xf = Xb[m][:, :n_t]
+            if self._ensemble:
+                rho += w[m] * _ensemble_corr(Xf, filters[m], templates[m, :, :n_t])
+                continue
             for k in range(len(self.targets_)):
-                W = filters[m] if self._ensemble else filters[m, :, k : k + 1]
+                W = filters[m, :, k : k + 1]
                 a = (Xf @ W).reshape(n_win, -1)
                 b = (templates[m, k, :n_t] @ W).reshape(1, -1)
                 rho[:, k] += w[m] * _corr(a, b)[:, 0]

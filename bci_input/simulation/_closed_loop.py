@@ -96,7 +96,7 @@ class ClosedLoopResult:
     false_selections_per_min: float = 0.0
     idle_text: str = ""
     idle_restarts: int = 0
-    #: The idle detector's kind and operating point (``None``: none, only the posterior threshold).
+    #: The idle detector's kind, operating point and engaged state (``None``: none, only the posterior threshold).
     idle_detector: dict[str, Any] | None = None
     #: ``'rendered'`` (synthetic signals) or ``'recorded'`` (real eval recordings), and what was recorded.
     signals: str = "rendered"
@@ -232,6 +232,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
     idle: Any = "auto",
     idle_minutes: float = 0.0,
     idle_operating_point: float | None = None,
+    idle_after_selection: bool = False,
     recorded: Any = None,
 ) -> ClosedLoopResult:
     """Let a simulated participant write ``text`` with the real engine, speller and document.
@@ -291,6 +292,9 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         the selections made meanwhile are reported as ``idle_selections``.
     idle_operating_point : float | None
         Operating point of an ``'auto'`` detector, or a replacement for a given detector's.
+    idle_after_selection : bool
+        The participant looks away right after a selection (the engine starts the looking-at-nothing phase
+        engaged, as it is after a selection) instead of after a quiet spell.
     recorded : RecordedSetup | None
         Drive the engine with real recordings (see :func:`~bci_input.simulation.recorded_setup`): its participant,
         decoder, switches, filter chain, engine timing and idle detector replace the rendered ones.
@@ -406,6 +410,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         if resting[0]:
             part.attend(None)
             engine.set_layout(speller.layout)
+            if idle_after_selection:
+                engine.policy.last_selection = part.now
             t_rest_end = part.now + idle_minutes * 60.0
             while part.now < t_rest_end:
                 chunk = part.read(timeout=1.0)
@@ -462,7 +468,8 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
         false_selections_per_min=stats["idle_sel"] / idle_minutes if idle_minutes > 0 else 0.0,
         idle_text=idle_text,
         idle_restarts=int(engine.n_idle_restarts),
-        idle_detector=None if idle is None else {"kind": idle.kind, "operating_point": idle.operating_point},
+        idle_detector=None if idle is None else {"kind": idle.kind, "operating_point": idle.operating_point,
+                                                 "engaged_s": idle.engaged_s, "engaged_point": idle.engaged_point},
         signals="rendered" if recorded is None else "recorded",
         recording=None if recorded is None else {**recorded.description, **part.served()},
         timeline=timeline,

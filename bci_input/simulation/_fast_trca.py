@@ -5,7 +5,9 @@ decoder learns TRCA filters and templates once (Nakanishi et al. 2018, using the
 decoding package's ``_trca_filter``, ``filter_bank`` and ``fit_softmax``) and
 calibrates one softmax temperature per window length on out-of-fold scores, so
 the probabilities it hands to the Bayesian fusion are honest at every length.
-All targets are scored with one matrix product per sub-band.
+All targets are scored with one matrix product per sub-band, against templates
+projected once per window length at fit time (projecting them at every decision
+cost most of the decoder's time).
 """
 
 from __future__ import annotations
@@ -66,14 +68,19 @@ class GrowingWindowTRCA:
                 templates[m, k] = trials.mean(axis=0)
         return filters, templates
 
+    def _projected(self, filters: NDArray[np.float64], templates: NDArray[np.float64], n_t: int
+                   ) -> list[NDArray[np.float64]]:
+        """Return each sub-band's templates in the filters' space, unit rows, (n_classes, n_t * n_filters)."""
+        return [_unit_rows((templates[m, :, :n_t] @ filters[m]).reshape(templates.shape[1], -1))
+                for m in range(len(self._bank))]
+
     def _score(self, X: NDArray[np.float64], filters: NDArray[np.float64], templates: NDArray[np.float64],
-               n_t: int) -> NDArray[np.float64]:
+               n_t: int, proj: list[NDArray[np.float64]] | None = None) -> NDArray[np.float64]:
+        b = self._projected(filters, templates, n_t) if proj is None else proj
         rho = np.zeros((len(X), templates.shape[1]))
         for m, sos in enumerate(self._bank):
-            W = filters[m]
-            a = _unit_rows((apply_sos(sos, X)[:, :n_t] @ W).reshape(len(X), -1))
-            b = _unit_rows((templates[m, :, :n_t] @ W).reshape(templates.shape[1], -1))
-            rho += self._w[m] * (a @ b.T)
+            a = _unit_rows((apply_sos(sos, X)[:, :n_t] @ filters[m]).reshape(len(X), -1))
+            rho += self._w[m] * (a @ b[m].T)
         return rho / self._w.sum()
 
     def fit(self, X: NDArray[np.float64], y: NDArray[np.int64]) -> GrowingWindowTRCA:
@@ -90,6 +97,8 @@ class GrowingWindowTRCA:
             for n in self.lengths:
                 oof[n][te] = self._score(X[te, :n], f, t, n)
         self.scales_ = {n: fit_softmax(oof[n], idx, False)[0] for n in self.lengths}
+        # The templates projected once per window length: a decision then filters only the window itself.
+        self.projected_ = {n: self._projected(self.filters_, self.templates_, n) for n in self.lengths}
         self.oof_accuracy_ = {n: float(np.mean(np.argmax(oof[n], 1) == idx)) for n in self.lengths}
         return self
 
@@ -101,7 +110,8 @@ class GrowingWindowTRCA:
         """Return the ensemble-TRCA correlations (n_windows, n_classes) at the longest fitted length <= window."""
         X = np.asarray(X, np.float64)  # type: ignore[assignment]
         n = self._length(X.shape[1])
-        return self._score(X[:, :n], self.filters_, self.templates_, min(n, X.shape[1]))
+        n_t = min(n, X.shape[1])
+        return self._score(X[:, :n], self.filters_, self.templates_, n_t, self.projected_.get(n_t))
 
     def proba_from_scores(self, scores: NDArray[np.float64], n_times: int) -> NDArray[np.float64]:
         """Return probabilities from :meth:`decision_function` output for windows of ``n_times`` samples."""
