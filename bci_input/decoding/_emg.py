@@ -48,7 +48,8 @@ class _Runtime:
         self.machine.reset()
 
 
-_RUNTIME: weakref.WeakKeyDictionary[Any, _Runtime] = weakref.WeakKeyDictionary()
+#: Streaming state of each switch (not part of the saved model), keyed by the switch.
+RUNTIME: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _moving_rms(power: NDArray[np.float64], n: int, tail: NDArray[np.float64] | None) -> tuple[
@@ -62,8 +63,74 @@ def _moving_rms(power: NDArray[np.float64], n: int, tail: NDArray[np.float64] | 
     return np.sqrt(np.maximum(mean, 0.0)), full[len(full) - (n - 1):] if n > 1 else full[:0]
 
 
+class EmgStreaming:
+    """What the EMG switches share: channel picking, the burst machine, reset and whole-recording runs.
+
+    A subclass defines ``process(chunk)`` and keeps its streaming state in :data:`RUNTIME`, keyed by the switch.
+    """
+
+    _kinds: tuple[str, str | None, str | None] = ("clench", "double_clench", "long_clench")
+
+    channels: tuple[int, ...] | None
+    hysteresis: float
+    min_duration_s: float
+    max_short_s: float
+    long_s: float
+    double_window_s: float
+    refractory_s: float
+    min_off_s: float
+    sfreq: float
+
+    def process(self, chunk: Chunk) -> list[SwitchEvent]:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def _machine(self) -> BurstMachine:
+        if not 0 < self.hysteresis <= 1:
+            raise ConfigError(f"hysteresis must be in (0, 1], got {self.hysteresis!r}.")
+        return BurstMachine(
+            *self._kinds,
+            min_duration_s=self.min_duration_s, max_short_s=self.max_short_s, long_s=self.long_s,
+            double_window_s=self.double_window_s, refractory_s=self.refractory_s, min_off_s=self.min_off_s,
+        )  # fmt: skip
+
+    def _pick(self, data: ArrayLike) -> NDArray[np.float64]:
+        x = np.asarray(data, dtype=float)
+        if x.ndim != 2:
+            raise ConfigError(f"EMG data must have shape (n_times, n_channels), got {x.shape}.")
+        if self.channels is not None:
+            bad = [c for c in self.channels if not 0 <= c < x.shape[1]]
+            if bad:
+                raise ConfigError(f"channels {bad} are out of range for data with {x.shape[1]} channels.")
+            x = x[:, list(self.channels)]
+        return x
+
+    def reset(self) -> None:
+        """Forget filter states, any burst in progress and pending events."""
+        RUNTIME.pop(self, None)
+
+    def process_array(self, data: ArrayLike, t0: float = 0.0) -> list[SwitchEvent]:
+        """Run a whole recording through :meth:`process` (after a reset).
+
+        Parameters
+        ----------
+        data : array-like, shape (n_times, n_channels)
+            The signal.
+        t0 : float
+            Time of the first sample, s.
+
+        Returns
+        -------
+        list of SwitchEvent
+            All events.
+        """
+        x = np.asarray(data, dtype=np.float32)
+        self.reset()
+        ts = t0 + np.arange(len(x)) / float(self.sfreq)
+        return self.process(Chunk(x, ts))
+
+
 @register_decoder
-class EmgSwitch(BaseEstimator):
+class EmgSwitch(EmgStreaming, BaseEstimator):
     """Muscle switch with calibrated threshold, hysteresis and refractory period.
 
     Parameters
@@ -111,7 +178,6 @@ class EmgSwitch(BaseEstimator):
     """
 
     _active_quantile = 0.5
-    _kinds: tuple[str, str | None, str | None] = ("clench", "double_clench", "long_clench")
 
     def __init__(
         self,
@@ -163,29 +229,9 @@ class EmgSwitch(BaseEstimator):
                 out.append(SosFilter(signal.tf2sos(b, a)))
         return out
 
-    def _machine(self) -> BurstMachine:
-        if not 0 < self.hysteresis <= 1:
-            raise ConfigError(f"hysteresis must be in (0, 1], got {self.hysteresis!r}.")
-        return BurstMachine(
-            *self._kinds,
-            min_duration_s=self.min_duration_s, max_short_s=self.max_short_s, long_s=self.long_s,
-            double_window_s=self.double_window_s, refractory_s=self.refractory_s, min_off_s=self.min_off_s,
-        )  # fmt: skip
-
     def _new_runtime(self) -> _Runtime:
         n_env = max(1, int(round(self.envelope_s * float(self.sfreq))))
         return _Runtime(self._filters(), n_env, self._machine())
-
-    def _pick(self, data: NDArray[Any]) -> NDArray[np.float64]:
-        x = np.asarray(data, dtype=float)
-        if x.ndim != 2:
-            raise ConfigError(f"EMG data must have shape (n_times, n_channels), got {x.shape}.")
-        if self.channels is not None:
-            bad = [c for c in self.channels if not 0 <= c < x.shape[1]]
-            if bad:
-                raise ConfigError(f"channels {bad} are out of range for data with {x.shape[1]} channels.")
-            x = x[:, list(self.channels)]
-        return x
 
     def _envelope(self, rt: _Runtime, data: NDArray[Any]) -> NDArray[np.float64]:
         x = self._pick(data)
@@ -273,10 +319,6 @@ class EmgSwitch(BaseEstimator):
         return on, on * float(self.hysteresis)
 
     # -- streaming ---------------------------------------------------------------------------
-    def reset(self) -> None:
-        """Forget filter states, any burst in progress and pending events."""
-        _RUNTIME.pop(self, None)
-
     def process(self, chunk: Chunk) -> list[SwitchEvent]:
         """Feed the next chunk and return the events decided within it.
 
@@ -291,30 +333,10 @@ class EmgSwitch(BaseEstimator):
             Events whose decision fell inside this chunk.
         """
         on, off = self._levels()
-        rt = _RUNTIME.get(self)
+        rt = RUNTIME.get(self)
         if rt is None:
-            rt = _RUNTIME[self] = self._new_runtime()
+            rt = RUNTIME[self] = self._new_runtime()
         if chunk.n_times == 0:
             return []
         env = self._envelope(rt, chunk.data)
         return rt.machine.step(chunk.timestamps, env, on, off)
-
-    def process_array(self, data: ArrayLike, t0: float = 0.0) -> list[SwitchEvent]:
-        """Run a whole recording through :meth:`process` (after a reset).
-
-        Parameters
-        ----------
-        data : array-like, shape (n_times, n_channels)
-            The signal.
-        t0 : float
-            Time of the first sample, s.
-
-        Returns
-        -------
-        list of SwitchEvent
-            All events.
-        """
-        x = np.asarray(data, dtype=np.float32)
-        self.reset()
-        ts = t0 + np.arange(len(x)) / float(self.sfreq)
-        return self.process(Chunk(x, ts))

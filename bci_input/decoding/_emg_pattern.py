@@ -18,9 +18,7 @@ the offline result whatever the chunk sizes.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -31,6 +29,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from .._errors import ConfigError
 from .._types import Chunk
 from ..stream import SosFilter
+from ._emg import RUNTIME, EmgStreaming
 from ._persist import register_decoder
 from ._switch import BurstMachine, SwitchEvent
 
@@ -86,9 +85,6 @@ class _Runtime:
         self.machine = machine
 
 
-_RUNTIME: weakref.WeakKeyDictionary[Any, _Runtime] = weakref.WeakKeyDictionary()
-
-
 def _parts(d: ArrayLike | Sequence[ArrayLike]) -> list[NDArray[np.float64]]:
     if isinstance(d, np.ndarray) and d.ndim == 2:
         return [np.asarray(d, float)]
@@ -96,7 +92,7 @@ def _parts(d: ArrayLike | Sequence[ArrayLike]) -> list[NDArray[np.float64]]:
 
 
 @register_decoder
-class EmgPatternSwitch(BaseEstimator):
+class EmgPatternSwitch(EmgStreaming, BaseEstimator):
     """Multichannel EMG switch that reports only the user's press gesture (pattern recognition).
 
     Parameters
@@ -133,8 +129,6 @@ class EmgPatternSwitch(BaseEstimator):
     rest_level_, active_level_ : float
         Median RMS (over channels) of the rest and press calibration data, for reports.
     """
-
-    _kinds: tuple[str, str | None, str | None] = ("clench", "double_clench", "long_clench")
 
     def __init__(
         self,
@@ -189,25 +183,7 @@ class EmgPatternSwitch(BaseEstimator):
         return [SosFilter(signal.butter(4, self.highpass, btype="highpass", fs=fs, output="sos"))]
 
     def _new_runtime(self) -> _Runtime:
-        if not 0 < self.hysteresis <= 1:
-            raise ConfigError(f"hysteresis must be in (0, 1], got {self.hysteresis!r}.")
-        machine = BurstMachine(
-            *self._kinds,
-            min_duration_s=self.min_duration_s, max_short_s=self.max_short_s, long_s=self.long_s,
-            double_window_s=self.double_window_s, refractory_s=self.refractory_s, min_off_s=self.min_off_s,
-        )  # fmt: skip
-        return _Runtime(self._filters(), machine)
-
-    def _pick(self, data: ArrayLike) -> NDArray[np.float64]:
-        x = np.asarray(data, dtype=float)
-        if x.ndim != 2:
-            raise ConfigError(f"EMG data must have shape (n_times, n_channels), got {x.shape}.")
-        if self.channels is not None:
-            bad = [c for c in self.channels if not 0 <= c < x.shape[1]]
-            if bad:
-                raise ConfigError(f"channels {bad} are out of range for data with {x.shape[1]} channels.")
-            x = x[:, list(self.channels)]
-        return x
+        return _Runtime(self._filters(), self._machine())
 
     def _features(self, rt: _Runtime, data: ArrayLike) -> NDArray[np.float64]:
         x = self._pick(data)
@@ -315,10 +291,6 @@ class EmgPatternSwitch(BaseEstimator):
     envelope = press_probability
 
     # -- streaming ---------------------------------------------------------------------------
-    def reset(self) -> None:
-        """Forget filter states, the feature window, any burst in progress and pending events."""
-        _RUNTIME.pop(self, None)
-
     def process(self, chunk: Chunk) -> list[SwitchEvent]:
         """Feed the next chunk and return the events decided within it.
 
@@ -333,10 +305,10 @@ class EmgPatternSwitch(BaseEstimator):
             Events whose decision fell inside this chunk; ``strength`` is the peak probability over the on-level.
         """
         self._check_fitted()
-        rt = _RUNTIME.get(self)
+        rt = RUNTIME.get(self)
         if rt is None:
             self._check_model()
-            rt = _RUNTIME[self] = self._new_runtime()
+            rt = RUNTIME[self] = self._new_runtime()
         if chunk.n_times == 0:
             return []
         p = self._proba(self._features(rt, chunk.data))
@@ -346,23 +318,3 @@ class EmgPatternSwitch(BaseEstimator):
         rt.n_seen += chunk.n_times
         on = float(self.threshold)
         return rt.machine.step(chunk.timestamps, p, on, on * float(self.hysteresis))
-
-    def process_array(self, data: ArrayLike, t0: float = 0.0) -> list[SwitchEvent]:
-        """Run a whole recording through :meth:`process` (after a reset).
-
-        Parameters
-        ----------
-        data : array-like, shape (n_times, n_channels)
-            The signal.
-        t0 : float
-            Time of the first sample, s.
-
-        Returns
-        -------
-        list of SwitchEvent
-            All events.
-        """
-        x = np.asarray(data, dtype=np.float32)
-        self.reset()
-        ts = t0 + np.arange(len(x)) / float(self.sfreq)
-        return self.process(Chunk(x, ts))
