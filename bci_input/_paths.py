@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["default_data_dir"]
+__all__ = ["default_data_dir", "recordings_dir"]
 
 
 def default_data_dir() -> Path | None:
@@ -18,3 +18,19 @@ def default_data_dir() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def recordings_dir(value: str | Path | None = None) -> Path:
+    """Return the recordings folder: ``value`` (``--data-dir``), else :func:`default_data_dir`.
+
+    Raises
+    ------
+    ConfigError
+        If the folder does not exist.
+    """
+    from ._errors import ConfigError
+
+    path = Path(value) if value else default_data_dir()
+    if path is None or not path.is_dir():
+        raise ConfigError(f"Recordings folder not found: {path}. Pass --data-dir DIR or set BCI_INPUT_DATA.")
+    return path

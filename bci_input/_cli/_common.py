@@ -7,8 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .._errors import ConfigError
-
 __all__ = ["add_board_arguments", "add_data_dir_argument", "resolve_data_dir", "load_cli_settings", "cli_settings",
            "FLAG_SETTINGS"]
 
@@ -66,14 +64,9 @@ def resolve_data_dir(value: str | None) -> Path:
     ConfigError
         If the folder does not exist.
     """
-    from .._paths import default_data_dir
+    from .._paths import recordings_dir
 
-    path = Path(value) if value else default_data_dir()
-    if path is None or not Path(path).is_dir():
-        raise ConfigError(
-            f"Recordings folder not found: {path}. Pass --data-dir DIR or set BCI_INPUT_DATA."
-        )
-    return Path(path)
+    return recordings_dir(value)
 
 
 def cli_settings(args: argparse.Namespace) -> Any:

@@ -29,14 +29,11 @@ def run_bench(out: Path, *, data_dir: Any = None) -> None:
         The recordings folder (default ``$BCI_INPUT_DATA`` or ``../shared/data``).
     """
     from .._bench_report import machine_line, markdown_table, write_section
-    from .._errors import ConfigError
-    from .._paths import default_data_dir
+    from .._paths import recordings_dir
     from ._myo_switch import press_switch_summary
 
     t0 = time.perf_counter()
-    root = Path(data_dir) if data_dir else default_data_dir()
-    if root is None or not root.is_dir():
-        raise ConfigError(f"Recordings folder not found: {root}. Set BCI_INPUT_DATA to the recordings folder.")
+    root = recordings_dir(data_dir)
     rows: list[list[object]] = []
     for split in ("dev", "eval"):
         for kind, name in (("pattern", "pattern (EmgPatternSwitch)"), ("amplitude", "amplitude (EmgSwitch)")):

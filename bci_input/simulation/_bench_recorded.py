@@ -53,16 +53,13 @@ def run_bench(out: Path, *, data_dir: Any = None, max_minutes: float = 60.0) -> 
     max_minutes : float
         Recorded-time limit per text.
     """
-    from .._errors import ConfigError
-    from .._paths import default_data_dir
+    from .._paths import recordings_dir
     from ..engine import EngineConfig
     from ..speller import SpellerLM
     from . import DEFAULT_SNR, calibrate_decoder, run_closed_loop
 
     t0 = time.perf_counter()
-    root = Path(data_dir) if data_dir else default_data_dir()
-    if root is None or not root.is_dir():
-        raise ConfigError(f"Recordings folder not found: {root}. Set BCI_INPUT_DATA to the recordings folder.")
+    root = recordings_dir(data_dir)
     wrappers = {name: SpellerLM(_model(name)) for name in LMS}
     rows: list[list[object]] = []
     cpm: dict[tuple[str, str, str, str], float] = {}
