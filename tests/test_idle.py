@@ -85,8 +85,10 @@ def test_idle_detector_values_are_validated() -> None:
     # Equal variances: LLR = (mt - mr) * s - (mt^2 - mr^2) / 2, per window length (the longest fitted one below).
     assert np.allclose(det.ssvep_llr([0.5, 1.5], 0.5), [0.0, 1.0])
     assert np.allclose(det.ssvep_llr([0.5, 1.5], 2.0), [-1.0, 1.0])
-    ev = det.ssvep_evidence([0.5, 0.5, 9.0], 0.5, prior=[0.5, 0.5])  # only the layout's targets count
-    assert abs(ev) < 1e-12 and not det.passes(ev) and det.with_operating_point(-1.0).passes(ev)
+    # Only the layout's targets count: the third score is not a target of this two-target prior.
+    decided, _, ev, llr = det.ssvep_decide([0.5, 0.5, 9.0], 0.5, [0.5, 0.5], 0.5)
+    assert len(llr) == 2 and abs(ev) < 1e-12 and decided is None  # 0 nats is below the operating point, 3
+    assert det.with_operating_point(-1.0).ssvep_decide([0.5, 0.5, 9.0], 0.5, [0.5, 0.5], 0.5)[0] == 0
     back = IdleDetector.from_dict(det.to_dict())
     assert back == det
 

@@ -35,7 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._checks import check_number
 from .._errors import ConfigError, ProfileError, check_option
 
-__all__ = ["IdleDetector", "fit_ssvep_idle", "fit_p300_idle", "ssvep_scores", "log_bayes_factor", "decide",
+__all__ = ["IdleDetector", "fit_ssvep_idle", "fit_p300_idle", "ssvep_scores", "decide",
            "IDLE_KINDS", "DEFAULT_OPERATING_POINT", "DEFAULT_ENGAGED", "RULE"]
 
 #: Paradigms with an idle detector.
@@ -70,28 +70,6 @@ def ssvep_scores(decoder: Any, X: NDArray[np.floating]) -> NDArray[np.float64]:
     if hasattr(decoder, "decision_function"):
         return np.asarray(decoder.decision_function(X), float)
     return np.log(np.clip(np.asarray(decoder.predict_proba(X), float), 1e-12, None))
-
-
-def log_bayes_factor(llr: ArrayLike, prior: ArrayLike | None) -> float:
-    """Return ``log sum_i prior_i exp(llr_i)``: the evidence for "some target" against "nothing".
-
-    Parameters
-    ----------
-    llr : array-like, shape (n_targets,)
-        Log-likelihood ratio of each target against looking at nothing.
-    prior : array-like, shape (n_targets,) | None
-        Probability of each target (normalised here); ``None`` is uniform.
-    """
-    x = np.asarray(llr, float)
-    if prior is None:
-        lp = np.full(x.shape, -np.log(len(x)))
-    else:
-        p = np.asarray(prior, float)[: len(x)]
-        with np.errstate(divide="ignore"):
-            lp = np.log(p / p.sum())
-    z = lp + x
-    m = float(np.max(z))
-    return m + float(np.log(np.sum(np.exp(z - m))))
 
 
 def decide(llr: ArrayLike, prior: ArrayLike | None, threshold: float, bar: float
@@ -206,10 +184,6 @@ class IdleDetector:
                        engaged_s=self.engaged_s if engaged_s is None else float(engaged_s),
                        engaged_point=self.engaged_point if engaged_point is None else float(engaged_point))
 
-    def passes(self, evidence: float) -> bool:
-        """Return whether a target's own evidence against looking at nothing reaches the operating point."""
-        return float(evidence) >= self.operating_point
-
     def bar(self, since_selection_s: float) -> float:
         """Return the nats a selection needs, ``since_selection_s`` seconds after the last selection."""
         return self.engaged_point if since_selection_s <= self.engaged_s else self.operating_point
@@ -267,25 +241,6 @@ class IdleDetector:
         total = llr if carry is None else llr + np.asarray(carry, float)
         decided, post, ev = decide(total, prior, threshold, self.bar(since_selection_s))
         return decided, post, ev, llr
-
-    def ssvep_evidence(self, scores: ArrayLike, length_s: float, prior: ArrayLike | None = None) -> float:
-        """Return the log Bayes factor of "a target is attended" against "nothing is", for one window.
-
-        The previous rule's statistic, with the prior; the engine now decides with :meth:`ssvep_decide`.
-
-        Parameters
-        ----------
-        scores : array-like, shape (n_classes,)
-            The window's class scores; only the first ``len(prior)`` are the layout's targets.
-        length_s : float
-            The window's length, s.
-        prior : array-like, shape (n_targets,) | None
-            The language-model prior over the layout's targets.
-        """
-        s = np.asarray(scores, float)
-        if prior is not None:
-            s = s[: len(np.asarray(prior))]
-        return log_bayes_factor(self.ssvep_llr(s, length_s), prior)
 
     # ------------------------------------------------------------------- P300
     def p300_null_term(self, score: float, nontarget_mean: float, nontarget_std: float) -> float:
