@@ -32,6 +32,7 @@ import numpy as np
 
 from .._errors import ConfigError, check_option
 from ._metrics import classification_metrics, time_per_decision_ms
+from ._myo_switch import FIST, match_fist_episodes
 from ._schema import make_result, subject_row
 
 __all__ = ["METHODS", "OPTIONS", "DEFAULT_WINDOW", "evaluate", "score_switch_session"]
@@ -45,9 +46,6 @@ OPTIONS: tuple[str, ...] = ()
 DEFAULT_WINDOW = 0.2
 CAL_EPISODES = 4
 TRIM_S = 1.0
-EARLY_S = 0.25
-RELEASE_S = 1.0
-FIST = 7
 
 
 def score_switch_session(session: Any, **switch_params: Any) -> dict[str, Any]:
@@ -84,23 +82,10 @@ def score_switch_session(session: Any, **switch_params: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
     events = sw.process_array(data[start:], t0=start / fs)
     compute = time.perf_counter() - t0
-    onsets = np.array([e.onset for e in events])
-    n_ep = det = fa = 0
-    rest_s = 0.0
-    lat, dlat = [], []
-    for a, b, lab in eps[CAL_EPISODES:]:
-        ta, tb = a / fs, b / fs
-        if lab == FIST:
-            n_ep += 1
-            inside = [e for e in events if ta - EARLY_S <= e.onset < tb]
-            if inside:
-                det += 1
-                lat.append(inside[0].onset - ta)
-                dlat.append(inside[0].decided_at - ta)
-        else:
-            grace = RELEASE_S if a > 0 else 0.0
-            rest_s += max(0.0, tb - ta - grace - EARLY_S)
-            fa += int(np.sum((onsets >= ta + grace) & (onsets < tb - EARLY_S)))
+    n_ep, presses, bad, rest_s = match_fist_episodes(events, eps[CAL_EPISODES:], fs)
+    det, fa = len(presses), len(bad)
+    lat = [e.onset - ta for e, ta in presses]
+    dlat = [e.decided_at - ta for e, ta in presses]
     rest_data, _ = read_myo_file(session.file(0))
     rest_events = sw.process_array(rest_data)
     return {

@@ -21,13 +21,59 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SWITCH_KINDS", "make_press_switch", "score_press_session", "press_switch_summary"]
+__all__ = ["SWITCH_KINDS", "make_press_switch", "score_press_session", "press_switch_summary", "match_fist_episodes",
+           "FIST", "EARLY_S", "RELEASE_S"]
 
 #: ``'pattern'``: :class:`~bci_input.decoding.EmgPatternSwitch`; ``'amplitude'``: ``EmgSwitch``.
 SWITCH_KINDS = ("pattern", "amplitude")
+#: The fist's label in myo_emg.
 FIST = 7
+#: An event this long before a fist episode still counts as its press, s.
 EARLY_S = 0.25
+#: The first second of rest after a fist is the hand opening: no false press is counted there, s.
 RELEASE_S = 1.0
+
+
+def match_fist_episodes(events: list[Any], episodes: list[tuple[int, int, int]], fs: float
+                        ) -> tuple[int, list[tuple[Any, float]], list[Any], float]:
+    """Match a fist file's switch events to its labelled episodes.
+
+    Parameters
+    ----------
+    events : list of SwitchEvent
+        The switch's events on the file.
+    episodes : list of (start, stop, label)
+        Sample ranges and labels (:func:`~bci_input.datasets.myo_episodes`).
+    fs : float
+        Sampling rate, Hz.
+
+    Returns
+    -------
+    n_fists : int
+        Fist episodes.
+    presses : list of (SwitchEvent, float)
+        For each detected fist, its first event and the episode's start, s.
+    false : list of SwitchEvent
+        Events inside rest episodes (after the release grace and before the next fist's early margin).
+    rest_s : float
+        Seconds of rest those false events were counted on.
+    """
+    n_fists = 0
+    presses: list[tuple[Any, float]] = []
+    false: list[Any] = []
+    rest_s = 0.0
+    for a, b, lab in episodes:
+        ta, tb = a / fs, b / fs
+        if lab == FIST:
+            n_fists += 1
+            inside = [e for e in events if ta - EARLY_S <= e.onset < tb]
+            if inside:
+                presses.append((inside[0], ta))
+        else:
+            grace = RELEASE_S if a > 0 else 0.0
+            rest_s += max(0.0, tb - ta - grace - EARLY_S)
+            false.extend(e for e in events if ta + grace <= e.onset < tb - EARLY_S)
+    return n_fists, presses, false, rest_s
 
 
 def make_press_switch(kind: str, sessions: list[Any]) -> Any:
@@ -81,23 +127,9 @@ def score_press_session(switch: Any, session: Any) -> dict[str, Any]:
     fs = MYO_SFREQ
     data, labels = read_myo_file(session.file(FIST))
     events = switch.process_array(data)
-    n_ep = det = false_rest = false_long = 0
-    rest_s = 0.0
-    lat: list[float] = []
-    for a, b, lab in myo_episodes(labels):
-        ta, tb = a / fs, b / fs
-        if lab == FIST:
-            n_ep += 1
-            inside = [e for e in events if ta - EARLY_S <= e.onset < tb]
-            if inside:
-                det += 1
-                lat.append(inside[0].onset - ta)
-        else:
-            grace = RELEASE_S if a > 0 else 0.0
-            rest_s += max(0.0, tb - ta - grace - EARLY_S)
-            bad = [e for e in events if ta + grace <= e.onset < tb - EARLY_S]
-            false_rest += len(bad)
-            false_long += sum(e.kind == "long_clench" for e in bad)
+    n_ep, presses, bad, rest_s = match_fist_episodes(events, myo_episodes(labels), fs)
+    det, lat = len(presses), [e.onset - ta for e, ta in presses]
+    false_rest, false_long = len(bad), sum(e.kind == "long_clench" for e in bad)
     false_other, other_s = 0, 0.0
     for g in range(FIST):
         x, _ = read_myo_file(session.file(g))
