@@ -33,11 +33,13 @@ def test_looking_at_nothing_for_a_minute_types_nothing(paradigm: str) -> None:
 def test_the_engine_no_longer_forces_a_selection_at_the_time_limit() -> None:
     # No detector at all (a profile from before the no-control state): the trials that reach max_window_s
     # restart instead of typing their best guess. The old behaviour, kept only for comparisons, types plenty.
-    kept = run_closed_loop("", "ssvep", seed=3, idle=None, idle_minutes=1.0)
-    forced = run_closed_loop("", "ssvep", seed=3, idle=None, idle_minutes=1.0,
+    # Without a detector the posterior threshold alone still passes now and then at rest (how often depends on
+    # the simulated subject: 14 against 29 forced in these 2 minutes, 31 against 107 in the idle benchmark's 10).
+    kept = run_closed_loop("", "ssvep", seed=3, idle=None, idle_minutes=2.0)
+    forced = run_closed_loop("", "ssvep", seed=3, idle=None, idle_minutes=2.0,
                              config=EngineConfig(forced_decision=True))
-    assert forced.idle_selections >= 5 and forced.idle_restarts == 0
-    assert kept.idle_restarts >= 5 and kept.idle_selections <= forced.idle_selections / 2
+    assert forced.idle_selections >= 10 and forced.idle_restarts == 0
+    assert kept.idle_restarts >= 10 and kept.idle_selections <= 0.6 * forced.idle_selections
 
 
 def test_writing_still_works_with_the_idle_detector() -> None:

@@ -293,6 +293,7 @@ class P300Policy(_Policy):
             if win is None:
                 return
             self.pending.pop(0)
+            t0 = time.perf_counter()  # the decision work of this flash: its score, the likelihoods, the rule
             score = float(np.ravel(self.e.decoder.decision_function(win[None, :, self.e.eeg_picks]))[0])
             ll = _flash_loglik(score, groups[g], lay.n_targets, self.e.p300_stats or self.e.decoder)
             assert self.loglik is not None
@@ -317,6 +318,7 @@ class P300Policy(_Policy):
                 status["idle_evidence"] = ev
                 status["best"] = float(post.max())
                 decided = chosen if reps >= self.cfg.min_repetitions else None
+            self.e.decoder_latency = time.perf_counter() - t0
             self.e.report_status(status)
             if decided is None and self.n_flashes >= self.cfg.max_repetitions * n_groups:
                 if not self.cfg.forced_decision:

@@ -21,7 +21,7 @@ letter its evidence at rest, so the operating point had to be high and every sel
 
 An *engaged* state keeps the bar at ``engaged_point`` for ``engaged_s`` seconds after a selection (the person
 is probably still writing) and at ``operating_point`` after a quiet spell: SSVEP ships 8 nats for 8 s after
-a selection and 10 nats otherwise, P300 7 nats throughout (BENCHMARKS.md "No-control state").
+a selection and 12 nats otherwise, P300 7 nats throughout (BENCHMARKS.md "No-control state").
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ IDLE_KINDS = ("ssvep", "p300")
 
 #: Default operating points: nats of the leading target's own evidence against looking at nothing (chosen
 #: on the simulated participant, see BENCHMARKS.md "No-control state").
-DEFAULT_OPERATING_POINT = {"ssvep": 10.0, "p300": 7.0}
+DEFAULT_OPERATING_POINT = {"ssvep": 12.0, "p300": 7.0}
 
 #: Default engaged state: (seconds after a selection, the bar meanwhile in nats); (0, 0) is none.
 DEFAULT_ENGAGED: dict[str, tuple[float, float]] = {"ssvep": (8.0, 8.0), "p300": (0.0, 0.0)}

@@ -12,7 +12,8 @@ from .._types import Chunk
 from ..speller import grid_groups
 from ._fast_trca import GrowingWindowTRCA
 
-__all__ = ["calibrate_p300", "calibrate_ssvep", "calibrate_switches", "calibrate_idle", "engine_lengths_s", "record"]
+__all__ = ["calibrate_p300", "calibrate_ssvep", "calibrate_switches", "calibrate_idle", "engine_lengths_s", "record",
+           "ssvep_evidence"]
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,55 @@ def calibrate_idle(part: Any, paradigm: str, decoder: Any, cfg: Any, *, seconds:
         X = np.stack([sig[o : o + n_ep] for o in onsets if o + n_ep <= len(sig)])
         return fit_p300_idle(np.ravel(decoder.decision_function(X)), operating_point=op)
     return None
+
+
+def ssvep_evidence(part: Any, decoder: Any, cfg: Any, *, n_trials: int = 120, rest_s: float = 120.0,
+                   line_freq: float | None = 50.0) -> dict[str, float]:
+    """Measure how much a calibrated SSVEP decoder's scores say on this participant, for the benchmarks' texts.
+
+    Parameters
+    ----------
+    part : SimulatedParticipant
+        The participant (started).
+    decoder : estimator
+        A fitted SSVEP decoder of the 40-target JFPM layout.
+    cfg : EngineConfig
+        Window timing.
+    n_trials : int
+        Cued trials (random targets of 40).
+    rest_s : float
+        Seconds of looking at nothing, cut into windows every 0.5 s.
+    line_freq : float | None
+        Mains frequency the live chain notches.
+
+    Returns
+    -------
+    dict
+        ``acc_2s``, ``acc_4s``: accuracy over 40 targets of 2 s and 4 s windows; ``own_z_2s``: the median score of
+        the attended target at 2 s, in standard deviations of rest scores above their mean; ``rest_max_z_p50``,
+        ``rest_max_z_p99``: the median and 99th percentile of the largest of the 40 scores of a 2 s rest window,
+        in the same units.
+    """
+    from ..decoding._idle import ssvep_scores
+    from ..stream import Pipeline, live_processors
+
+    part.attend(None)
+    filt = Pipeline(live_processors("ssvep", part.sfreq, line_freq))
+    x = filt.process(record(part, rest_s + 1.0)).data[int(part.sfreq):, part.decoder_picks]
+    cued, labels = _cued_ssvep_trials(part, cfg, n_trials=n_trials, seed=9753, line_freq=line_freq)
+    out: dict[str, float] = {}
+    for length in (2.0, 4.0):
+        n = int(round(length * part.sfreq))
+        out[f"acc_{length:g}s"] = float(np.mean(np.argmax(ssvep_scores(decoder, cued[:, :n]), axis=1) == labels))
+    n = int(round(2.0 * part.sfreq))
+    step = int(round(0.5 * part.sfreq))
+    rest = ssvep_scores(decoder, np.stack([x[o:o + n] for o in range(0, len(x) - n + 1, step)]))
+    mu, sd = float(rest.mean()), float(rest.std())
+    own = ssvep_scores(decoder, cued[:, :n])[np.arange(len(labels)), labels]
+    out["own_z_2s"] = float(np.median((own - mu) / sd))
+    top = (rest.max(axis=1) - mu) / sd
+    out["rest_max_z_p50"], out["rest_max_z_p99"] = float(np.percentile(top, 50)), float(np.percentile(top, 99))
+    return out
 
 
 def _cued_window(part: Any, filt: Any, layout: Any, k: int, cfg: Any, picks: Any) -> NDArray[np.float32]:

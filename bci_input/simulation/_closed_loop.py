@@ -16,12 +16,12 @@ from ..document import Document
 from ..engine import Engine, EngineCallbacks, EngineConfig
 from ..speller import Speller, SpellerLM
 from ..stream import live_processors
-from ._calib_sim import calibrate_idle, calibrate_p300, calibrate_ssvep, calibrate_switches
+from ._calib_sim import calibrate_idle, calibrate_p300, calibrate_ssvep, calibrate_switches, ssvep_evidence
 from ._participant import DEFAULT_SNR, SimulatedParticipant, SubjectParams
 from ._typist import Typist
 
 __all__ = ["ClosedLoopResult", "run_closed_loop", "calibrate_decoder", "calibrate_idle_detector", "edit_distance",
-           "wolpaw_itr"]
+           "wolpaw_itr", "measure_ssvep_evidence"]
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,9 @@ class ClosedLoopResult:
     #: language-model compute excluded (it runs on its own worker in the app): mean and 95th percentile, ms.
     speller_ms_mean: float = 0.0
     speller_ms_p95: float = 0.0
-    #: SSVEP: the decoder's ``predict_proba`` on the deciding window, mean and 95th percentile, ms.
+    #: The decoder's work on the deciding step, mean and 95th percentile, ms. SSVEP: class scores and
+    #: probabilities of the deciding window; P300: the deciding flash's score, the candidates' likelihoods
+    #: and the stopping rule. Scan: 0 (the switch's work is per sample chunk, not per decision).
     decoder_ms_mean: float = 0.0
     decoder_ms_p95: float = 0.0
     #: The no-control phase before writing: minutes the participant looked at nothing, the selections made
@@ -193,6 +195,21 @@ def calibrate_idle_detector(paradigm: str, decoder: Any, *, snr: float = DEFAULT
     part.start()
     with threadpool_limits(limits=1):
         return calibrate_idle(part, paradigm, decoder, config or EngineConfig(), operating_point=operating_point)
+
+
+def measure_ssvep_evidence(decoder: Any, *, snr: float = DEFAULT_SNR, seed: int = 0,
+                           config: EngineConfig | None = None) -> dict[str, float]:
+    """Measure participant ``seed``'s SSVEP evidence with its calibrated decoder, in another session.
+
+    See :func:`~bci_input.simulation._calib_sim.ssvep_evidence` for what is measured.
+    """
+    from threadpoolctl import threadpool_limits
+
+    part = SimulatedParticipant(snr=snr, seed=seed + 700)
+    part.subject = SubjectParams.draw(np.random.default_rng(seed + 1000))
+    part.start()
+    with threadpool_limits(limits=1):
+        return ssvep_evidence(part, decoder, config or EngineConfig())
 
 
 def run_closed_loop(*args: Any, **kwargs: Any) -> ClosedLoopResult:
@@ -370,7 +387,7 @@ def _run_closed_loop(  # noqa: C901 - one readable loop
                 stats["n_targets"].append(len(lay.groups) if paradigm == "scan" and lay and lay.groups
                                           else (lay.n_targets if lay else 0))
             before = doc.text
-            if paradigm == "ssvep" and intent.kind == IntentKind.SELECT:
+            if paradigm in ("ssvep", "p300") and intent.kind == IntentKind.SELECT:
                 stats["decoder_s"].append(engine.decoder_latency)
             t0, typist0, lm0 = _time.perf_counter(), stats["typist_s"], sum(spl_lm.latencies)
             actions = speller.handle(intent)
