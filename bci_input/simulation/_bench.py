@@ -209,6 +209,7 @@ def _snr_sweep(snrs: tuple[float, ...], wrapper: Any, sentences: tuple[str, ...]
     rows: list[list[object]] = []
     met: dict[str, float | None] = {kind: None for kind in SSVEP_TARGETS}
     pace: tuple[float, float] = (0.0, 0.0)  # the strongest SNR's recorded seconds and selections
+    label = {DEFAULT_SNR: " (calibrated on ssvep_exo)", BEFORE_SNR: " (the earlier, coarse calibration)"}
     for snr in sorted({DEFAULT_SNR, *snrs}):
         cfg = EngineConfig()
         decoder = None if snr == DEFAULT_SNR else calibrate_decoder("ssvep", snr=snr, seed=SEED, config=cfg)
@@ -228,7 +229,6 @@ def _snr_sweep(snrs: tuple[float, ...], wrapper: Any, sentences: tuple[str, ...]
             if met[kind] is None and exact and cpm >= SSVEP_TARGETS[kind]:
                 met[kind] = snr
             cells.append(f"{cpm:.2f}" + ("" if exact else " (not exact)"))
-        label = {DEFAULT_SNR: " (calibrated on ssvep_exo)", BEFORE_SNR: " (the earlier, coarse calibration)"}
         rows.append([f"{snr:g}" + label.get(snr, ""),
                      round(simulated_cca_accuracy(snr), 3), *cells])
     reach = "; ".join(

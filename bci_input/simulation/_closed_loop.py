@@ -159,6 +159,17 @@ def _fundamental_cca(sfreq: float, n_channels: int) -> Any:
     return factory
 
 
+def _another_session(snr: float, seed: int, session: int) -> SimulatedParticipant:
+    """Return participant ``seed`` in another session, started.
+
+    The person is the one :func:`run_closed_loop` draws from ``subject_seed``; ``session`` offsets the noise seed.
+    """
+    part = SimulatedParticipant(snr=snr, seed=seed + session)
+    part.subject = SubjectParams.draw(np.random.default_rng(seed + 1000))
+    part.start()
+    return part
+
+
 def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0, config: EngineConfig | None = None,
                       calibration_blocks: int = 4, line_freq: float | None = 50.0) -> Any:
     """Run the simulated calibration of participant ``seed`` once; pass the result to :func:`run_closed_loop`.
@@ -172,9 +183,7 @@ def calibrate_decoder(paradigm: str, *, snr: float = DEFAULT_SNR, seed: int = 0,
     """
     from threadpoolctl import threadpool_limits
 
-    part = SimulatedParticipant(snr=snr, seed=seed + 500)
-    part.subject = SubjectParams.draw(np.random.default_rng(seed + 1000))  # same person, another session's noise
-    part.start()
+    part = _another_session(snr, seed, 500)
     with threadpool_limits(limits=1):
         return _calibrate(part, paradigm, config or EngineConfig(), "trca", calibration_blocks, line_freq)
 
@@ -190,9 +199,7 @@ def calibrate_idle_detector(paradigm: str, decoder: Any, *, snr: float = DEFAULT
     """
     from threadpoolctl import threadpool_limits
 
-    part = SimulatedParticipant(snr=snr, seed=seed + 600)
-    part.subject = SubjectParams.draw(np.random.default_rng(seed + 1000))
-    part.start()
+    part = _another_session(snr, seed, 600)
     with threadpool_limits(limits=1):
         return calibrate_idle(part, paradigm, decoder, config or EngineConfig(), operating_point=operating_point)
 
@@ -205,9 +212,7 @@ def measure_ssvep_evidence(decoder: Any, *, snr: float = DEFAULT_SNR, seed: int 
     """
     from threadpoolctl import threadpool_limits
 
-    part = SimulatedParticipant(snr=snr, seed=seed + 700)
-    part.subject = SubjectParams.draw(np.random.default_rng(seed + 1000))
-    part.start()
+    part = _another_session(snr, seed, 700)
     with threadpool_limits(limits=1):
         return ssvep_evidence(part, decoder, config or EngineConfig())
 
