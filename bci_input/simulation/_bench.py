@@ -11,6 +11,7 @@ import numpy as np
 
 from .._bench_report import machine_line, markdown_table, write_section
 from ..speller import PARADIGMS
+from ._participant import EARLIER_SNR
 
 __all__ = ["run_bench", "SENTENCES", "FORMAL_SENTENCES", "LMS", "FORMAL_LMS", "PARADIGMS"]
 
@@ -29,8 +30,7 @@ FORMAL_LMS = ("bundled", "none")
 SEED = 0
 #: chars/min of an earlier run of this benchmark (2026-12-06, before the no-control state's new rule): no idle
 #: detector (the best target was forced at the time limit), ``bundled`` was then SmolLM2-135M-Instruct and the SSVEP
-#: SNR ``BEFORE_SNR``.
-BEFORE_SNR = 0.23
+#: SNR ``EARLIER_SNR``.
 BEFORE = {
     ("everyday", "ssvep", "bundled"): 28.90, ("everyday", "ssvep", "wordfreq"): 26.83,
     ("everyday", "ssvep", "none"): 13.51, ("everyday", "p300", "bundled"): 5.45,
@@ -41,7 +41,7 @@ BEFORE = {
     ("formal", "scan", "none"): 6.55,
 }
 #: Other SSVEP SNRs for the sensitivity table (default model): the earlier calibration and stronger signals.
-SNR_SWEEP = (BEFORE_SNR, 0.4, 0.7, 1.2)
+SNR_SWEEP = (EARLIER_SNR, 0.4, 0.7, 1.2)
 #: SSVEP targets of issue 19 with the default model, chars/min.
 SSVEP_TARGETS = {"everyday": 60.0, "formal": 45.0}
 HEADER = ["paradigm", "LM", "texts done", "chars/min", "words/min", "selection acc.", "ITR bits/min",
@@ -176,7 +176,7 @@ def run_bench(out: Path, *, sentences: tuple[str, ...] = SENTENCES, lms: tuple[s
         *_ratio_lines("everyday", paradigms, lms, summary),
         "",
         "chars/min before (an earlier run of this benchmark: no idle detector, the best target forced at the "
-        f"time limit, `bundled` was SmolLM2-135M-Instruct, SSVEP SNR {BEFORE_SNR:g}) and now (idle detector on, "
+        f"time limit, `bundled` was SmolLM2-135M-Instruct, SSVEP SNR {EARLIER_SNR:g}) and now (idle detector on, "
         f"`bundled` is the default model named in the tables, SSVEP SNR {DEFAULT_SNR:g}):",
         "",
         markdown_table(["text", "paradigm", "LM", "before", "now", "change"], [
@@ -209,7 +209,7 @@ def _snr_sweep(snrs: tuple[float, ...], wrapper: Any, sentences: tuple[str, ...]
     rows: list[list[object]] = []
     met: dict[str, float | None] = {kind: None for kind in SSVEP_TARGETS}
     pace: tuple[float, float] = (0.0, 0.0)  # the strongest SNR's recorded seconds and selections
-    label = {DEFAULT_SNR: " (calibrated on ssvep_exo)", BEFORE_SNR: " (the earlier, coarse calibration)"}
+    label = {DEFAULT_SNR: " (calibrated on ssvep_exo)", EARLIER_SNR: " (the earlier, coarse calibration)"}
     for snr in sorted({DEFAULT_SNR, *snrs}):
         cfg = EngineConfig()
         decoder = None if snr == DEFAULT_SNR else calibrate_decoder("ssvep", snr=snr, seed=SEED, config=cfg)
@@ -242,7 +242,7 @@ def _snr_sweep(snrs: tuple[float, ...], wrapper: Any, sentences: tuple[str, ...]
         "calibrated afresh, every text must come out exact. The CCA column anchors each SNR to real data: CCA's "
         "accuracy on 3 simulated classes with 2 s windows (1200 trials of 40 simulated subjects), the measure the "
         "default SNR is calibrated on (ssvep_exo dev: 0.743). The calibrated row repeats the tables above. "
-        f"SNR {BEFORE_SNR:g} was the default until the calibration was rerun on 1200 simulated trials instead of 60 "
+        f"SNR {EARLIER_SNR:g} was the default until the calibration was rerun on 1200 simulated trials instead of 60 "
         "(a standard error of 0.013 instead of 0.06).",
         "",
         markdown_table(["SNR", "CCA 3 classes, 2 s", "everyday chars/min", "formal chars/min"], rows),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._bench_report import machine_line, markdown_table, write_section
+from ._participant import EARLIER_SNR
 
 __all__ = ["run_bench", "OPERATING_POINTS", "IDLE_MINUTES"]
 
@@ -28,10 +29,8 @@ SEED = 0
 LM = "wordfreq"
 #: The previous rule (the prior-weighted Bayes factor ``log sum_i prior_i exp(LLR_i)`` at its shipped operating
 #: point), from the run of this benchmark on commit 179122b, same seeds: (nats, false/min, chars/min, ratio to its
-#: first row, 28.06 chars/min there).
+#: first row, 28.06 chars/min there), at SSVEP SNR ``EARLIER_SNR``.
 BEFORE = {"ssvep": (6.0, 0.0, 11.30, 0.40), "p300": (4.0, 0.0, 4.58, 0.77)}
-#: The simulated participant's SSVEP SNR when ``BEFORE`` was measured (before its precise calibration).
-BEFORE_SNR = 0.23
 HEADER = ["paradigm", "setting", "false selections/min", "selections in 10 min", "undecided trials restarted",
           f"pauses after a selection with a selection (of {PAUSES})", "chars/min writing", "vs no detector",
           "texts done"]
@@ -116,7 +115,7 @@ def run_bench(out: Path, *, paradigms: tuple[str, ...] = ("ssvep", "p300"), idle
                     f"(target <= 0.1: {'met' if fpm <= 0.1 else 'missed'}), {ratio:.2f}x the chars/min of the "
                     f"engine before (target >= 0.9x: {'met' if ratio >= 0.9 else 'missed'}); the previous rule "
                     f"(prior-weighted Bayes factor at {b_op:g} nats) wrote {b_cpm:.2f} chars/min ({b_ratio:.2f}x) at "
-                    f"SNR {BEFORE_SNR:g}.")
+                    f"SNR {EARLIER_SNR:g}.")
             print(f"[idle] {paradigm} {name}: {rest.idle_selections} selections in {idle_minutes:g} min of looking "
                   f"at nothing, {cpm:.1f} chars/min", flush=True)
     md = "\n".join([
@@ -140,7 +139,7 @@ def run_bench(out: Path, *, paradigms: tuple[str, ...] = ("ssvep", "p300"), idle
         "nats). The previous rule asked the second question with the prior-weighted Bayes factor "
         "`log sum_i prior_i exp(LLR_i)`: a confident prior lent a likely letter evidence at rest, so its "
         "operating point had to be high (SSVEP 6 nats) and every selection paid for it. Operating points were "
-        f"chosen on this simulation only (at SNR {BEFORE_SNR:g}, before the SNR's precise calibration; the "
+        f"chosen on this simulation only (at SNR {EARLIER_SNR:g}, before the SNR's precise calibration; the "
         "SSVEP quiet-spell bar of 12 nats after it). "
         "\"vs no detector\" divides by the first row, the engine before the "
         "no-control state. The engaged state keeps a lower bar for a few seconds after each selection (the "
@@ -174,7 +173,7 @@ def run_bench(out: Path, *, paradigms: tuple[str, ...] = ("ssvep", "p300"), idle
         + " and ".join(f"{v:.0f} ({k.upper()})" for k, v in forced.items())
         + " selections a minute of looking at nothing; with the posterior threshold alone (second row) the "
         "language-model prior carries most "
-        f"selections, and it carries them at rest too. Tried on this simulation (at SNR {BEFORE_SNR:g}) and not "
+        f"selections, and it carries them at rest too. Tried on this simulation (at SNR {EARLIER_SNR:g}) and not "
         "kept: SSVEP "
         "windows "
         "growing by 0.25 s instead of 0.5 s (14.9 chars/min at 8 nats, no false selection: slower), windows "

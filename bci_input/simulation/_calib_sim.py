@@ -247,15 +247,13 @@ def ssvep_evidence(part: Any, decoder: Any, cfg: Any, *, n_trials: int = 120, re
     filt = Pipeline(live_processors("ssvep", part.sfreq, line_freq))
     x = filt.process(record(part, rest_s + 1.0)).data[int(part.sfreq):, part.decoder_picks]
     cued, labels = _cued_ssvep_trials(part, cfg, n_trials=n_trials, seed=9753, line_freq=line_freq)
-    out: dict[str, float] = {}
-    for length in (2.0, 4.0):
-        n = int(round(length * part.sfreq))
-        out[f"acc_{length:g}s"] = float(np.mean(np.argmax(ssvep_scores(decoder, cued[:, :n]), axis=1) == labels))
+    scores = {length: ssvep_scores(decoder, cued[:, : int(round(length * part.sfreq))]) for length in (2.0, 4.0)}
+    out = {f"acc_{length:g}s": float(np.mean(np.argmax(s, axis=1) == labels)) for length, s in scores.items()}
     n = int(round(2.0 * part.sfreq))
     step = int(round(0.5 * part.sfreq))
     rest = ssvep_scores(decoder, np.stack([x[o:o + n] for o in range(0, len(x) - n + 1, step)]))
     mu, sd = float(rest.mean()), float(rest.std())
-    own = ssvep_scores(decoder, cued[:, :n])[np.arange(len(labels)), labels]
+    own = scores[2.0][np.arange(len(labels)), labels]
     out["own_z_2s"] = float(np.median((own - mu) / sd))
     top = (rest.max(axis=1) - mu) / sd
     out["rest_max_z_p50"], out["rest_max_z_p99"] = float(np.percentile(top, 50)), float(np.percentile(top, 99))
